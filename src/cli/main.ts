@@ -1,0 +1,84 @@
+/** devloop's command line: parses argv, runs a command, renders errors, returns the exit code. */
+import { Command, CommanderError, Option } from 'commander';
+import { DevloopError } from '../model/errors.js';
+import { renderError } from './errors.js';
+import { processOutput, type Output } from './output.js';
+
+export interface CommonOptions {
+  file?: string;
+  debug?: boolean;
+  context?: string;
+  namespace?: string;
+}
+
+type Handler = (opts: Record<string, unknown> & CommonOptions, o: Output, args: string[]) => Promise<number>;
+
+function lazy(load: () => Promise<Handler>): Handler {
+  return async (opts, o, args) => (await load())(opts, o, args);
+}
+
+const handlers = {
+  ci: lazy(async () => (await import('./commands/ci.js')).ciCommand),
+  up: lazy(async () => (await import('./commands/up.js')).upCommand),
+  down: lazy(async () => (await import('./commands/down.js')).downCommand),
+  build: lazy(async () => (await import('./commands/build.js')).buildCommand),
+  trigger: lazy(async () => (await import('./commands/control.js')).triggerCommand),
+  get: lazy(async () => (await import('./commands/control.js')).getCommand),
+};
+
+export async function main(argv: string[], o: Output = processOutput): Promise<number> {
+  let code = 0;
+  let debug = argv.includes('--debug');
+  const program = new Command('devloop')
+    .description('A dev loop for Kubernetes: build images, deploy them, and keep the cluster in step with your files.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => o.out(s), writeErr: (s) => o.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  const common = (c: Command): Command =>
+    c.option('-f, --file <FILE>', 'the config file (default: devloop.ts, devloop.mts, devloop.js or devloop.mjs in this directory)')
+      .option('--context <NAME>', 'kubeconfig context to use (default: the current context)')
+      .option('-n, --namespace <NS>', 'namespace for objects that name none (default: the context\'s namespace)')
+      .option('--debug', 'show internal details and stack traces');
+
+  const run = (name: keyof typeof handlers) => async (...a: unknown[]) => {
+    const cmd = a[a.length - 1] as Command;
+    const opts = cmd.opts() as Record<string, unknown> & CommonOptions;
+    debug = Boolean(opts.debug);
+    code = await handlers[name](opts, o, cmd.args);
+  };
+
+  common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
+    .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
+    .option('--port <PORT>', 'port of the local control API on 127.0.0.1 (default: any free port)')
+    .action(run('up'));
+  common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails'))
+    .option('--dry-run', 'print the manifests with the built refs injected; needs neither Docker nor a cluster')
+    .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
+    .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never)', '30m')
+    .action(run('ci'));
+  common(program.command('down').description('delete every object devloop applied for this project'))
+    .option('--delete-namespaces', 'also delete namespaces devloop created')
+    .action(run('down'));
+  common(program.command('build').description('build (and push) every image, in dependency order'))
+    .action(run('build'));
+  common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>'))
+    .action(run('trigger'));
+  common(program.command('get').description('show the resources of the running `devloop up`'))
+    .option('-o, --output <FORMAT>', 'table or json', 'table')
+    .action(run('get'));
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    renderError(e, o, debug);
+    return 1;
+  }
+}
+
+export function notAvailable(what: string): never {
+  throw new DevloopError('not-available', `${what} is not available in this version of devloop`, { hint: 'use `devloop ci --dry-run` to see what would be deployed' });
+}
