@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { DevloopError } from '../model/errors.js';
 import { parseRef, makeSelector, bestMatch, type ImageRef, type RefSelector } from '../model/ref.js';
 import { makeRegistry, makeRefSet, type RefSet, type Registry } from '../model/registry.js';
-import { imageDependencies, rewriteBaseImages } from '../model/dockerfile.js';
+import { imageDependencies, requireTarget, rewriteBaseImages } from '../model/dockerfile.js';
 import { injectImages, type InjectTarget, type Injection } from '../model/inject.js';
 import type { ImageLocator } from '../model/locator.js';
 import { contextIgnore, type PathMatcher } from '../files/ignore.js';
@@ -159,12 +159,17 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       const ci = contextIgnore({ context: spec.context, dockerfile: spec.dockerfile, ignore: spec.ignore, only: spec.only });
       matcher = ci.matcher;
       entries = walkContext(spec.context, ci.matcher);
-      const rw = rewriteBaseImages(n.dockerfile!, (text) => {
-        const parent = bestMatch(parentTags, expandForMatch(text, n.dockerfile!, spec.buildArgs));
-        return parent?.localRef;
-      }, spec.buildArgs);
+      if (spec.target) {
+        try {
+          requireTarget(n.dockerfile!, spec.target, spec.dockerfile);
+        } catch (e) {
+          if (e instanceof DevloopError) e.location = spec.loc;
+          throw e;
+        }
+      }
+      const rw = rewriteBaseImages(n.dockerfile!, (ref) => bestMatch(parentTags, ref)?.localRef, spec.buildArgs);
       dockerfileText = rw.text;
-      rewrites = rw.rewrites;
+      rewrites = rw.rewrites.map((w) => ({ line: w.line, from: w.from, to: w.to }));
       h.update('docker\0').update(hashEntries(spec.context, entries)).update('\0').update(dockerfileText).update('\0');
       h.update(JSON.stringify(Object.entries(spec.buildArgs).sort())).update('\0').update(spec.target ?? '').update('\0');
       h.update(spec.platform ?? '').update('\0');
@@ -246,13 +251,6 @@ function registryOf(plan: Plan): Registry {
     if (e instanceof DevloopError) e.location = r.loc;
     throw e;
   }
-}
-
-/** Expand ${ARG} in a FROM ref so it can be matched against the built images. */
-function expandForMatch(text: string, dockerfile: string, buildArgs: Record<string, string>): string {
-  if (!text.includes('$')) return text;
-  const dep = imageDependencies(dockerfile, buildArgs).find((d) => d.raw === text);
-  return dep?.ref ?? text;
 }
 
 function usedImageNames(objects: SourcedObject[]): string[] {

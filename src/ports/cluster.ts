@@ -1,0 +1,86 @@
+/**
+ * Cluster: what the engine needs from Kubernetes. The real implementation is adapters/k8s
+ * (@kubernetes/client-node, never kubectl); engine tests use a fake. Failures the user can act on are
+ * DevloopErrors: cluster-unreachable, cluster-refused (the API answered with an error: the Status message,
+ * the object kind/name), context-not-local, port-in-use.
+ */
+import type { Duplex } from 'node:stream';
+
+/** A Kubernetes object as plain data (what js-yaml parses). */
+export type KObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown }; [k: string]: unknown };
+
+export interface ObjectRef { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string }
+
+export interface ClusterInfo {
+  /** kubeconfig context name, e.g. `kind-dev`, `devloop-test`. */
+  context: string;
+  /** API server URL. */
+  server: string;
+  /** Namespace for objects that name none: --namespace, else the context's, else `default`. */
+  namespace: string;
+  /** Does the context look like a local dev cluster (kind-*, k3d-*, minikube, docker-desktop, rancher-desktop, colima, orbstack, server on 127.0.0.1/localhost, devloop-test)? */
+  isLocal: boolean;
+}
+
+/** KEP-1755 kube-public/local-registry-hosting, when the cluster advertises one. */
+export interface AdvertisedRegistry { host: string; hostFromContainerRuntime?: string; help?: string }
+
+export interface ContainerStatusView {
+  name: string;
+  image: string;
+  ready: boolean;
+  restartCount: number;
+  /** 'waiting' | 'running' | 'terminated' with reason (CrashLoopBackOff, ImagePullBackOff, ErrImagePull, Completed, Error…) */
+  state: 'waiting' | 'running' | 'terminated' | 'unknown';
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+  containerID?: string;
+  startedAt?: string;
+}
+
+export interface PodView {
+  name: string;
+  namespace: string;
+  uid: string;
+  phase: string;
+  ready: boolean;
+  deleting: boolean;
+  labels: Record<string, string>;
+  ownerUids: string[];
+  createdAt: string;
+  containers: ContainerStatusView[];
+  initContainers: ContainerStatusView[];
+}
+
+export type PodEvent = { type: 'upsert' | 'delete'; pod: PodView };
+
+export interface ExecResult { exitCode: number; stdout: Buffer; stderr: Buffer }
+
+export interface Stoppable { stop(): void }
+
+export interface Cluster {
+  info(): ClusterInfo;
+  /** Throws cluster-unreachable with the server URL and a hint. */
+  ping(): Promise<void>;
+  advertisedRegistry(): Promise<AdvertisedRegistry | undefined>;
+  /** Server-side apply (field manager `devloop`, force) of one object; waits for a CRD to be Established. Returns the live object. */
+  apply(obj: KObject): Promise<KObject>;
+  /** Objects carrying these labels, across every namespace and every listable kind. */
+  listByLabels(selector: Record<string, string>): Promise<ObjectRef[]>;
+  get(ref: ObjectRef): Promise<KObject | undefined>;
+  /** Deletes (background propagation); NotFound is success. */
+  delete(ref: ObjectRef): Promise<void>;
+  /** Resolves when none of them exists any more, or rejects after timeoutMs naming the ones left. */
+  waitGone(refs: ObjectRef[], timeoutMs: number): Promise<void>;
+  /** Watches pods of a namespace (list + watch, re-listing after errors). */
+  watchPods(namespace: string, onEvent: (e: PodEvent) => void, onError?: (e: Error) => void): Stoppable;
+  /** UIDs of objects owned (transitively: Deployment -> ReplicaSet) by these owners, for pod matching. */
+  ownedUids?(namespace: string, ownerUids: string[]): Promise<string[]>;
+  /** Streams a container's log lines (follow) until stopped; `sinceStart` avoids repeating lines after a reconnect. */
+  streamLogs(namespace: string, pod: string, container: string, onLine: (line: string) => void, opts?: { previous?: boolean; sinceTime?: string; tailLines?: number }): Stoppable;
+  /** One exec: argv in the container, optional stdin (closed at its end), collecting stdout/stderr and the exit code. */
+  exec(namespace: string, pod: string, container: string, command: string[], stdin?: Buffer | NodeJS.ReadableStream): Promise<ExecResult>;
+  /** A byte stream to `port` on the pod's loopback, for one forwarded connection. */
+  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+}
