@@ -21,17 +21,18 @@ export function objectName(o: K8sObject): string {
   return `${o.kind}/${o.metadata.name}`;
 }
 
-function docLine(text: string, docIndex: number): number {
-  if (docIndex === 0) return 1;
-  let seen = 0;
+/** 1-based line where each YAML document starts (the line after its `---`). */
+function docStartLines(text: string): number[] {
+  const starts: number[] = [];
   const lines = text.split('\n');
+  let docStart = 1;
   for (let i = 0; i < lines.length; i++) {
-    if (/^---(\s|$)/.test(lines[i]) && i > 0) {
-      seen++;
-      if (seen === docIndex) return i + 2;
-    }
+    if (!/^---(\s|$)/.test(lines[i])) continue;
+    if (i > 0) starts.push(docStart);
+    docStart = i + 2;
   }
-  return 1;
+  starts.push(docStart);
+  return starts;
 }
 
 function flatten(doc: unknown, out: unknown[]): void {
@@ -59,12 +60,13 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
         hint: 'fix the YAML (indentation, a missing colon or quote are the usual causes)',
       });
     }
+    const allStarts = docStartLines(src.text);
     docs.forEach((doc, index) => {
       const items: unknown[] = [];
       flatten(doc, items);
       for (const item of items) {
         const o = item as Partial<K8sObject>;
-        const loc = fileLoc(docLine(src.text, index));
+        const loc = fileLoc(allStarts[index] ?? 1);
         if (typeof o !== 'object' || Array.isArray(o)) {
           throw new DevloopError('yaml-not-object', `document ${index + 1} of ${src.source} is not a Kubernetes object`, { location: loc, hint: 'each YAML document must be a mapping with apiVersion, kind and metadata.name' });
         }

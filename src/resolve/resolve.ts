@@ -222,10 +222,12 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
   };
   for (const img of all) if (img.deployed) need(img.id);
   const unused: Resolved['unused'] = [];
+  let used: string[] | undefined;
   for (const img of all) {
     if (needed.has(img.id)) continue;
+    used ??= usedImageNames(objects);
     unused.push({ id: img.id, loc: img.spec.loc });
-    warnings.push(`image '${img.id}' (${img.spec.loc.file}:${img.spec.loc.line}) is not used in any Kubernetes object, so it is not built; objects use: ${usedImageNames(objects).join(', ') || 'no images'}`);
+    warnings.push(`image '${img.id}' (${img.spec.loc.file}:${img.spec.loc.line}) is not used in any Kubernetes object, so it is not built; objects use: ${used.join(', ') || 'no images'}`);
   }
   for (const img of all) {
     if (!needed.has(img.id) || img.deployed || img.spec.liveUpdate.length === 0) continue;
