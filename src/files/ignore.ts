@@ -1,0 +1,180 @@
+/**
+ * The one ignore matcher for build contexts (Docker's .dockerignore rules, via @balena/dockerignore).
+ *
+ * A PathMatcher answers for POSIX paths relative to its root ("src/a.ts", never "./src" or "src/").
+ * Several sources (the dockerignore file, ignore=, only=) are separate matchers combined with anyOf():
+ * a path is left out if ANY source excludes it, so a `!` in one source cannot bring back what another
+ * excludes (as Tilt does).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import dockerignore from '@balena/dockerignore';
+import { DevloopError } from '../model/errors.js';
+
+export interface PathMatcher {
+  /** Is this path (POSIX, relative to the root, no './' and no trailing '/') left out? */
+  excludes(rel: string): boolean;
+  /** Is `rel` an excluded directory inside which no `!` pattern could re-include anything? Then nobody descends into it. */
+  skipsDir(rel: string): boolean;
+}
+
+export const NOTHING_IGNORED: PathMatcher = { excludes: () => false, skipsDir: () => false };
+
+/** The rule shape @balena/dockerignore keeps after cleaning a pattern (moby's fileutils.Pattern). */
+interface CleanRule {
+  negative: boolean;
+  dirs: string[];
+}
+interface BalenaInternals {
+  _rules?: CleanRule[];
+  /** true when the path is kept. */
+  _test?: (p: string) => boolean;
+}
+
+/** Lines of a .dockerignore file, as moby's ignorefile.ReadAll reads them (BOM stripped, `#` lines dropped). */
+export function parseDockerignore(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  return lines.filter((l) => !l.startsWith('#') && l.trim() !== '');
+}
+
+/** A matcher over dockerignore-syntax patterns, with Docker's semantics (case-sensitive, `**`, `!`, root-anchored). */
+export function dockerignoreMatcher(patterns: readonly string[]): PathMatcher {
+  if (patterns.length === 0) return NOTHING_IGNORED;
+  // CommonJS module whose typings declare an ES default export: the factory is `.default` under NodeNext.
+  const ig = dockerignore.default({ ignorecase: false }).add([...patterns]);
+  const inner = ig as unknown as BalenaInternals;
+  // The public ignores() caches in a plain object, so a file named "toString" or "constructor" is never
+  // excluded; _test() is the same rule evaluation without that cache.
+  const kept = typeof inner._test === 'function' ? inner._test.bind(ig) : (p: string) => !ig.ignores(p);
+  const negatives = Array.isArray(inner._rules) ? inner._rules.filter((r) => r.negative).map((r) => r.dirs) : undefined;
+  const excludes = (rel: string): boolean => rel !== '' && !kept(rel);
+  return {
+    excludes,
+    skipsDir(rel) {
+      if (!excludes(rel)) return false;
+      if (negatives === undefined) return false; // library internals changed: never skip, merely slower
+      const dirSegs = rel.split('/');
+      return !negatives.some((pat) => couldMatchInside(pat, dirSegs));
+    },
+  };
+}
+
+/**
+ * Could a `!` pattern (split on '/') re-include some path strictly inside the directory `dir`?
+ * A pattern without `**` of at most as many segments as `dir` decides a path inside `dir` exactly as it
+ * decides `dir` itself (moby matches it against the parent prefix of that length), so only longer patterns
+ * whose leading segments match `dir`, or patterns with `**`, can. Unsure cases (`[...]`, `\`) answer yes.
+ */
+function couldMatchInside(pat: string[], dir: string[]): boolean {
+  const hasGlobstar = pat.some((s) => s.includes('**'));
+  if (!hasGlobstar && pat.length <= dir.length) return false;
+  for (let i = 0; i < Math.min(pat.length, dir.length); i++) {
+    const seg = pat[i]!;
+    if (seg.includes('**')) return true;
+    if (!segmentMayMatch(seg, dir[i]!)) return false;
+  }
+  return true;
+}
+
+function segmentMayMatch(seg: string, name: string): boolean {
+  if (/[[\\]/.test(seg)) return true;
+  let re = '^';
+  for (const ch of seg) {
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(re + '$').test(name);
+}
+
+/** Excluded if any of the matchers excludes it; a directory is skipped if any matcher skips it. */
+export function anyOf(matchers: readonly PathMatcher[]): PathMatcher {
+  const ms = matchers.filter((m) => m !== NOTHING_IGNORED);
+  if (ms.length === 0) return NOTHING_IGNORED;
+  if (ms.length === 1) return ms[0]!;
+  return {
+    excludes: (rel) => ms.some((m) => m.excludes(rel)),
+    skipsDir: (rel) => ms.some((m) => m.skipsDir(rel)),
+  };
+}
+
+/** `only` paths as dockerignore patterns: everything out, then each path back in (Tilt's onlysToDockerignorePatterns). */
+export function onlyPatterns(only: readonly string[], context = ''): string[] {
+  return ['**', ...only.map((p) => {
+    checkNoNewline('only', p);
+    if (p.includes('*')) {
+      throw new DevloopError('only-glob', `'only' does not support '*' file globs. Must be a real path: ${p}`, {
+        hint: "list real files or directories in only=, or use ignore= with globs",
+      });
+    }
+    // A leading '!' stays part of the path ("!!p" is read by the matcher as "!" + literal "!p").
+    return '!' + contextRelative(p, context);
+  })];
+}
+
+function checkNoNewline(what: 'ignore' | 'only', p: string): void {
+  if (/[\r\n]/.test(p)) {
+    throw new DevloopError(`${what}-newline`, `${what} cannot contain newlines; found ${what}: ${JSON.stringify(p)}`, {
+      hint: `give several patterns as a list: ${what}: ['a', 'b']`,
+    });
+  }
+}
+
+/** An absolute path inside the context becomes context-relative; anything else is left to dockerignore rules. */
+function contextRelative(p: string, context: string): string {
+  if (context && path.isAbsolute(p)) {
+    const rel = path.relative(context, p);
+    if (rel === '') return '.';
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+  }
+  return p;
+}
+
+export interface ContextIgnoreOptions {
+  /** Absolute path of the build context. */
+  context: string;
+  /** Absolute path of the Dockerfile; `<context>/Dockerfile` when omitted (also for inline dockerfile contents). */
+  dockerfile?: string;
+  /** dockerignore-syntax patterns relative to the context (`ignore=`). */
+  ignore?: readonly string[];
+  /** Real paths relative to the context (`only=`); no `*`. */
+  only?: readonly string[];
+}
+
+export interface ContextIgnore {
+  matcher: PathMatcher;
+  /** Every ignore file looked at, existing or not, so the caller can watch them and re-evaluate on change. */
+  files: string[];
+  /** The dockerignore file in effect, if one exists. */
+  dockerignore?: string;
+}
+
+/**
+ * The context ignore for one docker build: `<dockerfile>.dockerignore` if it exists, else
+ * `<context>/.dockerignore`; plus ignore= and only=. node_modules and .git are NOT excluded unless
+ * a source says so (Docker sends them too); they are left out of watching by watchIgnore().
+ */
+export function contextIgnore(opts: ContextIgnoreOptions): ContextIgnore {
+  const dockerfile = opts.dockerfile ?? path.join(opts.context, 'Dockerfile');
+  const perDockerfile = `${dockerfile}.dockerignore`;
+  const atRoot = path.join(opts.context, '.dockerignore');
+  const files: string[] = [perDockerfile];
+  let used: string | undefined;
+  if (isFile(perDockerfile)) used = perDockerfile;
+  else {
+    if (atRoot !== perDockerfile) files.push(atRoot);
+    if (isFile(atRoot)) used = atRoot;
+  }
+  const matchers: PathMatcher[] = [];
+  if (used) matchers.push(dockerignoreMatcher(parseDockerignore(readFileSync(used, 'utf8'))));
+  if (opts.ignore?.length) {
+    for (const p of opts.ignore) checkNoNewline('ignore', p);
+    matchers.push(dockerignoreMatcher(opts.ignore.map((p) => contextRelative(p, opts.context))));
+  }
+  if (opts.only?.length) matchers.push(dockerignoreMatcher(onlyPatterns(opts.only, opts.context)));
+  return { matcher: anyOf(matchers), files, ...(used ? { dockerignore: used } : {}) };
+}
+
+function isFile(p: string): boolean {
+  return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+}
