@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# dev-env.sh up|down|status — a local Docker engine, registry and base images for devloop's tests.
+#
+#   eval "$(scripts/dev-env.sh up)"     # stdout carries only `export ...` lines; progress goes to stderr
+#   scripts/dev-env.sh status
+#   scripts/dev-env.sh down             # stops only what `up` started (pids recorded in the state dir)
+#
+# `up` installs docker.io, docker-registry and busybox-static with apt-get when missing, starts dockerd
+# (no bridge, no iptables: containers and builds run with network none) unless an engine already answers
+# at $DOCKER_HOST or /var/run/docker.sock, starts a registry on 127.0.0.1:5005 unless one answers there,
+# and imports local base images (devloop-test/node:local = node:16-alpine, devloop-test/busybox:local =
+# busybox:latest) assembled from busybox-static and this machine's own node and npm. No image is pulled.
+set -euo pipefail
+
+STATE_DIR="${DEVLOOP_ENV_DIR:-/var/lib/devloop-env}"
+REGISTRY_ADDR="127.0.0.1:5005"
+DEFAULT_SOCK="/var/run/docker.sock"
+OWN_SOCK="$STATE_DIR/docker.sock"
+NODE_IMAGE="devloop-test/node:local"
+BUSYBOX_IMAGE="devloop-test/busybox:local"
+# Bump when the image recipe changes, so `up` rebuilds images made by an older recipe.
+IMAGE_RECIPE=2
+
+log() { printf 'dev-env: %s\n' "$*" >&2; }
+die() { printf 'dev-env: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+docker_answers() { # $1 = DOCKER_HOST value
+  DOCKER_HOST="$1" timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+registry_answers() {
+  if command -v curl >/dev/null; then
+    curl -fsS -m 2 -o /dev/null "http://$REGISTRY_ADDR/v2/" 2>/dev/null
+  else
+    node -e "require('http').get('http://$REGISTRY_ADDR/v2/', r => process.exit(r.statusCode === 200 ? 0 : 1))
+      .on('error', () => process.exit(1)).setTimeout(2000, () => process.exit(1));" 2>/dev/null
+  fi
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Pids of what this script started are recorded as <name>.started-pid (dockerd writes its own dockerd.pid).
+read_pid() { [ -f "$STATE_DIR/$1.started-pid" ] && cat "$STATE_DIR/$1.started-pid" || true; }
+record_pid() { echo "$2" >"$STATE_DIR/$1.started-pid"; }
+
+# Succeeds when the command succeeds; exits the wait early (status 2) when the process died.
+alive_and_answers() { # $1 = pid, rest = command
+  local pid="$1"; shift
+  "$@" && return 0
+  pid_alive "$pid" || { WAIT_DEAD=1; return 1; }
+  return 1
+}
+
+wait_for() { # $1 = description, $2 = seconds, rest = command
+  local what="$1" secs="$2"; shift 2
+  local deadline=$((SECONDS + secs))
+  WAIT_DEAD=0
+  until "$@"; do
+    [ "$WAIT_DEAD" -eq 0 ] || return 1
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+  log "$what is ready"
+}
+
+# Which DOCKER_HOST to use: the caller's if it answers, else the default socket, else our own.
+engine_host() {
+  if [ -n "${DOCKER_HOST:-}" ] && docker_answers "$DOCKER_HOST"; then echo "$DOCKER_HOST"; return; fi
+  if [ -S "$DEFAULT_SOCK" ] && docker_answers "unix://$DEFAULT_SOCK"; then echo "unix://$DEFAULT_SOCK"; return; fi
+  if [ -S "$OWN_SOCK" ] && docker_answers "unix://$OWN_SOCK"; then echo "unix://$OWN_SOCK"; return; fi
+  return 1
+}
+
+# ---------------------------------------------------------------- install
+
+install_packages() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
+  command -v curl >/dev/null || missing+=(curl)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; run as root to install them with apt-get"
+  log "installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  # Keep the packages' init scripts from starting daemons: this script decides what runs.
+  local policy=/usr/sbin/policy-rc.d made_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; made_policy=1; fi
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2; then
+    log "apt-get install failed; running apt-get update once"
+    apt-get update -q </dev/null >&2
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2
+  fi
+  [ "$made_policy" -eq 1 ] && rm -f "$policy"
+  return 0
+}
+
+# ---------------------------------------------------------------- dockerd
+
+start_dockerd() {
+  mkdir -p "$STATE_DIR/data" "$STATE_DIR/exec" "$STATE_DIR/log"
+  [ "${#OWN_SOCK}" -lt 100 ] || die "socket path $OWN_SOCK is too long for a unix socket; set DEVLOOP_ENV_DIR to a shorter path"
+  rm -f "$OWN_SOCK"
+  log "starting dockerd (data root $STATE_DIR/data, socket $OWN_SOCK, no bridge, no iptables)"
+  # dockerd starts and supervises its own containerd under the exec root when none is configured.
+  setsid dockerd \
+    --host "unix://$OWN_SOCK" \
+    --data-root "$STATE_DIR/data" \
+    --exec-root "$STATE_DIR/exec" \
+    --pidfile "$STATE_DIR/dockerd.pid" \
+    --bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
+    --userland-proxy=false \
+    --storage-driver=overlay2 \
+    --log-level=warn \
+    </dev/null >"$STATE_DIR/log/dockerd.log" 2>&1 &
+  local pid=$!
+  record_pid dockerd "$pid"
+  if ! wait_for "dockerd" 60 alive_and_answers "$pid" docker_answers "unix://$OWN_SOCK"; then
+    tail -n 20 "$STATE_DIR/log/dockerd.log" >&2 || true
+    die "dockerd did not answer on $OWN_SOCK within 60s (log: $STATE_DIR/log/dockerd.log)"
+  fi
+}
+
+# ---------------------------------------------------------------- registry
+
+start_registry() {
+  mkdir -p "$STATE_DIR/registry" "$STATE_DIR/log"
+  cat >"$STATE_DIR/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $STATE_DIR/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+EOF
+  log "starting registry on $REGISTRY_ADDR (storage $STATE_DIR/registry)"
+  setsid docker-registry serve "$STATE_DIR/registry.yml" \
+    </dev/null >"$STATE_DIR/log/registry.log" 2>&1 &
+  local pid=$!
+  record_pid registry "$pid"
+  if ! wait_for "registry" 20 alive_and_answers "$pid" registry_answers; then
+    tail -n 20 "$STATE_DIR/log/registry.log" >&2 || true
+    die "registry did not answer at http://$REGISTRY_ADDR/v2/ within 20s"
+  fi
+}
+
+# ---------------------------------------------------------------- base images
+
+image_recipe() { docker image inspect --format '{{index .Config.Labels "devloop.env.recipe"}}' "$1" 2>/dev/null || true; }
+
+# Copy a file and, for an ELF binary, the shared libraries it links, to the same paths under $root.
+copy_with_libs() { # $1 = root, $2 = binary
+  local root="$1" bin="$2" lib
+  mkdir -p "$root$(dirname "$bin")"
+  cp -L "$bin" "$root$bin"
+  for lib in $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+    [ -e "$root$lib" ] && continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
+busybox_root() { # $1 = root
+  local root="$1" applet
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home/app,var/tmp}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list-full); do
+    [ "$applet" = bin/busybox ] && continue
+    mkdir -p "$root/$(dirname "$applet")"
+    ln -sf /bin/busybox "$root/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
+  chown 1000:1000 "$root/home/app"
+}
+
+import_image() { # $1 = root, $2 = ref, rest = --change arguments
+  local root="$1" ref="$2"; shift 2
+  tar --numeric-owner -C "$root" -cf - . | docker import "$@" \
+    --change "LABEL devloop.env.recipe=$IMAGE_RECIPE" - "$ref" >/dev/null
+}
+
+make_busybox_image() {
+  local root; root="$(mktemp -d)"
+  busybox_root "$root"
+  log "importing $BUSYBOX_IMAGE (busybox $(/bin/busybox | head -n1 | awk '{print $2}'))"
+  import_image "$root" "$BUSYBOX_IMAGE" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["sh"]'
+  rm -rf "$root"
+}
+
+make_node_image() {
+  local root node npm_dir; root="$(mktemp -d)"
+  node="$(readlink -f "$(command -v node)")"
+  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" # …/node_modules/npm
+  [ -f "$npm_dir/bin/npm-cli.js" ] || die "cannot find npm next to $(command -v npm)"
+  busybox_root "$root"
+  copy_with_libs "$root" "$node"
+  [ "$node" = /usr/local/bin/node ] || ln -sf "$node" "$root/usr/local/bin/node" 2>/dev/null ||
+    { mkdir -p "$root/usr/local/bin"; ln -sf "$node" "$root/usr/local/bin/node"; }
+  [ "$node" = /usr/bin/node ] || ln -sf "$node" "$root/usr/bin/node"
+  mkdir -p "$root/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+  printf '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/npm-cli.js "$@"\n' >"$root/usr/local/bin/npm"
+  printf '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/npx-cli.js "$@"\n' >"$root/usr/local/bin/npx"
+  chmod 755 "$root/usr/local/bin/npm" "$root/usr/local/bin/npx"
+  log "importing $NODE_IMAGE (node $(node --version), npm $(npm --version 2>/dev/null))"
+  import_image "$root" "$NODE_IMAGE" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false npm_config_offline=true' \
+    --change 'CMD ["node"]'
+  rm -rf "$root"
+}
+
+ensure_images() {
+  if [ "$(image_recipe "$BUSYBOX_IMAGE")" != "$IMAGE_RECIPE" ]; then make_busybox_image; fi
+  if [ "$(image_recipe "$NODE_IMAGE")" != "$IMAGE_RECIPE" ]; then make_node_image; fi
+  # Aliases, so Dockerfiles that say FROM node:16-alpine / busybox build unchanged and offline.
+  local alias
+  for alias in node:16-alpine; do
+    [ "$(docker image inspect -f '{{.Id}}' "$alias" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE")" ] ||
+      docker tag "$NODE_IMAGE" "$alias"
+  done
+  for alias in busybox:latest; do
+    [ "$(docker image inspect -f '{{.Id}}' "$alias" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$BUSYBOX_IMAGE")" ] ||
+      docker tag "$BUSYBOX_IMAGE" "$alias"
+  done
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+  mkdir -p "$STATE_DIR"
+  local host
+  if ! host="$(engine_host 2>/dev/null)" || ! registry_answers; then
+    install_packages
+  fi
+  if ! host="$(engine_host)"; then
+    start_dockerd
+    host="unix://$OWN_SOCK"
+  else
+    log "engine answers at $host"
+  fi
+  export DOCKER_HOST="$host"
+  if registry_answers; then log "registry answers at http://$REGISTRY_ADDR/v2/"; else start_registry; fi
+  ensure_images
+  printf 'export DOCKER_HOST=%s\nexport DEVLOOP_REGISTRY=%s\n' "$host" "$REGISTRY_ADDR"
+}
+
+stop_pid() { # $1 = name
+  local pid; pid="$(read_pid "$1")"
+  if pid_alive "$pid"; then
+    log "stopping $1 (pid $pid)"
+    kill -TERM "$pid"
+    local deadline=$((SECONDS + 20))
+    while pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+    pid_alive "$pid" && { log "$1 (pid $pid) did not stop; sending KILL"; kill -KILL "$pid" 2>/dev/null || true; }
+  else
+    log "$1 is not running (started by us)"
+  fi
+  rm -f "$STATE_DIR/$1.started-pid"
+}
+
+cmd_down() {
+  stop_pid registry
+  stop_pid dockerd
+}
+
+cmd_status() {
+  local host pid rc=0
+  if host="$(engine_host)"; then
+    echo "engine:   up at $host (server $(DOCKER_HOST="$host" docker version --format '{{.Server.Version}}'))"
+  else echo "engine:   down"; rc=1; fi
+  pid="$(read_pid dockerd)"
+  if pid_alive "$pid"; then echo "dockerd:  started by dev-env, pid $pid"; else echo "dockerd:  not started by dev-env"; fi
+  if registry_answers; then echo "registry: up at http://$REGISTRY_ADDR/v2/"; else echo "registry: down"; rc=1; fi
+  pid="$(read_pid registry)"
+  if pid_alive "$pid"; then echo "          started by dev-env, pid $pid"; fi
+  if [ -n "${host:-}" ]; then
+    local ref
+    for ref in "$NODE_IMAGE" node:16-alpine "$BUSYBOX_IMAGE" busybox:latest; do
+      if DOCKER_HOST="$host" docker image inspect "$ref" >/dev/null 2>&1; then echo "image:    $ref present"
+      else echo "image:    $ref missing"; rc=1; fi
+    done
+  fi
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

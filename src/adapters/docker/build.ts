@@ -1,0 +1,89 @@
+/**
+ * One image build through the engine's build API: our own context tar, BuildKit (version 2) when the engine
+ * supports it, else the classic builder. Progress goes to `out` line by line; failures become DevloopError
+ * `build-failed` naming the step and carrying its output tail.
+ */
+import type Docker from 'dockerode';
+import { DevloopError, isDevloopError } from '../../model/errors.js';
+import type { BuildOutput, BuildResult, DockerBuildRequest, EngineInfo } from '../../ports/image-builder.js';
+import { BuildkitPrinter } from './buildkit-progress.js';
+import { decodeStatusResponse } from './buildkit-proto.js';
+import { buildFailed } from './build-errors.js';
+import { ClassicPrinter } from './classic-progress.js';
+import { engineCall, type DockerClient } from './client.js';
+import { packContext } from './context-tar.js';
+import { jsonMessages, messageError, type JsonMessage } from './json-stream.js';
+
+export async function buildImage(client: DockerClient, info: EngineInfo, req: DockerBuildRequest, out: BuildOutput): Promise<BuildResult> {
+  const network = chooseNetwork(req, info, out);
+  const tar = packContext(req.contextDir, req.entries, req.dockerfileText, { builder: info.buildkit ? 'buildkit' : 'classic', dockerfilePath: req.dockerfilePath });
+  let packError: unknown;
+  tar.stream.on('error', (err) => (packError ??= err));
+
+  const options: Docker.ImageBuildOptions & Record<string, unknown> = {
+    version: info.buildkit ? '2' : '1',
+    dockerfile: tar.dockerfilePath,
+    t: [req.ref, ...req.extraTags] as unknown as string, // repeated `t` parameters: one per tag
+    buildargs: req.buildArgs,
+    labels: req.labels,
+    rm: true,
+    forcerm: true,
+  };
+  if (req.target) options.target = req.target;
+  if (network) options.networkmode = network;
+  if (req.pull) options.pull = true;
+  if (req.platform) options.platform = req.platform;
+  if (req.cacheFrom.length > 0) options.cachefrom = req.cacheFrom as unknown as string; // dockerode JSON-encodes arrays
+  if (req.extraHosts.length > 0) options.extrahosts = req.extraHosts as unknown as string; // repeated parameters
+  if (req.signal) options.abortSignal = req.signal;
+
+  const printer = info.buildkit ? new BuildkitPrinter(out) : new ClassicPrinter(out);
+  let imageId: string | undefined;
+  let errorText: string | undefined;
+  try {
+    const stream = await engineCall(client, (d) => d.buildImage(tar.stream as unknown as NodeJS.ReadableStream, options));
+    for await (const m of jsonMessages(stream as AsyncIterable<Buffer>)) {
+      imageId = handleMessage(m, printer) ?? imageId;
+      errorText ??= messageError(m);
+    }
+  } catch (err) {
+    if (isDevloopError(packError)) throw packError;
+    if (isDevloopError(err)) throw err;
+    errorText ??= err instanceof Error ? err.message : String(err);
+  }
+  if (isDevloopError(packError)) throw packError;
+  printer.finish();
+
+  const name = req.ref;
+  if (errorText !== undefined) {
+    const failed = printer.failed();
+    throw buildFailed({ ref: name, step: failed?.name, error: errorText, tail: failed?.tail });
+  }
+  if (!imageId) {
+    throw new DevloopError('build-failed', `building ${name} ended without an image ID`, {
+      hint: 'The Docker engine stopped answering; it may be out of disk space. Try `docker system prune`.',
+    });
+  }
+  return { imageId, builder: info.buildkit ? 'buildkit' : 'classic', steps: printer.steps() };
+}
+
+/** An explicit network wins; without one and without a bridge network, RUN steps get `none` (never `host`). */
+function chooseNetwork(req: DockerBuildRequest, info: EngineInfo, out: BuildOutput): string | undefined {
+  if (req.network) return req.network;
+  if (info.hasBridge) return undefined;
+  out.line('The Docker engine has no bridge network: RUN steps run with network "none"');
+  return 'none';
+}
+
+/** Feed one message to the printer; returns the image ID if the message carries it. */
+function handleMessage(m: JsonMessage, printer: BuildkitPrinter | ClassicPrinter): string | undefined {
+  if (m.id === 'moby.buildkit.trace') {
+    if (printer instanceof BuildkitPrinter && typeof m.aux === 'string') printer.handle(decodeStatusResponse(Buffer.from(m.aux, 'base64')));
+    return undefined;
+  }
+  const auxId = (m.aux as { ID?: unknown } | undefined)?.ID;
+  if (typeof auxId === 'string') return auxId;
+  if (typeof m.stream === 'string' && printer instanceof ClassicPrinter) printer.text(m.stream);
+  else if (typeof m.stream === 'string') for (const l of m.stream.split('\n')) if (l.trim() !== '') printer.note(l.trimEnd());
+  return undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * The build context as an uncompressed tar stream, from an already filtered entry list (files/walk.ts).
+ * Headers are deterministic (fixed mtime, uid/gid 0, no user names, mode from the entry), so the same
+ * entries and contents give a byte-identical tar. The Dockerfile is added from memory under a generated
+ * name that no context entry has.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import type { ContextEntry } from '../../files/types.js';
+import { DevloopError } from '../../model/errors.js';
+
+/** Fixed mtime of every entry: 2000-01-01 (not 1970, which zip-based tools reject). */
+export const TAR_MTIME = new Date(Date.UTC(2000, 0, 1));
+/** Bytes of file data written before waiting for the consumer. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+type Headers = Partial<Header> & Pick<Header, 'name'>;
+
+export interface ExtraFile {
+  name: string;
+  text: string;
+  mode?: number;
+}
+
+export interface ContextTar {
+  stream: Pack;
+  /** Tar path of the Dockerfile, to pass as the build's `dockerfile` option. */
+  dockerfilePath: string;
+}
+
+/** A name for the in-memory Dockerfile that collides with no entry: `.devloop-dockerfile-<hash>`. */
+export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileText: string): string {
+  const taken = new Set(entries.map((e) => e.path));
+  const hash = createHash('sha256').update(dockerfileText).digest('hex').slice(0, 12);
+  let name = `.devloop-dockerfile-${hash}`;
+  while (taken.has(name)) name = `_${name}`;
+  return name;
+}
+
+/**
+ * Pack `entries` (read from `contextDir`) plus the Dockerfile text into a tar stream.
+ *
+ * Where the Dockerfile goes: the engine unpacks the whole tar as the context, and `COPY . .` sees every file
+ * in it (neither builder filters an uploaded tar with .dockerignore). So when the Dockerfile is itself a
+ * context entry (`dockerfilePath`, relative), its text replaces that entry, exactly what a plain
+ * `docker build` copies. Otherwise it goes under a generated name: the classic builder drops that file
+ * when the root `.dockerignore` matches it, so the name is appended there (or a self-excluding
+ * `.dockerignore` is added); BuildKit keeps it in the context (a known gap until the context is sent
+ * through a BuildKit session instead of a tar).
+ */
+export function packContext(
+  contextDir: string,
+  entries: readonly ContextEntry[],
+  dockerfileText: string,
+  opts: { builder?: 'buildkit' | 'classic'; dockerfilePath?: string } = {},
+): ContextTar {
+  const inContext = opts.dockerfilePath !== undefined && entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file');
+  const dockerfilePath = inContext ? opts.dockerfilePath! : dockerfileTarName(entries, dockerfileText);
+  let list = inContext ? entries.filter((e) => e.path !== dockerfilePath) : entries;
+  const extras: ExtraFile[] = [{ name: dockerfilePath, text: dockerfileText }];
+  if (!inContext && opts.builder === 'classic') {
+    const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
+    const original = own ? readContextFile(contextDir, own.path).toString('utf8') : '.dockerignore\n';
+    if (own) list = list.filter((e) => e !== own);
+    extras.push({ name: '.dockerignore', text: `${original.replace(/\n?$/, '\n')}${dockerfilePath}\n`, mode: own ? own.mode & 0o7777 : 0o644 });
+  }
+  return { stream: packEntries(contextDir, list, extras), dockerfilePath };
+}
+
+/** Pack entries and extra in-memory files. Reads files synchronously, waits for the consumer every few MB. */
+export function packEntries(contextDir: string, entries: readonly ContextEntry[], extras: readonly ExtraFile[] = []): Pack {
+  const pack = tarPack();
+  void (async () => {
+    let batch = 0;
+    for (const entry of entries) {
+      const { header, body } = entryToTar(contextDir, entry);
+      if (body) {
+        batch += body.byteLength;
+        if (batch >= BATCH_BYTES) {
+          batch = 0;
+          await new Promise<void>((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())));
+          continue;
+        }
+      }
+      if (body) pack.entry(header, body);
+      else pack.entry(header);
+    }
+    for (const x of extras) {
+      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), Buffer.from(x.text));
+    }
+    pack.finalize();
+  })().catch((err: unknown) => pack.destroy(err as Error));
+  return pack;
+}
+
+function entryToTar(contextDir: string, e: ContextEntry): { header: Headers; body?: Buffer } {
+  const mode = e.mode & 0o7777;
+  switch (e.type) {
+    case 'dir':
+      return { header: { ...base(e.path, mode), type: 'directory' } };
+    case 'symlink':
+      return { header: { ...base(e.path, mode || 0o777), type: 'symlink', linkname: e.linkTarget ?? '' } };
+    case 'file': {
+      const body = readContextFile(contextDir, e.path);
+      return { header: fileHeader(e.path, mode, body.byteLength), body };
+    }
+  }
+}
+
+function readContextFile(contextDir: string, path: string): Buffer {
+  try {
+    return readFileSync(join(contextDir, path));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
+      hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+      cause: err,
+    });
+  }
+}
+
+function fileHeader(name: string, mode: number, size: number): Headers {
+  return { ...base(name, mode || 0o644), type: 'file', size };
+}
+
+function base(name: string, mode: number): Headers {
+  return { name, mode, mtime: TAR_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
+}

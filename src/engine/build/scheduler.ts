@@ -1,0 +1,181 @@
+/**
+ * Builds images in dependency order: independent images in parallel under a bound, a failed parent's
+ * children not built (saying why), an image whose content tag already exists (in the engine, and in the
+ * registry when it is pushed) reported up to date instead of rebuilt. Output follows Tilt's shape:
+ * `STEP 1/3 — Building Dockerfile: [name]`, the Dockerfile as sent, the steps, `Pushing …`, a duration summary.
+ */
+import { isAbsolute, relative, sep } from 'node:path';
+import { DevloopError, isDevloopError } from '../../model/errors.js';
+import type { ImageBuilder } from '../../ports/image-builder.js';
+import type { ResolvedImage } from '../../resolve/resolve.js';
+import type { Log } from '../log.js';
+import { runCustomBuild } from './custom-build.js';
+
+export interface PushPolicy {
+  /** Push deployed images (a registry is in effect and the cluster does not share the engine). */
+  enabled: boolean;
+  registryHost?: string;
+}
+
+export type ImageStatus = 'built' | 'up-to-date' | 'failed' | 'skipped';
+
+export interface ImageOutcome {
+  id: string;
+  status: ImageStatus;
+  /** The ref deployed (the ClusterRef) — for custom_build with outputs_image_ref_to, the script's ref. */
+  ref: string;
+  pushed: boolean;
+  error?: DevloopError;
+  /** Why it was skipped or up to date, in words. */
+  reason?: string;
+  steps: { name: string; ms: number }[];
+}
+
+export interface BuildOptions {
+  builder: ImageBuilder;
+  log: Log;
+  push: PushPolicy;
+  /** The prefix of an image's lines (the resource that uses it, or the image name). */
+  sourceOf?: (id: string) => string;
+  parallelism?: number;
+  /** Why these builds run: printed first ("Initial Build", "1 File Changed: [server.js]"). */
+  reason?: string;
+  signal?: AbortSignal;
+}
+
+const INDENT = '     ';
+
+function dockerfileInContext(context: string, dockerfile: string): string | undefined {
+  const rel = relative(context, dockerfile);
+  return rel.startsWith('..') || isAbsolute(rel) ? undefined : rel.split(sep).join('/');
+}
+
+function needsPush(img: ResolvedImage, push: PushPolicy): boolean {
+  if (!push.enabled || !img.deployed) return false;
+  return !(img.spec.type === 'custom' && (img.spec.disablePush || img.spec.skipsLocalDocker));
+}
+
+function toDevloopError(e: unknown, img: ResolvedImage): DevloopError {
+  if (isDevloopError(e)) {
+    if (!e.location && (e.code === 'build-failed' || e.code === 'custom-build-failed')) e.location = img.spec.loc;
+    return e;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return new DevloopError('build-failed', `building ${img.id} failed: ${err.message}`, { location: img.spec.loc, cause: e });
+}
+
+/** Which images need work: checks the engine (and the registry) for each content tag. */
+async function checkExisting(images: ResolvedImage[], opts: BuildOptions): Promise<Map<string, { build: boolean; push: boolean }>> {
+  const out = new Map<string, { build: boolean; push: boolean }>();
+  await Promise.all(images.map(async (img) => {
+    const pushing = needsPush(img, opts.push);
+    if (img.spec.type === 'custom' && (img.spec.skipsLocalDocker || img.spec.outputsImageRefTo)) {
+      // Not in the local engine: only a registry can say it exists.
+      const inRegistry = img.spec.skipsLocalDocker && opts.push.registryHost ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
+      out.set(img.id, { build: !inRegistry, push: false });
+      return;
+    }
+    const local = await opts.builder.imageExists(img.localRef);
+    const remote = pushing && local ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
+    out.set(img.id, { build: !local, push: pushing && !remote });
+  }));
+  return out;
+}
+
+export async function buildImages(images: ResolvedImage[], opts: BuildOptions): Promise<Map<string, ImageOutcome>> {
+  const { log } = opts;
+  const src = (id: string) => opts.sourceOf?.(id) ?? id;
+  const started = performance.now();
+  const work = await checkExisting(images, opts);
+  const total = [...work.values()].reduce((n, w) => n + (w.build ? 1 : 0) + (w.build || w.push ? 1 : 0) * 0, 0)
+    + images.filter((i) => needsPush(i, opts.push) && (work.get(i.id)!.build || work.get(i.id)!.push)).length;
+  let step = 0;
+  const summary: { name: string; ms: number }[] = [];
+  const outcomes = new Map<string, ImageOutcome>();
+  const byId = new Map(images.map((i) => [i.id, i]));
+  if (opts.reason && total > 0) log.line('', opts.reason);
+
+  const runOne = async (img: ResolvedImage): Promise<ImageOutcome> => {
+    const w = work.get(img.id)!;
+    const s = src(img.id);
+    const failedDep = img.deps.map((d) => outcomes.get(d)).find((o) => o && (o.status === 'failed' || o.status === 'skipped'));
+    if (failedDep) {
+      const reason = `not built: its base image ${failedDep.id} ${failedDep.status === 'failed' ? 'failed to build' : 'was not built'}`;
+      log.line(s, `Skipping ${img.id}: ${reason}`);
+      return { id: img.id, status: 'skipped', ref: img.clusterRef, pushed: false, reason, steps: [] };
+    }
+    const steps: { name: string; ms: number }[] = [];
+    let ref = img.clusterRef;
+    if (!w.build && !w.push) {
+      const reason = `${img.localRef} already exists${needsPush(img, opts.push) ? ' in the engine and the registry' : ''} (same inputs, same tag)`;
+      log.line(s, `Image ${img.id} is up to date: ${reason}`);
+      return { id: img.id, status: 'up-to-date', ref, pushed: false, reason, steps };
+    }
+    try {
+      if (w.build) {
+        const name = img.spec.type === 'docker' ? `Building Dockerfile: [${img.id}]` : `Building Custom Build: [${img.id}]`;
+        log.line(s, `STEP ${++step}/${total} — ${name}`);
+        const t0 = performance.now();
+        const out = { line: (t: string) => log.line(s, INDENT + t) };
+        if (img.spec.type === 'docker') {
+          log.line(s, `Building Dockerfile${img.spec.platform ? ` for platform ${img.spec.platform}` : ''}:`);
+          for (const l of img.dockerfileText!.replace(/\n$/, '').split('\n')) log.line(s, `  ${l}`);
+          log.line(s, '');
+          log.line(s, `${INDENT}Building image`);
+          await opts.builder.build({
+            contextDir: img.spec.context, entries: img.entries ?? [], dockerfileText: img.dockerfileText!,
+            dockerfilePath: dockerfileInContext(img.spec.context, img.spec.dockerfile), buildArgs: img.spec.buildArgs, target: img.spec.target,
+            network: img.spec.network, extraTags: img.spec.extraTag, pull: img.spec.pull, platform: img.spec.platform,
+            cacheFrom: img.spec.cacheFrom, extraHosts: img.spec.extraHosts, ref: img.localRef,
+            labels: { 'dev.devloop.built': 'true' }, signal: opts.signal,
+          }, out);
+        } else {
+          const built = await runCustomBuild({
+            spec: img.spec, expectedRef: img.localRef, registryHost: opts.push.registryHost,
+            depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d), builder: opts.builder, out, signal: opts.signal,
+          });
+          if (img.spec.outputsImageRefTo) ref = built;
+        }
+        steps.push({ name, ms: performance.now() - t0 });
+        log.line(s, '');
+      }
+      if (w.push || (w.build && needsPush(img, opts.push))) {
+        const name = `Pushing ${img.localRef}`;
+        log.line(s, `STEP ${++step}/${total} — ${name}`);
+        const t0 = performance.now();
+        await opts.builder.push(img.localRef, { line: (t) => log.line(s, INDENT + t) });
+        steps.push({ name, ms: performance.now() - t0 });
+        log.line(s, '');
+      }
+      return { id: img.id, status: 'built', ref, pushed: w.push || (w.build && needsPush(img, opts.push)), steps };
+    } catch (e) {
+      const error = toDevloopError(e, img);
+      log.line(s, `Build Failed: ${error.message}`);
+      return { id: img.id, status: 'failed', ref, pushed: false, error, steps };
+    }
+  };
+
+  // Topological scheduling with a bound; images arrive dependencies first.
+  const limit = Math.max(1, opts.parallelism ?? 2);
+  const pending = [...images];
+  const running = new Map<string, Promise<void>>();
+  while (pending.length || running.size) {
+    const ready = pending.filter((img) => img.deps.every((d) => !byId.has(d) || outcomes.has(d)));
+    for (const img of ready) {
+      if (running.size >= limit) break;
+      pending.splice(pending.indexOf(img), 1);
+      running.set(img.id, runOne(img).then((o) => {
+        outcomes.set(img.id, o);
+        summary.push(...o.steps);
+        running.delete(img.id);
+      }));
+    }
+    if (running.size === 0 && pending.length) throw new Error(`build order stuck at ${pending.map((p) => p.id).join(', ')}`);
+    await Promise.race(running.values());
+  }
+  if (summary.length && ![...outcomes.values()].some((o) => o.status === 'failed')) {
+    summary.forEach((st, i) => log.line('', `${INDENT}Step ${i + 1} - ${(st.ms / 1000).toFixed(2)}s (${st.name})`));
+    log.line('', `${INDENT}DONE IN: ${((performance.now() - started) / 1000).toFixed(2)}s`);
+  }
+  return outcomes;
+}
