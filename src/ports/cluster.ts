@@ -9,7 +9,15 @@ import type { Duplex } from 'node:stream';
 /** A Kubernetes object as plain data (what js-yaml parses). */
 export type KObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown }; [k: string]: unknown };
 
-export interface ObjectRef { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string }
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+  /** Set by listByLabels when another object controls this one (a ReplicaSet of a Deployment, its Pods): deleting the owner removes it. */
+  controlled?: boolean;
+}
 
 export interface ClusterInfo {
   /** kubeconfig context name, e.g. `kind-dev`, `devloop-test`. */
@@ -37,6 +45,8 @@ export interface ContainerStatusView {
   exitCode?: number;
   containerID?: string;
   startedAt?: string;
+  /** The previous run's end (status.lastState.terminated): why a CrashLoopBackOff container last exited. */
+  lastTerminated?: { exitCode: number; reason?: string; finishedAt?: string };
 }
 
 export interface PodView {
@@ -51,6 +61,9 @@ export interface PodView {
   createdAt: string;
   containers: ContainerStatusView[];
   initContainers: ContainerStatusView[];
+  /** Why the pod is not running, when the API says (status.reason/message, e.g. Evicted; or PodScheduled=False: Unschedulable). */
+  reason?: string;
+  message?: string;
 }
 
 export type PodEvent = { type: 'upsert' | 'delete'; pod: PodView };
@@ -77,8 +90,11 @@ export interface Cluster {
   watchPods(namespace: string, onEvent: (e: PodEvent) => void, onError?: (e: Error) => void): Stoppable;
   /** UIDs of objects owned (transitively: Deployment -> ReplicaSet) by these owners, for pod matching. */
   ownedUids?(namespace: string, ownerUids: string[]): Promise<string[]>;
-  /** Streams a container's log lines (follow) until stopped; `sinceStart` avoids repeating lines after a reconnect. */
-  streamLogs(namespace: string, pod: string, container: string, onLine: (line: string) => void, opts?: { previous?: boolean; sinceTime?: string; tailLines?: number }): Stoppable;
+  /**
+   * Streams a container's log lines (follow) until stopped; `sinceTime` avoids repeating lines after a reconnect.
+   * `onEnd` is called once if the stream ends by itself (container exited, pod gone, or an error), never after stop().
+   */
+  streamLogs(namespace: string, pod: string, container: string, onLine: (line: string) => void, opts?: { previous?: boolean; sinceTime?: string; tailLines?: number; onEnd?: (error?: Error) => void }): Stoppable;
   /** One exec: argv in the container, optional stdin (closed at its end), collecting stdout/stderr and the exit code. */
   exec(namespace: string, pod: string, container: string, command: string[], stdin?: Buffer | NodeJS.ReadableStream): Promise<ExecResult>;
   /** A byte stream to `port` on the pod's loopback, for one forwarded connection. */

@@ -5,7 +5,7 @@
  * name that no context entry has.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 import type { ContextEntry } from '../../files/types.js';
@@ -15,6 +15,7 @@ import { DevloopError } from '../../model/errors.js';
 export const TAR_MTIME = new Date(Date.UTC(2000, 0, 1));
 /** Bytes of file data written before waiting for the consumer. */
 const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_ENTRIES = 256;
 
 type Headers = Partial<Header> & Pick<Header, 'name'>;
 
@@ -69,22 +70,29 @@ export function packContext(
   return { stream: packEntries(contextDir, list, extras), dockerfilePath };
 }
 
-/** Pack entries and extra in-memory files. Reads files synchronously, waits for the consumer every few MB. */
+/**
+ * Pack entries and extra in-memory files. Files are read synchronously; every BATCH_ENTRIES entries or
+ * BATCH_BYTES bytes the loop waits until tar-stream has taken the last entry, so memory stays bounded by
+ * the consumer's pace and tar-stream's queue of pending entries stays short (it shifts an array).
+ */
 export function packEntries(contextDir: string, entries: readonly ContextEntry[], extras: readonly ExtraFile[] = []): Pack {
   const pack = tarPack();
+  const settled = (header: Headers, body?: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (body) pack.entry(header, body, done);
+      else pack.entry(header, done);
+    });
   void (async () => {
-    let batch = 0;
+    let bytes = 0;
+    let count = 0;
     for (const entry of entries) {
       const { header, body } = entryToTar(contextDir, entry);
-      if (body) {
-        batch += body.byteLength;
-        if (batch >= BATCH_BYTES) {
-          batch = 0;
-          await new Promise<void>((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())));
-          continue;
-        }
-      }
-      if (body) pack.entry(header, body);
+      bytes += body?.byteLength ?? 0;
+      if (++count >= BATCH_ENTRIES || bytes >= BATCH_BYTES) {
+        count = bytes = 0;
+        await settled(header, body);
+      } else if (body) pack.entry(header, body);
       else pack.entry(header);
     }
     for (const x of extras) {
@@ -99,19 +107,39 @@ function entryToTar(contextDir: string, e: ContextEntry): { header: Headers; bod
   const mode = e.mode & 0o7777;
   switch (e.type) {
     case 'dir':
-      return { header: { ...base(e.path, mode), type: 'directory' } };
-    case 'symlink':
-      return { header: { ...base(e.path, mode || 0o777), type: 'symlink', linkname: e.linkTarget ?? '' } };
+      return { header: header(e.path, 'directory', mode || 0o755, 0) };
+    case 'symlink': {
+      const h = header(e.path, 'symlink', mode || 0o777, 0);
+      h.linkname = e.linkTarget ?? '';
+      return { header: h };
+    }
     case 'file': {
-      const body = readContextFile(contextDir, e.path);
-      return { header: fileHeader(e.path, mode, body.byteLength), body };
+      const body = readContextFile(contextDir, e.path, e.size);
+      return { header: header(e.path, 'file', mode || 0o644, body.byteLength), body };
     }
   }
 }
 
-function readContextFile(contextDir: string, path: string): Buffer {
+/**
+ * Read a context file. With the size the walker saw, one open/read/close (no fstat); a file that shrank since
+ * is cut to what is there, one that grew is read up to the walked size (a rebuild follows its change anyway).
+ */
+function readContextFile(contextDir: string, path: string, size?: number): Buffer {
   try {
-    return readFileSync(join(contextDir, path));
+    if (size === undefined) return readFileSync(join(contextDir, path));
+    const fd = openSync(join(contextDir, path), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(size);
+      let n = 0;
+      while (n < size) {
+        const got = readSync(fd, buf, n, size - n, n);
+        if (got === 0) break;
+        n += got;
+      }
+      return n === size ? buf : buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
@@ -122,9 +150,9 @@ function readContextFile(contextDir: string, path: string): Buffer {
 }
 
 function fileHeader(name: string, mode: number, size: number): Headers {
-  return { ...base(name, mode || 0o644), type: 'file', size };
+  return header(name, 'file', mode || 0o644, size);
 }
 
-function base(name: string, mode: number): Headers {
-  return { name, mode, mtime: TAR_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
+function header(name: string, type: Header['type'], mode: number, size: number): Headers {
+  return { name, type, mode, size, mtime: TAR_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
 }

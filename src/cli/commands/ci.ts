@@ -1,14 +1,22 @@
-/** `devloop ci`: with --dry-run, print the rendered manifests (stdout) and the plan (stderr); otherwise run the loop once. */
+/** `devloop ci`: with --dry-run, print the rendered manifests (stdout) and the plan (stderr); otherwise run the loop once and exit 0 or 1. */
 import yaml from 'js-yaml';
 import { loadProject } from '../../app/load.js';
-import { notAvailable, type CommonOptions } from '../main.js';
+import { startSession } from '../../app/session.js';
+import type { CommonOptions } from '../main.js';
 import { planReport } from '../plan-report.js';
-import { duration, type Output } from '../output.js';
+import { color, duration, type Output } from '../output.js';
+import { printerLog } from '../log-printer.js';
+import { RingLog } from '../ring-log.js';
+import { parseDuration } from '../duration.js';
+import { renderError } from '../errors.js';
 
 export interface CiOptions extends CommonOptions { dryRun?: boolean; output?: 'yaml' | 'json'; timeout?: string }
 
 export async function ciCommand(opts: CiOptions, o: Output): Promise<number> {
-  if (!opts.dryRun) return notAvailable('devloop ci without --dry-run');
+  return opts.dryRun ? dryRun(opts, o) : ciRun(opts, o);
+}
+
+async function dryRun(opts: CiOptions, o: Output): Promise<number> {
   const cwd = process.cwd();
   const { resolved, evalMs, resolveMs, configFile } = await loadProject(cwd, opts.file);
   for (const l of resolved.plan.logs) o.err(l);
@@ -21,4 +29,42 @@ export async function ciCommand(opts: CiOptions, o: Output): Promise<number> {
 export function renderObjects(objects: object[], format: 'yaml' | 'json'): string {
   if (format === 'json') return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
   return objects.map((obj) => yaml.dump(obj, { noRefs: true, lineWidth: -1 })).join('---\n');
+}
+
+async function ciRun(opts: CiOptions, o: Output): Promise<number> {
+  const timeoutMs = parseDuration(opts.timeout ?? '30m');
+  const t0 = performance.now();
+  const log = new RingLog(printerLog(o));
+  const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'ci', log });
+  const { engine } = session;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    engine.start();
+    const timeout = new Promise<'timeout'>((ok) => { if (timeoutMs > 0) timer = setTimeout(() => ok('timeout'), timeoutMs); });
+    const result = await Promise.race([engine.waitForCi(), timeout]);
+    if (result === 'timeout') {
+      const waiting = [...engine.status.values()].filter((s) => s.phase !== 'ready' && s.phase !== 'disabled');
+      o.err(color.red(`error: timed out after ${opts.timeout}: ${waiting.length} resource${waiting.length === 1 ? '' : 's'} not ready: ${waiting.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
+      o.err(color.yellow('hint: raise --timeout if they only need longer; otherwise look at the lines above for why they are not ready'));
+      return 1;
+    }
+    if (!result.ok && result.failed) {
+      const f = result.failed;
+      o.err('');
+      o.err(color.red(`FAILED: ${f.name}: ${f.reason}`));
+      const lines = log.last(f.name);
+      if (lines.length) {
+        o.err(`Last lines of ${f.name}:`);
+        for (const l of lines) o.err(`  ${l}`);
+      }
+      if (f.error && f.error.code !== 'runtime-failed') renderError(f.error, o, Boolean(opts.debug));
+      return 1;
+    }
+    o.err(color.green(`SUCCESS. All ${engine.status.size} resource${engine.status.size === 1 ? ' is' : 's are'} ready (${duration(performance.now() - t0)}).`));
+    return 0;
+  } finally {
+    if (timer) clearTimeout(timer);
+    await engine.stop();
+    session.cluster.close();
+  }
 }

@@ -1,9 +1,50 @@
-import { notAvailable } from '../main.js';
+/** `devloop trigger RESOURCE` and `devloop get`: talk to the running `devloop up` through its local HTTP API. */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { findConfig } from '../../config/evaluate.js';
+import { controlFile, type ControlInfo } from '../../engine/control-server.js';
+import { DevloopError } from '../../model/errors.js';
+import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-export async function triggerCommand(_opts: Record<string, unknown>, _o: Output): Promise<number> {
-  return notAvailable('devloop trigger');
+function controlInfo(opts: CommonOptions): ControlInfo {
+  const configFile = findConfig(process.cwd(), opts.file);
+  const file = controlFile(dirname(configFile));
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ControlInfo;
+  } catch {
+    throw new DevloopError('not-running', `devloop up is not running for ${configFile}`, { hint: 'start it with `devloop up` in that directory' });
+  }
 }
-export async function getCommand(_opts: Record<string, unknown>, _o: Output): Promise<number> {
-  return notAvailable('devloop get');
+
+async function call(info: ControlInfo, method: string, path: string): Promise<{ status: number; body: any }> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${info.port}${path}`, { method });
+    return { status: res.status, body: await res.json() };
+  } catch (e) {
+    throw new DevloopError('not-running', `devloop up (pid ${info.pid}) does not answer on 127.0.0.1:${info.port}`, { hint: 'it may have stopped; start it again with `devloop up`', cause: e });
+  }
+}
+
+export async function triggerCommand(opts: CommonOptions, o: Output, args: string[]): Promise<number> {
+  const info = controlInfo(opts);
+  const name = args[0];
+  const r = await call(info, 'POST', `/api/trigger/${encodeURIComponent(name)}`);
+  if (r.status !== 200) throw new DevloopError('unknown-resource', r.body.error, { hint: r.body.hint });
+  o.err(`Triggered ${name}.`);
+  return 0;
+}
+
+export async function getCommand(opts: CommonOptions & { output?: string }, o: Output): Promise<number> {
+  const info = controlInfo(opts);
+  const r = await call(info, 'GET', '/api/resources');
+  if (opts.output === 'json') {
+    o.out(`${JSON.stringify(r.body, null, 2)}\n`);
+    return 0;
+  }
+  const rows = [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'DETAIL'], ...r.body.resources.map((x: any) => [x.name, x.type, x.phase, x.triggerMode + (x.pendingFiles.length ? ` (${x.pendingFiles.length} pending)` : ''), x.reason])];
+  const widths = rows[0].map((_: string, i: number) => Math.max(...rows.map((row: string[]) => String(row[i]).length)));
+  for (const row of rows) o.out(`${row.map((c: string, i: number) => (i === row.length - 1 ? c : String(c).padEnd(widths[i]))).join('  ')}\n`);
+  if (r.body.configError) o.out(`config error: ${r.body.configError}\n`);
+  return 0;
 }

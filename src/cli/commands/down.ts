@@ -1,6 +1,59 @@
-import { notAvailable } from '../main.js';
-import type { Output } from '../output.js';
+/**
+ * `devloop down`: deletes every object devloop applied for this project, found by its labels (so it works
+ * when devloop.ts no longer evaluates), never a namespace devloop did not create, and a created one only
+ * with --delete-namespaces; waits until they are gone and lists them.
+ */
+import { basename } from 'node:path';
+import { evaluateConfig, findConfig } from '../../config/evaluate.js';
+import { checkContext, connectCluster, describeContext } from '../../app/cluster.js';
+import { deleteOrder } from '../../engine/apply-order.js';
+import { CREATED_NAMESPACE, PROJECT, projectId } from '../../engine/labels.js';
+import type { ObjectRef } from '../../ports/cluster.js';
+import type { CommonOptions } from '../main.js';
+import { printerLog } from '../log-printer.js';
+import { color, duration, type Output } from '../output.js';
 
-export async function downCommand(_opts: Record<string, unknown>, _o: Output): Promise<number> {
-  return notAvailable('devloop down');
+export interface DownOptions extends CommonOptions { deleteNamespaces?: boolean }
+
+export async function downCommand(opts: DownOptions, o: Output): Promise<number> {
+  const t0 = performance.now();
+  const log = printerLog(o);
+  const configFile = findConfig(process.cwd(), opts.file);
+  const project = projectId(configFile);
+  const ev = await evaluateConfig(configFile);
+  if (!ev.ok) o.err(color.yellow(`warning: ${basename(configFile)} does not evaluate (${ev.error.message}); deleting by labels anyway`));
+  const cluster = connectCluster({ context: opts.context, namespace: opts.namespace });
+  try {
+    checkContext(cluster, ev.ok ? ev.plan : { configFile, allowedContexts: [] } as never);
+    describeContext(cluster, log);
+    await cluster.ping();
+    const found = await cluster.listByLabels({ [PROJECT]: project });
+    const keep: ObjectRef[] = [];
+    const del: ObjectRef[] = [];
+    for (const ref of found) {
+      if (ref.kind !== 'Namespace') { del.push(ref); continue; }
+      const live = await cluster.get(ref);
+      const created = (live?.metadata.annotations as Record<string, string> | undefined)?.[CREATED_NAMESPACE] === 'true';
+      if (created && opts.deleteNamespaces) del.push(ref);
+      else keep.push(ref);
+    }
+    if (del.length === 0) {
+      o.err(`Nothing to delete: no object in the cluster carries ${PROJECT}=${project}.`);
+    } else {
+      o.err('Deleting kubernetes objects:');
+      for (const ref of deleteOrder(del, (r) => r)) {
+        o.err(`  → ${ref.kind}/${ref.name}${ref.namespace ? ` (namespace ${ref.namespace})` : ''}`);
+        await cluster.delete(ref);
+      }
+      await cluster.waitGone(del, 120_000);
+      o.err(color.green(`Deleted ${del.length} object${del.length === 1 ? '' : 's'} (${duration(performance.now() - t0)}).`));
+    }
+    if (keep.length) {
+      o.err(`Not deleting namespace${keep.length === 1 ? '' : 's'}: ${keep.map((k) => k.name).join(', ')}`);
+      o.err(opts.deleteNamespaces ? '  (devloop did not create them)' : '  Run with --delete-namespaces to delete namespaces devloop created.');
+    }
+    return 0;
+  } finally {
+    cluster.close();
+  }
 }

@@ -1,0 +1,45 @@
+/** Everything `up` and `ci` do before the loop runs: evaluate, connect (refusing non-local contexts), decide image delivery, resolve. */
+import { evaluateConfig, findConfig } from '../config/evaluate.js';
+import { Engine } from '../engine/engine.js';
+import { projectId } from '../engine/labels.js';
+import type { Log } from '../engine/log.js';
+import { resolve } from '../resolve/resolve.js';
+import { checkContext, connectCluster, decideDelivery, describeContext } from './cluster.js';
+import { createImageBuilder } from './docker.js';
+import type { K8sCluster } from '../adapters/k8s/cluster.js';
+import type { ImageBuilder } from '../ports/image-builder.js';
+
+export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log }
+
+export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
+
+export async function startSession(o: SessionOptions): Promise<Session> {
+  const configFile = findConfig(o.cwd, o.file);
+  const ev = await evaluateConfig(configFile);
+  if (!ev.ok) throw ev.error;
+  for (const l of ev.plan.logs) o.log.line('', l);
+  o.log.line('', `Loaded ${configFile} (${Math.round(ev.durationMs)}ms)`);
+  const cluster = connectCluster({ context: o.context, namespace: o.namespace });
+  try {
+    checkContext(cluster, ev.plan);
+    describeContext(cluster, o.log);
+    await cluster.ping();
+    const delivery = await decideDelivery(cluster, ev.plan);
+    o.log.line('', delivery.message);
+    const resolved = resolve(ev.plan, { clusterRegistry: delivery.clusterRegistry });
+    for (const w of resolved.warnings) o.log.line('', `warning: ${w}`);
+    const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
+    const project = projectId(configFile);
+    const engine = new Engine(resolved, {
+      mode: o.mode, builder, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
+      evaluate: () => evaluateConfig(configFile), cwd: o.cwd,
+    });
+    return { engine, cluster, builder, configFile, project };
+  } catch (e) {
+    cluster.close();
+    throw e;
+  }
+}
+
+const unused = () => Promise.reject(new Error('no images to build'));
+const noBuilder: ImageBuilder = { engineInfo: unused, build: unused, imageExists: unused, tag: unused, push: unused, registryHasTag: unused };

@@ -1,0 +1,382 @@
+/**
+ * The reconciler loop. One Engine holds the state; it decides what to do next (build these images,
+ * apply that resource, rerun a local cmd) and reports every decision in one line. Work runs one resource
+ * update at a time, in order (uncategorized first, resource_deps before their dependents' first deploy).
+ */
+import { relative } from 'node:path';
+import type { EvalResult } from '../config/evaluate.js';
+import { DevloopError, isDevloopError } from '../model/errors.js';
+import type { Registry } from '../model/registry.js';
+import type { Cluster } from '../ports/cluster.js';
+import type { ChangeBatch } from '../ports/file-watcher.js';
+import type { ImageBuilder } from '../ports/image-builder.js';
+import { resolve, type Resolved, type ResolvedImage } from '../resolve/resolve.js';
+import type { Resource } from '../resolve/resources.js';
+import { imageSources } from '../resolve/sources.js';
+import { buildImages, type PushPolicy } from './build/scheduler.js';
+import { Deployer } from './deploy.js';
+import { contentHash } from './labels.js';
+import { LocalResourceRunner } from './local-resource.js';
+import type { Log } from './log.js';
+import { runtimeState } from './readiness.js';
+import { Runtime } from './runtime.js';
+
+export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
+
+export interface ResourceStatus {
+  name: string;
+  type: 'k8s' | 'local';
+  phase: ResourcePhase;
+  reason: string;
+  triggerMode: 'auto' | 'manual';
+  /** Files changed since the last update, waiting for a trigger (manual mode) or for the queue. */
+  pendingFiles: string[];
+  everReady: boolean;
+  updates: number;
+  error?: DevloopError;
+}
+
+export interface EngineOptions {
+  mode: 'up' | 'ci';
+  builder: ImageBuilder;
+  cluster: Cluster;
+  log: Log;
+  project: string;
+  push: PushPolicy;
+  clusterRegistry?: Registry;
+  /** Re-evaluates the config (up mode, when a config file changed). */
+  evaluate: () => Promise<EvalResult>;
+  cwd: string;
+}
+
+interface QueueItem { resource: string; reason: string; force?: boolean }
+
+export class Engine {
+  resolved: Resolved;
+  readonly status = new Map<string, ResourceStatus>();
+  private readonly deployer: Deployer;
+  private readonly runtime: Runtime;
+  private readonly locals = new Map<string, LocalResourceRunner>();
+  private readonly queue: QueueItem[] = [];
+  private processing = false;
+  private stopped = false;
+  /** Image id -> the tag deployed (what the cluster runs). */
+  private readonly deployedTags = new Map<string, string>();
+  /** Resource -> hash of the rendered objects last applied. */
+  private readonly appliedHash = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  configError?: DevloopError;
+
+  constructor(initial: Resolved, private readonly opts: EngineOptions) {
+    this.resolved = initial;
+    this.deployer = new Deployer(opts.cluster, opts.project);
+    this.runtime = new Runtime(opts.cluster, opts.project, opts.log, {
+      podsChanged: (r) => this.onPodsChanged(r),
+      portForwardFailed: (r, e) => this.fail(r, isDevloopError(e) ? e : new DevloopError('port-forward-failed', String((e as Error).message ?? e))),
+    });
+    this.setResources(initial.resources);
+  }
+
+  private setResources(resources: Resource[]): void {
+    for (const r of resources) {
+      if (this.status.has(r.name)) {
+        const s = this.status.get(r.name)!;
+        s.triggerMode = r.triggerMode;
+        continue;
+      }
+      this.status.set(r.name, {
+        name: r.name, type: r.type, phase: r.autoInit ? 'pending' : 'disabled', reason: r.autoInit ? 'queued' : 'auto_init is off: waiting for a trigger',
+        triggerMode: r.triggerMode, pendingFiles: [], everReady: false, updates: 0,
+      });
+      if (r.type === 'local' && r.local) {
+        const runner = new LocalResourceRunner(r.local, this.opts.log, r.name);
+        runner.onServeExit = (code) => this.fail(r.name, new DevloopError('serve-exited', `serve_cmd of '${r.name}' exited${code !== undefined ? ` with code ${code}` : ''}`));
+        this.locals.set(r.name, runner);
+      }
+    }
+    for (const name of [...this.status.keys()]) if (!resources.some((r) => r.name === name)) this.status.delete(name);
+    this.runtime.setResources(resources);
+  }
+
+  resource(name: string): Resource | undefined {
+    return this.resolved.resources.find((r) => r.name === name);
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  private set(name: string, phase: ResourcePhase, reason: string, error?: DevloopError): void {
+    const s = this.status.get(name);
+    if (!s) return;
+    const was = s.phase;
+    s.phase = phase;
+    s.reason = reason;
+    s.error = error;
+    if (phase === 'ready') s.everReady = true;
+    if (was !== phase && (phase === 'ready' || phase === 'failed')) this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
+    this.changed();
+    if (phase === 'ready') this.kick();
+  }
+
+  private fail(name: string, e: DevloopError): void {
+    this.set(name, 'failed', e.message, e);
+  }
+
+  /** Queues the first update of every auto_init resource and starts processing. */
+  start(): void {
+    for (const r of this.resolved.resources) if (r.autoInit) this.enqueue({ resource: r.name, reason: 'Initial Build' });
+  }
+
+  enqueue(item: QueueItem): void {
+    const existing = this.queue.find((q) => q.resource === item.resource);
+    if (existing) {
+      existing.force ||= item.force;
+      return;
+    }
+    this.queue.push(item);
+    const s = this.status.get(item.resource);
+    if (s && s.phase !== 'building' && s.phase !== 'deploying') this.set(item.resource, 'pending', 'queued');
+    this.kick();
+  }
+
+  /** `devloop trigger NAME`: update now (also manual and auto_init:false resources). */
+  trigger(name: string): void {
+    const r = this.resource(name);
+    if (!r) {
+      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${this.resolved.resources.map((x) => x.name).join(', ')}` });
+    }
+    const s = this.status.get(name)!;
+    const files = s.pendingFiles.length ? `${s.pendingFiles.length} changed file(s)` : 'no changed files';
+    this.enqueue({ resource: name, reason: `Triggered by devloop trigger (${files})`, force: true });
+  }
+
+  private depsReady(r: Resource): string | undefined {
+    if (this.status.get(r.name)?.updates) return undefined; // only the first deploy waits for resource_deps
+    const waiting = r.resourceDeps.filter((d) => !this.status.get(d)?.everReady);
+    const uncategorized = r.name !== 'uncategorized' && r.type === 'k8s' && this.status.has('uncategorized') && !this.status.get('uncategorized')!.everReady && this.status.get('uncategorized')!.phase !== 'disabled';
+    if (uncategorized) waiting.push('uncategorized');
+    return waiting.length ? waiting.join(', ') : undefined;
+  }
+
+  private kick(): void {
+    if (this.processing || this.stopped) return;
+    this.processing = true;
+    void this.process().finally(() => {
+      this.processing = false;
+      if (this.queue.some((q) => !this.depsReadyBlock(q))) this.kick();
+    });
+  }
+
+  private depsReadyBlock(q: QueueItem): string | undefined {
+    const r = this.resource(q.resource);
+    return r ? this.depsReady(r) : undefined;
+  }
+
+  private async process(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const idx = this.queue.findIndex((q) => !this.depsReadyBlock(q));
+      for (const q of this.queue) {
+        const blocked = this.depsReadyBlock(q);
+        if (blocked) this.set(q.resource, 'waiting', `waiting for ${blocked} to be ready first (resource_deps)`);
+      }
+      if (idx < 0) return;
+      const [item] = this.queue.splice(idx, 1);
+      const r = this.resource(item.resource);
+      if (!r) continue;
+      try {
+        await this.update(r, item);
+      } catch (e) {
+        this.fail(r.name, isDevloopError(e) ? e : new DevloopError('internal', `updating ${r.name}: ${(e as Error).message}`, { cause: e }));
+        if (!isDevloopError(e)) this.opts.log.line(r.name, (e as Error).stack ?? String(e));
+      }
+    }
+  }
+
+  private imagesFor(r: Resource): ResolvedImage[] {
+    const byId = new Map(this.resolved.images.map((i) => [i.id, i]));
+    const need = new Set<string>();
+    const add = (id: string) => {
+      if (need.has(id) || !byId.has(id)) return;
+      need.add(id);
+      for (const d of byId.get(id)!.deps) add(d);
+    };
+    r.images.forEach(add);
+    return this.resolved.images.filter((i) => need.has(i.id));
+  }
+
+  private async update(r: Resource, item: QueueItem): Promise<void> {
+    const s = this.status.get(r.name)!;
+    const log = (t: string) => this.opts.log.line(r.name, t);
+    s.pendingFiles = [];
+    s.updates++;
+    if (r.type === 'local') return this.updateLocal(r, item);
+    const images = this.imagesFor(r);
+    if (images.length) {
+      this.set(r.name, 'building', 'building images');
+      const outcomes = await buildImages(images, {
+        builder: this.opts.builder, log: this.opts.log, push: this.opts.push, reason: item.reason,
+        sourceOf: () => r.name,
+      });
+      const failed = [...outcomes.values()].find((o) => o.status === 'failed' || o.status === 'skipped');
+      if (failed) {
+        const err = failed.error ?? new DevloopError('build-failed', `image ${failed.id} was not built: ${failed.reason ?? ''}`);
+        this.fail(r.name, err);
+        return;
+      }
+      for (const img of images) this.deployedTags.set(img.id, img.tag);
+    } else if (item.reason !== 'Initial Build') {
+      log(item.reason);
+    }
+    this.set(r.name, 'deploying', 'applying objects');
+    const objects = r.objects.map((i) => this.resolved.rendered[i]);
+    this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
+    const applied = await this.deployer.applyAll(r.name, objects, log);
+    this.appliedHash.set(r.name, contentHash({ objects } as never));
+    for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
+    this.set(r.name, 'runtime', 'applied; watching its pods');
+    this.onPodsChanged(r.name);
+    if (this.opts.mode === 'up') await this.runtime.startPortForwards(r);
+  }
+
+  private async updateLocal(r: Resource, item: QueueItem): Promise<void> {
+    const runner = this.locals.get(r.name)!;
+    this.set(r.name, 'building', item.reason === 'Initial Build' ? 'running cmd' : `running cmd (${item.reason})`);
+    if (item.reason !== 'Initial Build') this.opts.log.line(r.name, item.reason);
+    try {
+      await runner.runCmd();
+    } catch (e) {
+      this.fail(r.name, e as DevloopError);
+      return;
+    }
+    if (r.local?.serveCmd) {
+      if (this.opts.mode === 'ci' && !r.local.cmd) {
+        // In ci a serve_cmd runs like in up; it is ready once started.
+      }
+      await runner.startServe();
+      this.set(r.name, 'ready', 'serve_cmd is running');
+    } else {
+      this.set(r.name, 'ready', 'cmd succeeded');
+    }
+  }
+
+  private onPodsChanged(name: string): void {
+    const s = this.status.get(name);
+    const r = this.resource(name);
+    if (!s || !r || r.type !== 'k8s') return;
+    const runtimeOwned = s.phase === 'runtime' || s.phase === 'ready' || (s.phase === 'failed' && s.error?.code === 'runtime-failed');
+    if (!runtimeOwned) return;
+    const st = runtimeState(r.podReadiness, this.runtime.podsOf(name));
+    if (st.kind === 'ready') this.set(name, 'ready', st.reason);
+    else if (st.kind === 'failed') this.set(name, 'failed', st.reason, new DevloopError('runtime-failed', st.reason));
+    else this.set(name, 'runtime', st.reason);
+  }
+
+  /** The pods of a resource, for ci's failure report. */
+  podsOf(name: string) {
+    return this.runtime.podsOf(name);
+  }
+
+  // ------------------------------------------------------------------ changes (up mode)
+
+  /** A debounced batch of file changes: re-evaluate if a config file changed, re-resolve, and queue what changed. */
+  async handleBatch(batch: ChangeBatch): Promise<void> {
+    const files = batch.files.map((f) => f.path);
+    const configFiles = new Set(this.resolved.plan.filesRead);
+    let plan = this.resolved.plan;
+    if (files.some((f) => configFiles.has(f)) || this.configError) {
+      const ev = await this.opts.evaluate();
+      if (!ev.ok) {
+        this.configError = ev.error;
+        this.opts.log.line('', `Config error, still running the last good config: ${ev.error.message}${ev.error.where ? ` (${ev.error.where})` : ''}`);
+        this.changed();
+      } else {
+        if (this.configError) this.opts.log.line('', 'Config fixed.');
+        else this.opts.log.line('', `Config changed (${files.filter((f) => configFiles.has(f)).map((f) => this.rel(f)).join(', ')}): evaluated again`);
+        this.configError = undefined;
+        plan = ev.plan;
+      }
+    }
+    let next: Resolved;
+    try {
+      next = resolve(plan, { clusterRegistry: this.opts.clusterRegistry });
+    } catch (e) {
+      const err = isDevloopError(e) ? e : new DevloopError('internal', String(e));
+      this.configError = err;
+      this.opts.log.line('', `Error, still running the last good config: ${err.message}${err.where ? ` (${err.where})` : ''}`);
+      return;
+    }
+    this.applyResolved(next, files);
+  }
+
+  private rel(p: string): string {
+    const r = relative(this.opts.cwd, p);
+    return r.startsWith('..') ? p : r;
+  }
+
+  private applyResolved(next: Resolved, files: string[]): void {
+    const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.tag]));
+    this.resolved = next;
+    this.setResources(next.resources);
+    const shown = files.map((f) => this.rel(f));
+    const filesText = `${files.length} File${files.length === 1 ? '' : 's'} Changed: [${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}]`;
+    for (const r of next.resources) {
+      const s = this.status.get(r.name)!;
+      let why: string | undefined;
+      if (r.type === 'local') {
+        const deps = r.local?.deps ?? [];
+        const touched = files.filter((f) => deps.some((d) => f === d || f.startsWith(`${d}/`)));
+        if (touched.length) why = filesText;
+      } else {
+        const changedImages = this.imagesFor(r).filter((i) => (this.deployedTags.get(i.id) ?? prevTags.get(i.id)) !== i.tag);
+        const objectsChanged = this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== contentHash({ objects: r.objects.map((i) => next.rendered[i]) } as never);
+        if (changedImages.length) why = `${filesText} → rebuilding ${changedImages.map((i) => i.id).join(', ')}`;
+        else if (objectsChanged) why = `${filesText} → its manifests changed`;
+        else if (files.length && this.imagesFor(r).length) {
+          const related = files.filter((f) => this.imagesFor(r).some((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps).some((root) => f.startsWith(`${root}/`) || f === root)));
+          if (related.length) this.opts.log.line(r.name, `${related.length} file${related.length === 1 ? '' : 's'} changed but the image inputs did not (same content or ignored): nothing to rebuild`);
+        }
+      }
+      if (!why) continue;
+      if (s.phase === 'disabled' && !s.updates) {
+        if (r.triggerMode === 'manual') { s.pendingFiles.push(...shown); continue; }
+        // auto_init: false + auto: the first file change starts it, as in Tilt.
+      }
+      if (r.triggerMode === 'manual' && s.updates > 0) {
+        s.pendingFiles.push(...shown.filter((f) => !s.pendingFiles.includes(f)));
+        this.opts.log.line(r.name, `${why}: pending until triggered (trigger_mode manual): devloop trigger ${r.name}`);
+        this.changed();
+        continue;
+      }
+      this.enqueue({ resource: r.name, reason: why });
+    }
+  }
+
+  // ------------------------------------------------------------------ ci
+
+  /** ci: resolves 0 when every resource that should run is ready, 1 when one fails. */
+  waitForCi(): Promise<{ ok: boolean; failed?: ResourceStatus }> {
+    return new Promise((resolveP) => {
+      const check = () => {
+        const relevant = [...this.status.values()].filter((s) => s.phase !== 'disabled' && !(s.triggerMode === 'manual' && s.updates === 0 && !this.resource(s.name)?.autoInit));
+        const failed = relevant.find((s) => s.phase === 'failed');
+        if (failed) { off(); resolveP({ ok: false, failed }); return; }
+        if (relevant.length > 0 && relevant.every((s) => s.phase === 'ready') && this.queue.length === 0) { off(); resolveP({ ok: true }); }
+      };
+      const off = this.onChange(check);
+      check();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.runtime.stop();
+    await Promise.all([...this.locals.values()].map((l) => l.stopServe()));
+  }
+}

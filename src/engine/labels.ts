@@ -1,0 +1,57 @@
+/**
+ * The labels that tie every object devloop applies to its project and resource, so `down` finds exactly
+ * what was applied (even when devloop.ts no longer evaluates) and pods are attributed to their resource.
+ */
+import { createHash } from 'node:crypto';
+import { basename, dirname } from 'node:path';
+import type { K8sObject } from '../resolve/manifests.js';
+
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const PROJECT = 'devloop.dev/project';
+export const RESOURCE = 'devloop.dev/resource';
+export const APPLIED_HASH = 'devloop.dev/applied-hash';
+export const CREATED_NAMESPACE = 'devloop.dev/created-namespace';
+
+function slug(s: string, max: number): string {
+  const v = s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return (v || 'x').slice(0, max).replace(/[^a-z0-9]+$/, '');
+}
+
+/** A label-safe id for a project: its directory name and a hash of the config's absolute path. */
+export function projectId(configFile: string): string {
+  const h = createHash('sha256').update(configFile).digest('hex').slice(0, 8);
+  return `${slug(basename(dirname(configFile)), 50)}-${h}`;
+}
+
+/** A label value for a resource name (names like `foo:deployment:ns` are not valid label values). */
+export function resourceLabel(name: string): string {
+  const s = slug(name, 54);
+  return s === name ? s : `${s}-${createHash('sha256').update(name).digest('hex').slice(0, 6)}`;
+}
+
+export function labelsFor(project: string, resource: string): Record<string, string> {
+  return { [MANAGED_BY]: 'devloop', [PROJECT]: project, [RESOURCE]: resourceLabel(resource) };
+}
+
+function podTemplate(o: K8sObject): { metadata?: { labels?: Record<string, string> } } | undefined {
+  const spec = o.spec as Record<string, any> | undefined;
+  if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template;
+  const t = spec?.template;
+  return t && typeof t === 'object' && t.spec?.containers ? t : undefined;
+}
+
+/** A copy with the labels on the object and on its pod template (so pods carry them too). Selectors are left alone. */
+export function withLabels(o: K8sObject, labels: Record<string, string>): K8sObject {
+  const c = structuredClone(o);
+  c.metadata.labels = { ...(c.metadata.labels ?? {}), ...labels };
+  const t = podTemplate(c);
+  if (t) {
+    t.metadata ??= {};
+    t.metadata.labels = { ...(t.metadata.labels ?? {}), ...labels };
+  }
+  return c;
+}
+
+export function contentHash(o: K8sObject): string {
+  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 32);
+}

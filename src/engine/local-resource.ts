@@ -1,0 +1,81 @@
+/** local_resource: `cmd` runs to completion (at start and when its deps change); `serve_cmd` runs as a long process, restarted when cmd reruns. */
+import { execa, type ResultPromise } from 'execa';
+import type { LocalResourceSpec } from '../config/spec.js';
+import { DevloopError } from '../model/errors.js';
+import type { Log } from './log.js';
+
+function pipeLines(stream: NodeJS.ReadableStream | null | undefined, onLine: (l: string) => void): void {
+  if (!stream) return;
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const p of parts) onLine(p.replace(/\r$/, ''));
+  });
+  stream.on('end', () => { if (partial) onLine(partial); });
+}
+
+export class LocalResourceRunner {
+  private serve?: ResultPromise;
+  private stopping = false;
+  /** Called when the serve process exits by itself (not when devloop stops or restarts it). */
+  onServeExit?: (code: number | undefined) => void;
+
+  constructor(readonly spec: LocalResourceSpec, private readonly log: Log, private readonly source: string) {}
+
+  /** Runs cmd; resolves when it succeeded, throws DevloopError with the output tail when it fails. */
+  async runCmd(): Promise<void> {
+    const { spec } = this;
+    if (!spec.cmd) return;
+    this.log.line(this.source, `Running cmd: ${spec.cmdText}`);
+    const tail: string[] = [];
+    const child = execa(spec.cmd[0], spec.cmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false });
+    pipeLines(child.all, (l) => {
+      this.log.line(this.source, l);
+      tail.push(l);
+      if (tail.length > 20) tail.shift();
+    });
+    const t0 = performance.now();
+    const r = await child;
+    if (r.failed) {
+      throw new DevloopError('local-cmd-failed', `local_resource '${spec.name}': "${spec.cmdText}" ${r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `failed: ${r.shortMessage}`}`, {
+        location: spec.loc, details: tail.slice(-10), hint: `it ran in ${spec.dir}`,
+      });
+    }
+    this.log.line(this.source, `cmd done in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
+  }
+
+  /** (Re)starts serve_cmd. */
+  async startServe(): Promise<void> {
+    const { spec } = this;
+    if (!spec.serveCmd) return;
+    await this.stopServe();
+    this.stopping = false;
+    this.log.line(this.source, `Starting serve_cmd: ${spec.serveCmdText}`);
+    const child = execa(spec.serveCmd[0], spec.serveCmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false, cleanup: true });
+    this.serve = child;
+    pipeLines(child.all, (l) => this.log.line(this.source, l));
+    void child.then((r) => {
+      if (this.serve !== child || this.stopping) return;
+      this.serve = undefined;
+      this.log.line(this.source, `serve_cmd exited${r.exitCode !== undefined ? ` with code ${r.exitCode}` : ''}`);
+      this.onServeExit?.(r.exitCode);
+    });
+  }
+
+  get serving(): boolean {
+    return this.serve !== undefined;
+  }
+
+  async stopServe(): Promise<void> {
+    const child = this.serve;
+    if (!child) return;
+    this.stopping = true;
+    this.serve = undefined;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await child.catch(() => undefined);
+    clearTimeout(timer);
+  }
+}

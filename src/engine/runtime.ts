@@ -1,0 +1,124 @@
+/**
+ * The running side of k8s resources: watches pods (one watch per namespace), attributes each pod to its
+ * resource (devloop's labels, or extra_pod_selectors), prints status changes, streams container logs
+ * prefixed with the resource (across restarts and new pods), and forwards ports to the current ready pod.
+ */
+import type { Cluster, PodView, Stoppable } from '../ports/cluster.js';
+import type { Resource } from '../resolve/resources.js';
+import { startPortForward, type PortForwardServer } from '../adapters/k8s/port-forward-server.js';
+import { isDevloopError } from '../model/errors.js';
+import { PROJECT, RESOURCE, resourceLabel } from './labels.js';
+import { currentPod, podSummary } from './readiness.js';
+import type { Log } from './log.js';
+
+export interface RuntimeEvents {
+  /** A pod of this resource changed (status, or appeared/disappeared). */
+  podsChanged(resource: string): void;
+  portForwardFailed(resource: string, error: unknown): void;
+}
+
+export class Runtime {
+  private readonly watches = new Map<string, Stoppable>();
+  private readonly pods = new Map<string, Map<string, PodView>>(); // resource -> uid -> pod
+  private readonly summaries = new Map<string, string>(); // pod uid -> last printed summary
+  private readonly logStreams = new Map<string, Stoppable>(); // containerID -> stream
+  private readonly forwards = new Map<string, PortForwardServer[]>();
+  private resources: Resource[] = [];
+
+  constructor(private readonly cluster: Cluster, private readonly project: string, private readonly log: Log, private readonly events: RuntimeEvents) {}
+
+  setResources(resources: Resource[]): void {
+    this.resources = resources.filter((r) => r.type === 'k8s');
+  }
+
+  /** Starts watching pods of a namespace (once). */
+  watchNamespace(ns: string): void {
+    if (this.watches.has(ns)) return;
+    this.watches.set(ns, this.cluster.watchPods(ns, (e) => this.onPod(e.type, e.pod), (err) => this.log.line('', `pod watch in ${ns}: ${err.message}`)));
+  }
+
+  podsOf(resource: string): PodView[] {
+    return [...(this.pods.get(resource)?.values() ?? [])];
+  }
+
+  private resourceOf(p: PodView): Resource | undefined {
+    if (p.labels[PROJECT] === this.project) {
+      const r = this.resources.find((x) => resourceLabel(x.name) === p.labels[RESOURCE]);
+      if (r) return r;
+    }
+    return this.resources.find((r) => r.extraPodSelectors.some((sel) => Object.entries(sel).every(([k, v]) => p.labels[k] === v)));
+  }
+
+  private onPod(type: 'upsert' | 'delete', p: PodView): void {
+    const r = this.resourceOf(p);
+    if (!r) return;
+    const map = this.pods.get(r.name) ?? new Map<string, PodView>();
+    this.pods.set(r.name, map);
+    if (type === 'delete') {
+      map.delete(p.uid);
+      this.summaries.delete(p.uid);
+      for (const c of [...p.containers, ...p.initContainers]) this.stopLogs(c.containerID);
+      this.events.podsChanged(r.name);
+      return;
+    }
+    map.set(p.uid, p);
+    const summary = p.deleting ? 'Terminating' : podSummary(p);
+    if (this.summaries.get(p.uid) !== summary) {
+      this.summaries.set(p.uid, summary);
+      const restarts = p.containers.reduce((n, c) => n + c.restartCount, 0);
+      this.log.line(r.name, `pod ${p.name}: ${summary}${restarts ? ` (restarts: ${restarts})` : ''}`);
+    }
+    for (const c of [...p.initContainers, ...p.containers]) {
+      if (c.containerID && (c.state === 'running' || c.state === 'terminated') && !this.logStreams.has(c.containerID)) {
+        const id = c.containerID;
+        this.logStreams.set(id, this.cluster.streamLogs(p.namespace, p.name, c.name, (line) => this.log.line(r.name, line), {
+          onEnd: () => { /* the container ended; a restart has a new containerID and a new stream */ },
+        }));
+      }
+    }
+    this.events.podsChanged(r.name);
+  }
+
+  private stopLogs(containerID: string | undefined): void {
+    if (!containerID) return;
+    this.logStreams.get(containerID)?.stop();
+    this.logStreams.delete(containerID);
+  }
+
+  /** The pod a port forward goes to: the newest Running and Ready pod of the resource. */
+  readyPod(resource: string): PodView | undefined {
+    const ready = this.podsOf(resource).filter((p) => !p.deleting && p.phase === 'Running' && p.ready);
+    return currentPod(ready);
+  }
+
+  async startPortForwards(r: Resource): Promise<void> {
+    if (this.forwards.has(r.name) || r.portForwards.length === 0) return;
+    const servers: PortForwardServer[] = [];
+    this.forwards.set(r.name, servers);
+    for (const pf of r.portForwards) {
+      try {
+        const s = await startPortForward({
+          host: pf.host, localPort: pf.localPort, containerPort: pf.containerPort, cluster: this.cluster,
+          resolvePod: async () => {
+            const p = this.readyPod(r.name);
+            return p ? { namespace: p.namespace, pod: p.name } : undefined;
+          },
+          onError: (e) => this.log.line(r.name, `port forward ${pf.host}:${pf.localPort}: ${isDevloopError(e) ? e.message : (e as Error).message}`),
+        });
+        servers.push(s);
+        this.log.line(r.name, `Forwarding http://${s.host}:${s.port} → port ${pf.containerPort} of the resource's ready pod`);
+      } catch (e) {
+        this.events.portForwardFailed(r.name, e);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
+    for (const s of this.logStreams.values()) s.stop();
+    this.logStreams.clear();
+    await Promise.all([...this.forwards.values()].flat().map((s) => s.close().catch(() => undefined)));
+    this.forwards.clear();
+  }
+}

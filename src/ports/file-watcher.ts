@@ -1,0 +1,93 @@
+/**
+ * FileWatcher: what the engine needs to hear about file changes. The real implementation is
+ * adapters/watch (@parcel/watcher: one native recursive subscription per distinct root directory);
+ * engine tests use a fake that calls onBatch by hand.
+ *
+ * Promises the engine can rely on:
+ * - Ignored directories are never watched: a directory a root's filter skips (FileFilter.skipsDir), and
+ *   node_modules, .git and .idea below any directory root (files/watch-ignore.ts), cost no inotify watch.
+ * - Events are filtered with each root's FileFilter; editor temp files (`4913`, `*~`, `.*.swp`, …) never
+ *   reach onBatch.
+ * - A root may be a directory (watched recursively), a file (only that path is reported; its siblings are
+ *   not, and their directory is not watched recursively), or a path that does not exist yet (its creation
+ *   is reported; a directory that appears there is then watched recursively).
+ * - Debounce: changes are collected until `debounceMs` (default 50 ms, Tilt uses 200 ms) pass with no new
+ *   change, or for at most `maxWaitMs` (default 2 s), then delivered as ONE batch with each path once.
+ *   @parcel/watcher itself holds a change that follows another within 500 ms for 50 ms, so the first
+ *   change after a quiet spell is delivered `debounceMs + 50` ms after it happens (adapters/watch/batcher.ts).
+ * - update(roots) re-plans the subscriptions; a directory no longer needed is unwatched (no leak).
+ *   close() releases every watch of this handle.
+ *
+ * Failures the user can act on are DevloopErrors:
+ *   watch-limit   the inotify watch or instance limit was reached (ENOSPC / EMFILE); hint: the sysctl fix
+ *   watch-failed  any other error of the native watcher; it is restarted with backoff (1 s, ×2, ≤ 5 min)
+ * watch() and update() reject with them when the first subscription fails; later failures go to onError.
+ */
+import type { FileFilter } from '../files/filter.js';
+import type { DevloopError } from '../model/errors.js';
+
+export interface WatchRoot {
+  /** Absolute path: a directory (recursive), a file, or a path that does not exist yet. */
+  path: string;
+  /** What to leave out, asked with absolute paths (files/filter.ts); NOTHING_FILTERED for nothing. */
+  filter: FileFilter;
+  /** An opaque name for the engine (e.g. `image:web`, `config`), echoed on each change this root accepted. */
+  label?: string;
+}
+
+export type ChangeType = 'create' | 'update' | 'delete';
+
+export interface FileChange {
+  /** Absolute path, spelled as under the root that accepted it (a symlinked root is not resolved). */
+  path: string;
+  /** Net change over the batch: create then update = create; delete then create = update; … then delete = delete. */
+  type: ChangeType;
+  /** Labels of the roots that accepted this path, sorted; roots without a label add nothing. */
+  labels: string[];
+}
+
+export interface ChangeBatch {
+  /** Each path once, sorted by path. Never empty. */
+  files: FileChange[];
+  /** When the first change of the batch reached devloop (epoch ms, sub-millisecond precision). */
+  firstEventAt: number;
+  /** When the batch was handed to onBatch (epoch ms). */
+  flushedAt: number;
+}
+
+export interface WatchOptions {
+  /** Quiet time that closes a batch. Default 50 ms. */
+  debounceMs?: number;
+  /** A batch is delivered at most this long after its first change, even while changes continue. Default 2000 ms. */
+  maxWaitMs?: number;
+}
+
+export interface WatchStats {
+  /** Roots of this handle. */
+  roots: number;
+  /** Native subscriptions of the whole process (they are shared by every handle). */
+  subscriptions: number;
+  /** Directories those subscriptions watch, as counted by devloop's own walk (ignored ones excluded). */
+  directories: number;
+  /** inotify watches held by the whole process, read from /proc/self/fdinfo (Linux only). */
+  inotifyWatches?: number;
+}
+
+export interface WatchHandle {
+  /** Replace the roots (after the config was evaluated again). Resolves once the new watches are in place. */
+  update(roots: readonly WatchRoot[]): Promise<void>;
+  /** Stop: no onBatch after this resolves; watches nobody else needs are released. */
+  close(): Promise<void>;
+  /** Cheap: counters plus one read of /proc (for `devloop doctor` and tests). */
+  stats(): WatchStats;
+}
+
+export interface FileWatcher {
+  /** Start watching; resolves when every root is watched (changes made after that are reported). */
+  watch(
+    roots: readonly WatchRoot[],
+    onBatch: (batch: ChangeBatch) => void,
+    onError: (err: DevloopError) => void,
+    opts?: WatchOptions,
+  ): Promise<WatchHandle>;
+}
