@@ -6,9 +6,9 @@
 import type { Cluster, KObject } from '../ports/cluster.js';
 import type { K8sObject } from '../resolve/manifests.js';
 import { applyOrder } from './apply-order.js';
-import { APPLIED_HASH, CREATED_NAMESPACE, contentHash, labelsFor, withLabels } from './labels.js';
+import { APPLIED_HASH, CREATED_NAMESPACE, contentHash, labelsFor, templateHashOf, withLabels } from './labels.js';
 
-export interface ApplyOutcome { object: string; applied: boolean; uid?: string; namespace?: string }
+export interface ApplyOutcome { object: string; applied: boolean; uid?: string; namespace?: string; templateHash?: string }
 
 export class Deployer {
   /** key -> hash last applied by this process. */
@@ -28,15 +28,16 @@ export class Deployer {
       const hash = contentHash(labelled);
       const key = this.key(o);
       const name = `${o.kind}/${o.metadata.name}`;
+      const templateHash = templateHashOf(labelled);
       if (this.known.get(key) === hash) {
-        out.push({ object: name, applied: false });
+        out.push({ object: name, applied: false, templateHash });
         continue;
       }
       const live = await this.cluster.get({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }).catch(() => undefined);
       const liveAnn = (live?.metadata.annotations ?? {}) as Record<string, string>;
       if (live && liveAnn[APPLIED_HASH] === hash) {
         this.known.set(key, hash);
-        out.push({ object: name, applied: false, uid: live.metadata.uid as string | undefined, namespace: live.metadata.namespace });
+        out.push({ object: name, applied: false, uid: live.metadata.uid as string | undefined, namespace: live.metadata.namespace, templateHash });
         continue;
       }
       const ann: Record<string, string> = { [APPLIED_HASH]: hash };
@@ -46,7 +47,7 @@ export class Deployer {
       const res = await this.cluster.apply(labelled as KObject);
       this.known.set(key, hash);
       changed.push(name);
-      out.push({ object: name, applied: true, uid: res.metadata.uid as string | undefined, namespace: res.metadata.namespace });
+      out.push({ object: name, applied: true, uid: res.metadata.uid as string | undefined, namespace: res.metadata.namespace, templateHash });
     }
     if (changed.length) {
       line('Objects applied to cluster:');

@@ -238,6 +238,7 @@ export class Engine {
     const objects = r.objects.map((i) => this.resolved.rendered[i]);
     this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
     const applied = await this.deployer.applyAll(r.name, objects, log);
+    this.runtime.setTemplate(r.name, applied.find((a) => a.templateHash)?.templateHash);
     this.appliedHash.set(r.name, contentHash({ objects } as never));
     for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
     this.set(r.name, 'runtime', 'applied; watching its pods');
@@ -380,3 +381,4 @@ export class Engine {
     await Promise.all([...this.locals.values()].map((l) => l.stopServe()));
   }
 }
+

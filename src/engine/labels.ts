@@ -11,6 +11,8 @@ export const PROJECT = 'devloop.dev/project';
 export const RESOURCE = 'devloop.dev/resource';
 export const APPLIED_HASH = 'devloop.dev/applied-hash';
 export const CREATED_NAMESPACE = 'devloop.dev/created-namespace';
+/** On pod templates: which render of the template a pod comes from, so status ignores pods of the previous deploy. */
+export const TEMPLATE_HASH = 'devloop.dev/pod-template-hash';
 
 function slug(s: string, max: number): string {
   const v = s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
@@ -33,6 +35,11 @@ export function labelsFor(project: string, resource: string): Record<string, str
   return { [MANAGED_BY]: 'devloop', [PROJECT]: project, [RESOURCE]: resourceLabel(resource) };
 }
 
+/** The template hash label withLabels() gives this object's pods, if it has a pod template. */
+export function templateHashOf(o: K8sObject): string | undefined {
+  return podTemplate(o)?.metadata?.labels?.[TEMPLATE_HASH];
+}
+
 function podTemplate(o: K8sObject): { metadata?: { labels?: Record<string, string> } } | undefined {
   const spec = o.spec as Record<string, any> | undefined;
   if (o.kind === 'CronJob') return spec?.jobTemplate?.spec?.template;
@@ -48,6 +55,7 @@ export function withLabels(o: K8sObject, labels: Record<string, string>): K8sObj
   if (t) {
     t.metadata ??= {};
     t.metadata.labels = { ...(t.metadata.labels ?? {}), ...labels };
+    t.metadata.labels[TEMPLATE_HASH] = contentHash(t as K8sObject).slice(0, 16);
   }
   return c;
 }

@@ -7,7 +7,7 @@ import type { Cluster, PodView, Stoppable } from '../ports/cluster.js';
 import type { Resource } from '../resolve/resources.js';
 import { startPortForward, type PortForwardServer } from '../adapters/k8s/port-forward-server.js';
 import { isDevloopError } from '../model/errors.js';
-import { PROJECT, RESOURCE, resourceLabel } from './labels.js';
+import { PROJECT, RESOURCE, TEMPLATE_HASH, resourceLabel } from './labels.js';
 import { currentPod, podSummary } from './readiness.js';
 import type { Log } from './log.js';
 
@@ -24,6 +24,7 @@ export class Runtime {
   private readonly logStreams = new Map<string, Stoppable>(); // containerID -> stream
   private readonly forwards = new Map<string, PortForwardServer[]>();
   private resources: Resource[] = [];
+  private readonly templates = new Map<string, string>();
 
   constructor(private readonly cluster: Cluster, private readonly project: string, private readonly log: Log, private readonly events: RuntimeEvents) {}
 
@@ -37,8 +38,15 @@ export class Runtime {
     this.watches.set(ns, this.cluster.watchPods(ns, (e) => this.onPod(e.type, e.pod), (err) => this.log.line('', `pod watch in ${ns}: ${err.message}`)));
   }
 
+  /** Pods of the resource's current deploy (pods that existed before its pod template changed are left out). */
   podsOf(resource: string): PodView[] {
-    return [...(this.pods.get(resource)?.values() ?? [])];
+    const want = this.templates.get(resource);
+    return [...(this.pods.get(resource)?.values() ?? [])].filter((p) => !want || !p.labels[TEMPLATE_HASH] || p.labels[TEMPLATE_HASH] === want);
+  }
+
+  /** The template hash of the resource's workload as last applied: older pods are the previous deploy's. */
+  setTemplate(resource: string, hash: string | undefined): void {
+    if (hash) this.templates.set(resource, hash);
   }
 
   private resourceOf(p: PodView): Resource | undefined {

@@ -7,9 +7,10 @@
  * re-hash after one change reads only that file. Hash updates are batched: one native call per entry
  * costs more than the hashing.
  */
-import { closeSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import path from 'node:path';
+import { DevloopError } from '../model/errors.js';
 import { NOTHING_FILTERED, matcherUnder, type FileFilter } from './filter.js';
 import type { ContextEntry } from './types.js';
 import { sortEntries, walkContext, type WalkEntry } from './walk.js';
@@ -111,7 +112,7 @@ function addEntry(out: Feed, rel: string, e: ContextEntry, abs: string): void {
  * ("racily clean", as git calls them) are simply not cached.
  */
 export function fileDigest(abs: string, known?: Partial<StatKey>): string | undefined {
-  const key = hasStatKey(known) ? known : lstatSync(abs, { throwIfNoEntry: false });
+  const key = hasStatKey(known) ? known : statSync(abs, { throwIfNoEntry: false });
   if (!key) return undefined;
   const hit = cache.get(abs);
   if (hit && sameKey(hit, key)) return hit.digest;
@@ -119,8 +120,12 @@ export function fileDigest(abs: string, known?: Partial<StatKey>): string | unde
   try {
     fd = openSync(abs, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new DevloopError('context-unreadable', `cannot read ${abs}: ${code ?? (e as Error).message}`, {
+      hint: 'fix its permissions, or leave it out with .dockerignore or ignore=',
+      cause: e,
+    });
   }
   let read: { digest: string; size: number };
   try {

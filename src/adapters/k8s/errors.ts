@@ -30,10 +30,10 @@ export function unreachable(info: ClusterInfo, cause: unknown): DevloopError {
 }
 
 /** `object` is "Kind/name", as elsewhere in devloop. */
-export function refused(e: ApiError, object: string | undefined, doing: string): DevloopError {
+export function refused(e: ApiError, object: string | undefined, doing: string, hint?: string): DevloopError {
   return new DevloopError('cluster-refused', `${doing}: ${e.message}`, {
     object,
-    hint: hintFor(e),
+    hint: hint ?? hintFor(e),
     details: (e.details?.causes ?? []).filter((c) => c.message && !e.message.includes(c.message)).map((c) => (c.field ? `${c.field}: ${c.message}` : c.message!)),
     cause: e,
   });
@@ -60,10 +60,13 @@ function hintFor(e: ApiError): string {
   }
 }
 
-/** Maps any failure of a call to a DevloopError (DevloopErrors pass through; unknown errors stay bugs). */
-export function mapError(info: ClusterInfo, e: unknown, object: string | undefined, doing: string): unknown {
+/**
+ * Maps any failure of a call to a DevloopError (DevloopErrors pass through; unknown errors stay bugs).
+ * `notFoundHint` replaces the generic hint of a 404.
+ */
+export function mapError(info: ClusterInfo, e: unknown, object: string | undefined, doing: string, notFoundHint?: string): unknown {
   if (isDevloopError(e)) return e;
-  if (e instanceof ApiError) return refused(e, object, doing);
+  if (e instanceof ApiError) return refused(e, object, doing, e.status === 404 ? notFoundHint : undefined);
   if (isNetworkError(e)) return unreachable(info, e);
   return e;
 }
@@ -71,3 +74,5 @@ export function mapError(info: ClusterInfo, e: unknown, object: string | undefin
 export function objectName(kind: string, name: string): string {
   return `${kind}/${name}`;
 }
+
+export const POD_GONE = 'The pod is gone (deleted or replaced); devloop uses the current pod next time.';

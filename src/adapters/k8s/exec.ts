@@ -9,7 +9,7 @@ import type WebSocket from 'ws';
 import { DevloopError } from '../../model/errors.js';
 import type { ExecResult } from '../../ports/cluster.js';
 import type { K8s } from './context.js';
-import { mapError } from './errors.js';
+import { mapError, POD_GONE } from './errors.js';
 import type { WsConnector } from './websocket.js';
 
 interface ExecStatus {
@@ -40,7 +40,7 @@ export async function exec(
       status = s as ExecStatus;
     })) as unknown as WebSocket;
   } catch (e) {
-    throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`);
+    throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`, POD_GONE);
   }
   await new Promise<void>((resolve) => {
     if (socket.readyState === socket.CLOSED) resolve();

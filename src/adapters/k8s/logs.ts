@@ -5,7 +5,7 @@
  */
 import type { Stoppable } from '../../ports/cluster.js';
 import type { K8s } from './context.js';
-import { mapError } from './errors.js';
+import { mapError, POD_GONE } from './errors.js';
 import { splitLines } from './lines.js';
 
 export interface LogOptions {
@@ -33,7 +33,7 @@ export function streamLogs(k: K8s, namespace: string, pod: string, container: st
       if (!ac.signal.aborted) opts.onEnd?.();
     },
     (e) => {
-      if (!ac.signal.aborted) opts.onEnd?.(mapError(k.info, e, `Pod/${pod}`, `logs of container ${container} failed`) as Error);
+      if (!ac.signal.aborted) opts.onEnd?.(mapError(k.info, e, `Pod/${pod}`, `logs of container ${container} failed`, POD_GONE) as Error);
     },
   );
   return { stop: () => ac.abort() };

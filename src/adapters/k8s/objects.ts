@@ -50,7 +50,8 @@ export async function waitGone(k: K8s, refs: ObjectRef[], timeoutMs: number): Pr
         const fin = (o!.metadata.finalizers as string[] | undefined) ?? [];
         return fin.length ? [`${objectName(r.kind, r.name)} waits for finalizers: ${fin.join(', ')}`] : [];
       });
-      throw new DevloopError('delete-timeout', `still present ${Math.round(timeoutMs / 1000)}s after deletion: ${names.join(', ')}`, {
+      const waited = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)}s`;
+      throw new DevloopError('delete-timeout', `still present ${waited} after deletion: ${names.join(', ')}`, {
         hint: 'Something is holding them (finalizers, a controller recreating them); inspect them with kubectl get -o yaml.',
         details,
       });

@@ -8,7 +8,7 @@ import { PortForward } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
 import { DevloopError } from '../../model/errors.js';
 import type { K8s } from './context.js';
-import { mapError } from './errors.js';
+import { mapError, POD_GONE } from './errors.js';
 import type { WsConnector } from './websocket.js';
 
 export async function portForward(k: K8s, connector: WsConnector, namespace: string, pod: string, port: number): Promise<Duplex> {
@@ -55,7 +55,7 @@ export async function portForward(k: K8s, connector: WsConnector, namespace: str
   try {
     ws = (await new PortForward(k.kc, true, connector).portForward(namespace, pod, [port], output, errors, input)) as unknown as WebSocket;
   } catch (e) {
-    throw mapError(k.info, e, `Pod/${pod}`, `port-forward to port ${port} failed`);
+    throw mapError(k.info, e, `Pod/${pod}`, `port-forward to port ${port} failed`, POD_GONE);
   }
   ws.on('close', () => {
     if (errText.trim()) fail();

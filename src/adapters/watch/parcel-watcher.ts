@@ -52,6 +52,12 @@ export interface ParcelWatcherOptions extends WatchOptions {
   retryMs?: number;
 }
 
+/** One line per native delivery and renewal, for `--debug`; set by DEVLOOP_WATCH_TRACE=1 or setWatchTrace(). */
+let trace: ((line: string) => void) | undefined = process.env.DEVLOOP_WATCH_TRACE ? (l) => process.stderr.write(`watch: ${l}\n`) : undefined;
+export function setWatchTrace(fn: ((line: string) => void) | undefined): void {
+  trace = fn;
+}
+
 export function createParcelFileWatcher(opts: ParcelWatcherOptions = {}): FileWatcher {
   const hub = opts.native ? new Hub(opts.native, opts.retryMs) : sharedHub(opts.retryMs);
   return {
@@ -151,13 +157,18 @@ interface ReconcileRequest {
 }
 
 const MAX_RETRY_MS = 5 * 60_000;
+/** Deliveries closer than this are taken as one native notification. */
+const SAME_NOTIFY_MS = 5;
 const PRUNE_DELAY_MS = 1000;
 
 class Hub {
   readonly clients = new Set<Client>();
   readonly groups = new Map<string, Group>();
   private queue: Promise<unknown> = Promise.resolve();
-  private lastDelivery = -Infinity;
+  /** When the last native notification (one or more deliveries in a row) reached JavaScript, and its kind. */
+  private lastNotify = -Infinity;
+  private lastArrival = -Infinity;
+  private lastKind: Arrival = 'immediate';
 
   constructor(
     private readonly native: NativeWatcher,
@@ -234,6 +245,7 @@ class Hub {
     }
     // Unsubscribe before subscribing again: @parcel/watcher caches the crawled tree per directory.
     await Promise.all([...dropped, ...renewals.map((r) => r.g)].map((g) => this.unsubscribe(g)));
+    this.forgetNotifications();
 
     let failed = false;
     for (const r of renewals) {
@@ -279,6 +291,7 @@ class Hub {
     clearTimeout(g.retryTimer);
     g.retryTimer = undefined;
     try {
+      trace?.(`subscribe ${g.plan.dir} (${g.plan.mode}, ${g.dirs + 1} dirs, ignore ${g.options.ignore.length})`);
       g.sub = await this.native.subscribe(g.plan.dir, (err, events) => this.onNative(g, err, events), g.options);
       g.failures = 0;
       g.brokenListing = undefined;
@@ -308,6 +321,7 @@ class Hub {
     const live = [...this.groups.values()].filter((g) => g.sub);
     const before = new Map(live.map((g) => [g, safeWalk(g.plan)]));
     await Promise.all(live.map((g) => this.unsubscribe(g)));
+    this.forgetNotifications();
     for (const g of live) {
       const err = await this.subscribe(g);
       if (err) this.report(g, err);
@@ -333,9 +347,8 @@ class Hub {
 
   private onNative(g: Group, err: Error | null, events: { path: string; type: ChangeType }[]): void {
     const at = nowMs();
-    // A delivery within NATIVE_IDLE_MS of the previous one was held natively until 50 ms of quiet.
-    const kind: Arrival = at - this.lastDelivery < NATIVE_IDLE_MS - NATIVE_HOLD_MS ? 'held' : 'immediate';
-    this.lastDelivery = at;
+    const kind = this.classify(at);
+    trace?.(`${kind} ${events.length} event(s) in ${g.plan.dir}${err ? ` error: ${err.message}` : ''}`);
     if (this.groups.get(g.plan.dir) !== g) return; // dropped meanwhile
     if (err) return this.broken(g, err);
     const touched = new Set<Client>();
@@ -353,6 +366,26 @@ class Hub {
     for (const c of touched) c.batcher.settle(kind, at);
     if (replan) this.background({ full: true, created: seen });
     else if (renew) this.background({ created: seen });
+  }
+
+  /**
+   * Was this delivery held natively until 50 ms of quiet? Yes if the previous native notification came
+   * less than NATIVE_IDLE_MS before (with a margin for JavaScript being late). Deliveries that arrive
+   * together belong to one notification (one per subscription) and share its kind.
+   */
+  private classify(at: number): Arrival {
+    if (at - this.lastArrival > SAME_NOTIFY_MS) {
+      this.lastKind = at - this.lastNotify < NATIVE_IDLE_MS - NATIVE_HOLD_MS ? 'held' : 'immediate';
+      this.lastNotify = at;
+    }
+    this.lastArrival = at;
+    return this.lastKind;
+  }
+
+  /** @parcel/watcher's debounce state goes with its last subscription: the next change is delivered at once. */
+  private forgetNotifications(): void {
+    if ([...this.groups.values()].some((g) => g.sub)) return;
+    this.lastNotify = this.lastArrival = -Infinity;
   }
 
   /** parcel-bundler/watcher#243 and pruning: what to do about directories that just appeared. */

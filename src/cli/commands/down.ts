@@ -31,8 +31,11 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
     const keep: ObjectRef[] = [];
     const del: ObjectRef[] = [];
     for (const ref of found) {
-      if (ref.kind !== 'Namespace') { del.push(ref); continue; }
       const live = await cluster.get(ref);
+      if (!live) continue;
+      // Pods and ReplicaSets copy the labels of their templates; their owners' deletion removes them.
+      if (Array.isArray(live.metadata.ownerReferences) && live.metadata.ownerReferences.length > 0) continue;
+      if (ref.kind !== 'Namespace') { del.push(ref); continue; }
       const created = (live?.metadata.annotations as Record<string, string> | undefined)?.[CREATED_NAMESPACE] === 'true';
       if (created && opts.deleteNamespaces) del.push(ref);
       else keep.push(ref);
