@@ -32,6 +32,8 @@ export interface ResourceStatus {
   /** Files changed since the last update, waiting for a trigger (manual mode) or for the queue. */
   pendingFiles: string[];
   everReady: boolean;
+  /** When it last became ready (epoch ms). */
+  readySince?: number;
   updates: number;
   error?: DevloopError;
 }
@@ -118,7 +120,12 @@ export class Engine {
     s.phase = phase;
     s.reason = reason;
     s.error = error;
-    if (phase === 'ready') s.everReady = true;
+    if (phase === 'ready') {
+      s.everReady = true;
+      if (was !== 'ready') s.readySince = Date.now();
+    } else {
+      s.readySince = undefined;
+    }
     if (was !== phase && (phase === 'ready' || phase === 'failed')) this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
     this.changed();
     if (phase === 'ready') this.kick();
@@ -361,16 +368,24 @@ export class Engine {
 
   // ------------------------------------------------------------------ ci
 
-  /** ci: resolves 0 when every resource that should run is ready, 1 when one fails. */
-  waitForCi(): Promise<{ ok: boolean; failed?: ResourceStatus }> {
+  /**
+   * ci: resolves ok when every resource that should run is ready and has stayed ready for `settleMs`
+   * (a container that crashes right after it starts looks Ready for a moment), not ok as soon as one fails.
+   */
+  waitForCi(settleMs = 2000): Promise<{ ok: boolean; failed?: ResourceStatus }> {
     return new Promise((resolveP) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (v: { ok: boolean; failed?: ResourceStatus }) => { off(); if (timer) clearInterval(timer); resolveP(v); };
       const check = () => {
-        const relevant = [...this.status.values()].filter((s) => s.phase !== 'disabled' && !(s.triggerMode === 'manual' && s.updates === 0 && !this.resource(s.name)?.autoInit));
+        const relevant = [...this.status.values()].filter((s) => s.phase !== 'disabled');
         const failed = relevant.find((s) => s.phase === 'failed');
-        if (failed) { off(); resolveP({ ok: false, failed }); return; }
-        if (relevant.length > 0 && relevant.every((s) => s.phase === 'ready') && this.queue.length === 0) { off(); resolveP({ ok: true }); }
+        if (failed) return finish({ ok: false, failed });
+        const now = Date.now();
+        const allReady = relevant.length > 0 && this.queue.length === 0 && relevant.every((s) => s.phase === 'ready');
+        if (allReady && relevant.every((s) => now - (s.readySince ?? now) >= settleMs)) finish({ ok: true });
       };
       const off = this.onChange(check);
+      timer = setInterval(check, 250);
       check();
     });
   }
