@@ -1,0 +1,40 @@
+// Runs one test cluster in the foreground until SIGTERM or SIGINT (scripts/test-cluster.sh starts it in the
+// background). Usage: node dist/test/cluster/cli.js --dir DIR [--port N]
+// Writes DIR/kubeconfig, then DIR/ready holding the server URL; removes its containers when it stops.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { startTestCluster } from './index.js';
+import { sweepLeftovers } from './runtime/sweeper.js';
+
+async function main(): Promise<void> {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  if (process.argv.includes('--sweep')) {
+    const n = await sweepLeftovers(new Docker());
+    process.stderr.write(`removed ${n} leftover container(s)\n`);
+    return;
+  }
+  const dir = arg('--dir');
+  if (!dir) throw new Error('usage: cli.js --dir DIR [--port N]');
+  mkdirSync(dir, { recursive: true });
+  const cluster = await startTestCluster({ dir, port: arg('--port') ? Number(arg('--port')) : undefined, log: process.env.DEVLOOP_TEST_CLUSTER_DEBUG ? undefined : () => {} });
+  writeFileSync(join(dir, 'ready'), cluster.server + '\n');
+  process.stdout.write(`test cluster ${cluster.id} serving ${cluster.server}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});

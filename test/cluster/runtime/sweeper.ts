@@ -1,0 +1,21 @@
+// Removes containers left behind by test clusters whose process is gone (a crashed or killed test run).
+// Containers of live servers, in this process or another, are left alone.
+import type Docker from 'dockerode';
+import { PID_LABEL, SERVER_LABEL } from './docker.js';
+
+export async function sweepLeftovers(docker: Docker): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: [SERVER_LABEL] } });
+  const dead = list.filter((c) => !isAlive(Number(c.Labels[PID_LABEL])));
+  await Promise.all(dead.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  return dead.length;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
