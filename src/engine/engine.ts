@@ -20,6 +20,8 @@ import { LocalResourceRunner } from './local-resource.js';
 import type { Log } from './log.js';
 import { runtimeState } from './readiness.js';
 import { Runtime } from './runtime.js';
+import { LiveUpdateController, type Decision } from './live-update/controller.js';
+import type { Change } from './live-update/plan.js';
 
 export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
 
@@ -67,6 +69,9 @@ export class Engine {
   /** Resource -> hash of the rendered objects last applied. */
   private readonly appliedHash = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
+  /** Image id -> the tag its running containers match after live updates (files synced on top of the deployed tag). */
+  private readonly liveTags = new Map<string, string>();
+  private readonly live: LiveUpdateController;
   configError?: DevloopError;
 
   constructor(initial: Resolved, private readonly opts: EngineOptions) {
@@ -75,6 +80,13 @@ export class Engine {
     this.runtime = new Runtime(opts.cluster, opts.project, opts.log, {
       podsChanged: (r) => this.onPodsChanged(r),
       portForwardFailed: (r, e) => this.fail(r, isDevloopError(e) ? e : new DevloopError('port-forward-failed', String((e as Error).message ?? e))),
+    });
+    this.live = new LiveUpdateController({
+      log: opts.log, cwd: opts.cwd,
+      executor: { exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) },
+      podsOf: (r) => this.runtime.podsOf(r),
+      resources: () => this.resolved.resources,
+      rebuild: (r, reason) => this.enqueue({ resource: r, reason: `${reason} → rebuilding` }),
     });
     this.setResources(initial.resources);
   }
@@ -237,7 +249,11 @@ export class Engine {
         this.fail(r.name, err);
         return;
       }
-      for (const img of images) this.deployedTags.set(img.id, img.tag);
+      for (const img of images) {
+        if (this.deployedTags.get(img.id) !== img.tag || this.liveTags.has(img.id)) this.live.deployed(img);
+        this.deployedTags.set(img.id, img.tag);
+        this.liveTags.delete(img.id);
+      }
     } else if (item.reason !== 'Initial Build') {
       log(item.reason);
     }
@@ -246,7 +262,7 @@ export class Engine {
     this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
     const applied = await this.deployer.applyAll(r.name, objects, log);
     this.runtime.setTemplate(r.name, applied.find((a) => a.templateHash)?.templateHash);
-    this.appliedHash.set(r.name, contentHash({ objects } as never));
+    this.appliedHash.set(r.name, this.manifestHash(r, this.resolved));
     for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
     this.set(r.name, 'runtime', 'applied; watching its pods');
     this.onPodsChanged(r.name);
@@ -280,6 +296,7 @@ export class Engine {
     if (!s || !r || r.type !== 'k8s') return;
     const runtimeOwned = s.phase === 'runtime' || s.phase === 'ready' || (s.phase === 'failed' && s.error?.code === 'runtime-failed');
     if (!runtimeOwned) return;
+    this.live.onPods(name, this.imagesFor(r));
     const st = runtimeState(r.podReadiness, this.runtime.podsOf(name));
     if (st.kind === 'ready') this.set(name, 'ready', st.reason);
     else if (st.kind === 'failed') this.set(name, 'failed', st.reason, new DevloopError('runtime-failed', st.reason));
@@ -320,7 +337,7 @@ export class Engine {
       this.opts.log.line('', `Error, still running the last good config: ${err.message}${err.where ? ` (${err.where})` : ''}`);
       return;
     }
-    this.applyResolved(next, files);
+    await this.applyResolved(next, batch.files.map((f) => ({ path: f.path, deleted: f.type === 'delete' })));
   }
 
   private rel(p: string): string {
@@ -328,12 +345,15 @@ export class Engine {
     return r.startsWith('..') ? p : r;
   }
 
-  private applyResolved(next: Resolved, files: string[]): void {
+  private async applyResolved(next: Resolved, changes: Change[]): Promise<void> {
+    const files = changes.map((c) => c.path);
     const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.tag]));
     this.resolved = next;
     this.setResources(next.resources);
     const shown = files.map((f) => this.rel(f));
     const filesText = `${files.length} File${files.length === 1 ? '' : 's'} Changed: [${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}]`;
+    const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id) ?? prevTags.get(i.id);
+    const liveJobs = new Map<string, { d: Extract<Decision, { kind: 'live' }>; resource: string }>();
     for (const r of next.resources) {
       const s = this.status.get(r.name)!;
       let why: string | undefined;
@@ -342,12 +362,23 @@ export class Engine {
         const touched = files.filter((f) => deps.some((d) => f === d || f.startsWith(`${d}/`)));
         if (touched.length) why = filesText;
       } else {
-        const changedImages = this.imagesFor(r).filter((i) => (this.deployedTags.get(i.id) ?? prevTags.get(i.id)) !== i.tag);
-        const objectsChanged = this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== contentHash({ objects: r.objects.map((i) => next.rendered[i]) } as never);
-        if (changedImages.length) why = `${filesText} → rebuilding ${changedImages.map((i) => i.id).join(', ')}`;
-        else if (objectsChanged) why = `${filesText} → its manifests changed`;
-        else if (files.length && this.imagesFor(r).length) {
-          const related = files.filter((f) => this.imagesFor(r).some((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps).some((root) => f.startsWith(`${root}/`) || f === root)));
+        const imgs = this.imagesFor(r);
+        const changedImages = imgs.filter((i) => current(i) !== i.tag);
+        const objectsChanged = this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, next);
+        if (changedImages.length) {
+          // Live update only when every changed image can be synced; otherwise rebuild, saying why.
+          const decisions = r.triggerMode === 'manual' || s.updates === 0 ? [] : changedImages.map((i) => ({ i, d: this.live.decide(i, changes) }));
+          const rebuild = decisions.find((x) => x.d.kind === 'rebuild');
+          if (decisions.length && !rebuild && !objectsChanged) {
+            for (const { d } of decisions) if (d.kind === 'live' && !liveJobs.has(d.image.id)) liveJobs.set(d.image.id, { d, resource: r.name });
+            continue;
+          }
+          const reason = rebuild && rebuild.d.kind === 'rebuild' && rebuild.d.reason ? ` (no live update: ${rebuild.d.reason})` : '';
+          why = `${filesText} → rebuilding ${changedImages.map((i) => i.id).join(', ')}${reason}`;
+        } else if (objectsChanged) {
+          why = `${filesText} → its manifests changed`;
+        } else if (files.length && imgs.length) {
+          const related = files.filter((f) => imgs.some((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps).some((root) => f.startsWith(`${root}/`) || f === root)));
           if (related.length) this.opts.log.line(r.name, `${related.length} file${related.length === 1 ? '' : 's'} changed but the image inputs did not (same content or ignored): nothing to rebuild`);
         }
       }
@@ -364,6 +395,17 @@ export class Engine {
       }
       this.enqueue({ resource: r.name, reason: why });
     }
+    for (const { d, resource } of liveJobs.values()) {
+      const ok = await this.live.run(d, resource);
+      if (ok) this.liveTags.set(d.image.id, d.image.tag);
+    }
+  }
+
+  /** Hash of a resource's rendered objects with the refs of its images masked: a change of tag alone is not a manifest change. */
+  private manifestHash(r: Resource, res: Resolved): string {
+    let text = JSON.stringify(r.objects.map((i) => res.rendered[i]));
+    for (const img of res.images) text = text.split(img.clusterRef).join(`<${img.id}>`);
+    return contentHash({ text } as never);
   }
 
   // ------------------------------------------------------------------ ci

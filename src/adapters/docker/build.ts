@@ -17,8 +17,14 @@ import { jsonMessages, messageError, type JsonMessage } from './json-stream.js';
 export async function buildImage(client: DockerClient, info: EngineInfo, req: DockerBuildRequest, out: BuildOutput): Promise<BuildResult> {
   const network = chooseNetwork(req, info, out);
   const tar = packContext(req.contextDir, req.entries, req.dockerfileText, { builder: info.buildkit ? 'buildkit' : 'classic', dockerfilePath: req.dockerfilePath });
+  // A context file that cannot be read ends the tar with an error; the request must then be aborted, or
+  // the engine waits forever for the rest of the body.
+  const abort = new AbortController();
   let packError: unknown;
-  tar.stream.on('error', (err) => (packError ??= err));
+  tar.stream.on('error', (err) => {
+    packError ??= err;
+    abort.abort(err);
+  });
 
   const options: Docker.ImageBuildOptions & Record<string, unknown> = {
     version: info.buildkit ? '2' : '1',
@@ -35,7 +41,7 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   if (req.platform) options.platform = req.platform;
   if (req.cacheFrom.length > 0) options.cachefrom = req.cacheFrom as unknown as string; // dockerode JSON-encodes arrays
   if (req.extraHosts.length > 0) options.extrahosts = req.extraHosts as unknown as string; // repeated parameters
-  if (req.signal) options.abortSignal = req.signal;
+  options.abortSignal = req.signal ? AbortSignal.any([req.signal, abort.signal]) : abort.signal;
 
   const printer = info.buildkit ? new BuildkitPrinter(out) : new ClassicPrinter(out);
   let imageId: string | undefined;
@@ -48,6 +54,7 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
     }
   } catch (err) {
     if (isDevloopError(packError)) throw packError;
+    if (req.signal?.aborted) throw new DevloopError('build-cancelled', `building ${req.ref} was cancelled`, { cause: err });
     if (isDevloopError(err)) throw err;
     errorText ??= err instanceof Error ? err.message : String(err);
   }

@@ -34,7 +34,12 @@ export async function exec(
   const stderr = collector(err);
   const input = stdin === undefined ? null : Buffer.isBuffer(stdin) ? Readable.from(frames(stdin), { objectMode: false }) : (stdin as Readable);
   let status: ExecStatus | undefined;
-  let socket: WebSocket;
+  let stdinError: Error | undefined;
+  let socket: WebSocket | undefined;
+  input?.on('error', (e: Error) => {
+    stdinError = e;
+    socket?.terminate();
+  });
   try {
     socket = (await new Exec(k.kc, ws).exec(namespace, pod, container, command, stdout, stderr, input, false, (s) => {
       status = s as ExecStatus;
@@ -42,15 +47,20 @@ export async function exec(
   } catch (e) {
     throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`, POD_GONE);
   }
+  const open = socket;
   await new Promise<void>((resolve) => {
-    if (socket.readyState === socket.CLOSED) resolve();
-    else socket.once('close', () => resolve());
+    if (stdinError) open.terminate();
+    if (open.readyState === open.CLOSED) resolve();
+    else open.once('close', () => resolve());
   });
   if (input && input !== stdin) input.destroy();
+  if (stdinError) {
+    throw new DevloopError('exec-failed', `reading the input of ${show(command)} failed: ${stdinError.message}`, { object: `Pod/${pod}`, cause: stdinError });
+  }
   const result = { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
   const st = status as ExecStatus | undefined;
-  if (!st && input && socket.protocol !== 'v5.channel.k8s.io') {
-    throw new DevloopError('exec-failed', `the API server speaks ${socket.protocol || 'an old exec protocol'}, which cannot close stdin without ending the exec, so ${show(command)} lost its output and exit status`, {
+  if (!st && input && open.protocol !== 'v5.channel.k8s.io') {
+    throw new DevloopError('exec-failed', `the API server speaks ${open.protocol || 'an old exec protocol'}, which cannot close stdin without ending the exec, so ${show(command)} lost its output and exit status`, {
       object: `Pod/${pod}`,
       hint: 'Kubernetes 1.30 or later supports v5.channel.k8s.io; on older clusters end stdin in the command itself (e.g. head -c <bytes> | tar -x).',
     });

@@ -208,16 +208,17 @@ class Hub {
     const wanted = new Set(plans.map((p) => p.dir));
     const renewals: { g: Group; before?: Listing; scope?: string[] }[] = [];
     for (const plan of plans) {
+      const cur = this.groups.get(plan.dir);
       let walk;
       try {
-        walk = walkGroup(plan);
+        // A subscription that may be renewed needs the listing before, to report what changes meanwhile.
+        walk = walkGroup(plan, { listing: cur !== undefined && !cur.brokenListing });
       } catch (e) {
         errors.set(plan.dir, watchError(e, plan.dir));
         continue;
       }
       const options = nativeOptions(plan, walk.skipped);
       const key = optionsKey(plan, options);
-      const cur = this.groups.get(plan.dir);
       const inside = created.filter((d) => isWithin(plan.dir, d));
       if (cur?.sub && cur.key === key && !req.renew?.has(plan.dir) && inside.length === 0) {
         cur.plan = plan;
@@ -400,7 +401,7 @@ class Hub {
       }
       let walk;
       try {
-        walk = walkGroup(g.plan, d);
+        walk = walkGroup(g.plan, { start: d, listing: true });
       } catch {
         continue; // gone again
       }
@@ -451,7 +452,7 @@ class Hub {
 
 function safeWalk(plan: GroupPlan<unknown>): Listing {
   try {
-    return walkGroup(plan).listing;
+    return walkGroup(plan, { listing: true }).listing;
   } catch {
     return new Map();
   }

@@ -117,7 +117,7 @@ export function needsDir(g: GroupPlan<unknown>, d: string): boolean {
 export type Listing = Map<string, string>;
 
 export interface GroupWalk {
-  /** Every entry some route accepts, by real path. */
+  /** With `listing: true`: every entry below the start directory that is not in a skipped directory, by real path. */
   listing: Listing;
   /** Real directories no route needs: never to be watched. */
   skipped: string[];
@@ -125,17 +125,21 @@ export interface GroupWalk {
   dirs: number;
 }
 
-/** Walk `start` (the group dir or a directory inside it) with the group's routes as the matcher. */
-export function walkGroup(g: GroupPlan<unknown>, start = g.dir): GroupWalk {
+/**
+ * Walk `start` (the group dir or a directory inside it) with the context walker, pruning directories no
+ * route needs. Without `listing`, files are not even stat'ed (only the directory structure matters for
+ * what to watch); with it, every file is listed with its stat signature, unfiltered: the routes' filters
+ * apply to the changes found, which are few.
+ */
+export function walkGroup(g: GroupPlan<unknown>, opts: { start?: string; listing?: boolean } = {}): GroupWalk {
+  const start = opts.start ?? g.dir;
   const unreadable = new Set<string>();
   for (;;) {
     const skipped: string[] = [];
     let dirs = 0;
     const matcher: PathMatcher = {
-      excludes: (rel) => {
-        const abs = path.join(start, rel);
-        return !g.routes.some((r) => accepts(r, abs) !== undefined);
-      },
+      // walkContext never stats an excluded file, and drops an excluded directory left empty.
+      excludes: () => !opts.listing,
       skipsDir: (rel) => {
         const abs = path.join(start, rel);
         if (unreadable.has(abs) || !needsDir(g, abs)) {

@@ -93,7 +93,7 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
   const summary: { name: string; ms: number }[] = [];
   const outcomes = new Map<string, ImageOutcome>();
   const byId = new Map(images.map((i) => [i.id, i]));
-  if (opts.reason && total > 0) log.line('', opts.reason);
+  if (opts.reason && total > 0) log.line(src(images[0].id), opts.reason);
 
   const runOne = async (img: ResolvedImage): Promise<ImageOutcome> => {
     const w = work.get(img.id)!;

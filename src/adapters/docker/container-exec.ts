@@ -1,0 +1,33 @@
+/** The ContainerExecutor port on the Docker engine's exec API, for containers devloop runs there directly. */
+import { PassThrough } from 'node:stream';
+import type { ExecResult } from '../../ports/cluster.js';
+import type { ContainerExecutor, ContainerTarget } from '../../ports/container-exec.js';
+import { engineCall, type DockerClient } from './client.js';
+
+export function dockerExecutor(client: DockerClient): ContainerExecutor {
+  return {
+    async exec(target: ContainerTarget, command: string[], stdin?: Buffer): Promise<ExecResult> {
+      const id = (target.containerID ?? target.container).replace(/^docker:\/\//, '');
+      return engineCall(client, async (docker) => {
+        const container = docker.getContainer(id);
+        const ex = await container.exec({ Cmd: command, AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true });
+        const stream = await ex.start({ hijack: true, stdin: stdin !== undefined });
+        const out = new PassThrough();
+        const err = new PassThrough();
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        out.on('data', (d: Buffer) => stdout.push(d));
+        err.on('data', (d: Buffer) => stderr.push(d));
+        docker.modem.demuxStream(stream, out, err);
+        const ended = new Promise<void>((ok) => stream.on('end', ok));
+        if (stdin !== undefined) {
+          stream.write(stdin);
+          (stream as unknown as { end(): void }).end();
+        }
+        await ended;
+        const info = await ex.inspect();
+        return { exitCode: info.ExitCode ?? 0, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+      });
+    },
+  };
+}

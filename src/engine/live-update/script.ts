@@ -1,0 +1,73 @@
+/**
+ * Pure: the one shell script a live update runs in a container (delete, extract the tar from stdin, prove the
+ * files arrived, run the run steps in order), and the parser of what it prints back.
+ */
+export const MARK = '@@devloop';
+
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ScriptInput {
+  deletes: string[];
+  /** Remote paths in the tar (absolute). */
+  copies: string[];
+  hasTar: boolean;
+  runs: string[][];
+}
+
+export function updateScript(i: ScriptInput): string {
+  const lines: string[] = [];
+  if (i.deletes.length) lines.push(`rm -rf -- ${i.deletes.map(shq).join(' ')} || { echo "${MARK} rm-failed"; exit 0; }`);
+  if (i.hasTar) {
+    // -o: don't restore owner (extracting as a non-root user works where permissions allow); -m: mtime now, so reloaders see a change.
+    lines.push(`tar -x -o -m -f - -C / 2>&1 || { echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
+  }
+  if (i.copies.length) {
+    const files = i.copies.map(shq).join(' ');
+    lines.push(`echo "${MARK} verify"`);
+    lines.push(`if command -v sha256sum >/dev/null 2>&1; then sha256sum -- ${files} 2>&1; else for f in ${files}; do echo "$(wc -c < "$f") $f"; done; fi`);
+  }
+  for (const d of i.deletes) lines.push(`[ -e ${shq(d)} ] && echo "${MARK} still-exists ${d}"`);
+  i.runs.forEach((argv, n) => {
+    lines.push(`echo "${MARK} run ${n}"`);
+    lines.push(`${argv.map(shq).join(' ')} 2>&1; rc=$?; echo "${MARK} run-exit ${n} $rc"; [ $rc -eq 0 ] || exit 0`);
+  });
+  lines.push(`echo "${MARK} done"`);
+  return lines.join('\n');
+}
+
+export interface ScriptResult {
+  failure?: { kind: 'rm' | 'tar'; output: string; uid?: string };
+  /** Remote path -> sha256 hex or byte size as printed. */
+  verified: Map<string, string>;
+  stillExisting: string[];
+  runs: { index: number; exitCode: number; output: string[] }[];
+  done: boolean;
+  /** Lines before any marker (e.g. tar's complaints). */
+  preamble: string[];
+}
+
+export function parseScriptOutput(out: string): ScriptResult {
+  const r: ScriptResult = { verified: new Map(), stillExisting: [], runs: [], done: false, preamble: [] };
+  let section: 'pre' | 'verify' | 'run' = 'pre';
+  let run: ScriptResult['runs'][number] | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith(`${MARK} `)) {
+      const [, what, ...rest] = line.split(' ');
+      if (what === 'rm-failed' || what === 'tar-failed') r.failure = { kind: what === 'rm-failed' ? 'rm' : 'tar', output: r.preamble.join('\n'), uid: rest[0] };
+      else if (what === 'verify') section = 'verify';
+      else if (what === 'still-exists') r.stillExisting.push(rest.join(' '));
+      else if (what === 'run') { run = { index: Number(rest[0]), exitCode: -1, output: [] }; r.runs.push(run); section = 'run'; }
+      else if (what === 'run-exit' && run) run.exitCode = Number(rest[1]);
+      else if (what === 'done') r.done = true;
+      continue;
+    }
+    if (section === 'pre') { if (line) r.preamble.push(line); }
+    else if (section === 'verify') {
+      const m = /^([0-9a-f]{64}|\d+)\s+(\/.*)$/.exec(line.trim());
+      if (m) r.verified.set(m[2], m[1]);
+    } else if (run) run.output.push(line);
+  }
+  return r;
+}

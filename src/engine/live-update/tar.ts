@@ -1,0 +1,31 @@
+/** A small tar of changed files under their remote absolute paths (as relative names, extracted with -C /). */
+import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { pack } from 'tar-stream';
+
+export interface PackedFile { remote: string; sha256: string; size: number }
+
+export async function packFiles(files: { local: string; remote: string }[]): Promise<{ tar: Buffer; packed: PackedFile[]; missing: string[] }> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const ended = new Promise<void>((ok, fail) => { p.on('end', ok); p.on('error', fail); });
+  const packed: PackedFile[] = [];
+  const missing: string[] = [];
+  for (const f of files) {
+    let st;
+    try {
+      st = statSync(f.local);
+    } catch {
+      missing.push(f.local);
+      continue;
+    }
+    if (!st.isFile()) continue;
+    const body = readFileSync(f.local);
+    p.entry({ name: f.remote.replace(/^\/+/, ''), size: body.length, mode: st.mode & 0o777, mtime: new Date(), type: 'file' }, body);
+    packed.push({ remote: f.remote, sha256: createHash('sha256').update(body).digest('hex'), size: body.length });
+  }
+  p.finalize();
+  await ended;
+  return { tar: Buffer.concat(chunks), packed, missing };
+}
