@@ -1,0 +1,82 @@
+/** Live update decisions and the container script: tables of cases. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planLiveUpdate, remotePath } from '../../src/engine/live-update/plan.js';
+import { parseScriptOutput, shq, updateScript, MARK } from '../../src/engine/live-update/script.js';
+import type { LiveUpdateStep } from '../../src/config/spec.js';
+
+const loc = { file: '/p/devloop.ts', line: 1 };
+const steps: LiveUpdateStep[] = [
+  { type: 'fall_back_on', paths: ['/p/app.dockerfile', '/p/deps'], loc },
+  { type: 'sync', local: '/p', remote: '/var/www/app', loc },
+  { type: 'sync', local: '/p/static', remote: '/srv/static', loc },
+  { type: 'run', cmd: ['sh', '-c', 'npm install'], shell: true, triggers: ['/p/package.json'], loc },
+  { type: 'run', cmd: ['touch', '/tmp/reloaded'], shell: false, triggers: [], loc },
+];
+
+test('remote paths: a file under the sync root keeps its relative path', () => {
+  const s = { type: 'sync', local: '/p/src', remote: '/app/', loc } as const;
+  assert.equal(remotePath(s, '/p/src/a/b.js'), '/app/a/b.js');
+  assert.equal(remotePath(s, '/p/src'), '/app/');
+});
+
+const cases: { name: string; changes: { path: string; deleted: boolean }[]; want: unknown }[] = [
+  {
+    name: 'a file under the sync is copied; untriggered runs run',
+    changes: [{ path: '/p/server.js', deleted: false }],
+    want: { kind: 'sync', copies: [{ local: '/p/server.js', remote: '/var/www/app/server.js' }], deletes: [], runs: ['touch'] },
+  },
+  {
+    name: 'the most specific sync wins',
+    changes: [{ path: '/p/static/logo.svg', deleted: false }],
+    want: { kind: 'sync', copies: [{ local: '/p/static/logo.svg', remote: '/srv/static/logo.svg' }], deletes: [], runs: ['touch'] },
+  },
+  {
+    name: 'a deleted file is deleted remotely',
+    changes: [{ path: '/p/old.js', deleted: true }],
+    want: { kind: 'sync', copies: [], deletes: ['/var/www/app/old.js'], runs: ['touch'] },
+  },
+  {
+    name: 'a triggered run runs only when its trigger changed, and says which file',
+    changes: [{ path: '/p/package.json', deleted: false }],
+    want: { kind: 'sync', copies: [{ local: '/p/package.json', remote: '/var/www/app/package.json' }], deletes: [], runs: ['sh:package.json', 'touch'] },
+  },
+  {
+    name: 'a fall_back_on file rebuilds and says which',
+    changes: [{ path: '/p/server.js', deleted: false }, { path: '/p/deps/x.lock', deleted: false }],
+    want: { kind: 'rebuild', reason: 'deps/x.lock matches fall_back_on(deps)' },
+  },
+];
+
+for (const c of cases) {
+  test(`plan: ${c.name}`, () => {
+    const rel = (p: string) => p.replace(/^\/p\//, '');
+    const got = planLiveUpdate(steps, c.changes, rel);
+    if (got.kind === 'rebuild') return assert.deepEqual(got, c.want);
+    assert.deepEqual({ kind: got.kind, copies: got.copies, deletes: got.deletes, runs: got.runs.map((r) => (r.trigger ? `${r.step.cmd[0]}:${r.trigger}` : r.step.cmd[0])) }, c.want);
+  });
+}
+
+test('plan: a file outside every sync rebuilds and says so', () => {
+  const only: LiveUpdateStep[] = [{ type: 'sync', local: '/p/src', remote: '/app', loc }];
+  assert.deepEqual(planLiveUpdate(only, [{ path: '/p/package.json', deleted: false }]), { kind: 'rebuild', reason: '/p/package.json is not under any sync() path' });
+});
+
+test('script: quoting survives quotes and spaces', () => {
+  assert.equal(shq("it's a file"), `'it'\\''s a file'`);
+  const s = updateScript({ deletes: ["/a b/it's"], copies: ['/x/y.js'], hasTar: true, runs: [['sh', '-c', 'echo hi']] });
+  assert.match(s, /rm -rf -- '\/a b\/it'\\''s'/);
+  assert.match(s, /tar -x -o -m -f - -C \//);
+  assert.match(s, /sha256sum -- '\/x\/y\.js'/);
+});
+
+test('script output: verification, runs and their exit codes, tar failure', () => {
+  const hash = 'a'.repeat(64);
+  const ok = parseScriptOutput([`${MARK} verify`, `${hash}  /x/y.js`, `12 /x/z.txt`, `${MARK} run 0`, 'installing', `${MARK} run-exit 0 0`, `${MARK} run 1`, 'boom', `${MARK} run-exit 1 2`].join('\n'));
+  assert.equal(ok.verified.get('/x/y.js'), hash);
+  assert.equal(ok.verified.get('/x/z.txt'), '12');
+  assert.deepEqual(ok.runs.map((r) => [r.index, r.exitCode, r.output]), [[0, 0, ['installing']], [1, 2, ['boom']]]);
+  assert.equal(ok.done, false);
+  const bad = parseScriptOutput(['tar: can\'t open \'var/www/app/a.js\': Permission denied', `${MARK} tar-failed 1000`].join('\n'));
+  assert.deepEqual(bad.failure, { kind: 'tar', output: "tar: can't open 'var/www/app/a.js': Permission denied", uid: '1000' });
+});
