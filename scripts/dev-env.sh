@@ -18,7 +18,8 @@ DEFAULT_SOCK="/var/run/docker.sock"
 OWN_SOCK="$STATE_DIR/docker.sock"
 NODE_IMAGE="devloop-test/node:local"
 BUSYBOX_IMAGE="devloop-test/busybox:local"
-# Bump when the image recipe changes, so `up` rebuilds images made by an older recipe.
+# Bump when the image recipe changes, so `up` rebuilds images made by an older recipe (the node version is
+# added to it, so a new node on the machine gives new images too).
 IMAGE_RECIPE=2
 
 log() { printf 'dev-env: %s\n' "$*" >&2; }
@@ -74,25 +75,35 @@ engine_host() {
 
 # ---------------------------------------------------------------- install
 
-install_packages() {
-  local missing=()
-  command -v dockerd >/dev/null || missing+=(docker.io)
-  command -v docker-registry >/dev/null || missing+=(docker-registry)
-  dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
-  command -v curl >/dev/null || missing+=(curl)
+# ensure_packages CHECK:PACKAGE... — install (once, together) the packages whose check fails.
+# A check is a command name, or dpkg:<package> for a package without a command of its own.
+ensure_packages() {
+  local missing=() item check pkg
+  for item in "$@"; do
+    check="${item%%:*}" pkg="${item#*:}"
+    if [ "$check" = dpkg ]; then
+      dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+    else
+      command -v "$check" >/dev/null || missing+=("$pkg")
+    fi
+  done
   [ "${#missing[@]}" -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; run as root to install them with apt-get"
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   # Keep the packages' init scripts from starting daemons: this script decides what runs.
-  local policy=/usr/sbin/policy-rc.d made_policy=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; made_policy=1; fi
+  local policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   if ! apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2; then
     log "apt-get install failed; running apt-get update once"
     apt-get update -q </dev/null >&2
     apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >&2
   fi
-  [ "$made_policy" -eq 1 ] && rm -f "$policy"
+  if trap -p EXIT | grep -q policy-rc.d; then rm -f "$policy"; trap - EXIT; fi
   return 0
 }
 
@@ -220,8 +231,24 @@ make_node_image() {
 }
 
 ensure_images() {
-  if [ "$(image_recipe "$BUSYBOX_IMAGE")" != "$IMAGE_RECIPE" ]; then make_busybox_image; fi
-  if [ "$(image_recipe "$NODE_IMAGE")" != "$IMAGE_RECIPE" ]; then make_node_image; fi
+  IMAGE_RECIPE="$IMAGE_RECIPE-node$(node --version 2>/dev/null || echo none)"
+  local need_busybox=0 need_node=0
+  [ "$(image_recipe "$BUSYBOX_IMAGE")" = "$IMAGE_RECIPE" ] || need_busybox=1
+  [ "$(image_recipe "$NODE_IMAGE")" = "$IMAGE_RECIPE" ] || need_node=1
+  if [ $need_busybox -eq 1 ] || [ $need_node -eq 1 ]; then
+    ensure_packages dpkg:busybox-static
+    command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed to make $NODE_IMAGE"
+  fi
+  if [ $need_busybox -eq 1 ]; then make_busybox_image; fi
+  if [ $need_node -eq 1 ]; then
+    make_node_image
+    # A fresh image is checked once: node runs, npm installs offline, node --watch exists.
+    docker run --rm --network none "$NODE_IMAGE" sh -c '
+        cd /tmp && echo "{\"name\":\"x\",\"version\":\"1.0.0\"}" >package.json && npm install --silent &&
+        echo "console.log(\"watch-ok\")" >w.js && { timeout 2 node --watch w.js || true; } | grep watch-ok >/dev/null' >&2 ||
+      die "the new $NODE_IMAGE does not run node/npm; see the output above"
+    log "$NODE_IMAGE runs node and npm"
+  fi
   # Aliases, so Dockerfiles that say FROM node:16-alpine / busybox build unchanged and offline.
   local alias
   for alias in node:16-alpine; do
@@ -238,18 +265,22 @@ ensure_images() {
 
 cmd_up() {
   mkdir -p "$STATE_DIR"
+  ensure_packages docker:docker.io curl:curl
   local host
-  if ! host="$(engine_host 2>/dev/null)" || ! registry_answers; then
-    install_packages
-  fi
-  if ! host="$(engine_host)"; then
+  if host="$(engine_host)"; then
+    log "engine answers at $host"
+  else
+    ensure_packages dockerd:docker.io
     start_dockerd
     host="unix://$OWN_SOCK"
-  else
-    log "engine answers at $host"
   fi
   export DOCKER_HOST="$host"
-  if registry_answers; then log "registry answers at http://$REGISTRY_ADDR/v2/"; else start_registry; fi
+  if registry_answers; then
+    log "registry answers at http://$REGISTRY_ADDR/v2/"
+  else
+    ensure_packages docker-registry:docker-registry
+    start_registry
+  fi
   ensure_images
   printf 'export DOCKER_HOST=%s\nexport DEVLOOP_REGISTRY=%s\n' "$host" "$REGISTRY_ADDR"
 }
@@ -263,7 +294,7 @@ stop_pid() { # $1 = name
     while pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
     pid_alive "$pid" && { log "$1 (pid $pid) did not stop; sending KILL"; kill -KILL "$pid" 2>/dev/null || true; }
   else
-    log "$1 is not running (started by us)"
+    log "$1: nothing started by dev-env is running"
   fi
   rm -f "$STATE_DIR/$1.started-pid"
 }
