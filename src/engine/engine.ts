@@ -428,6 +428,7 @@ export class Engine {
       };
       const off = this.onChange(check);
       timer = setInterval(check, 250);
+      timer.unref();
       check();
     });
   }

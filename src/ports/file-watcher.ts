@@ -15,6 +15,8 @@
  *   change, or for at most `maxWaitMs` (default 2 s), then delivered as ONE batch with each path once.
  *   @parcel/watcher itself holds a change that follows another within 500 ms for 50 ms, so the first
  *   change after a quiet spell is delivered `debounceMs + 50` ms after it happens (adapters/watch/batcher.ts).
+ * - Directories are reported too (create/delete). A directory moved away may be reported as one delete of
+ *   the directory, without the files that were inside it: treat a deleted path as deleting everything below.
  * - update(roots) re-plans the subscriptions; a directory no longer needed is unwatched (no leak).
  *   close() releases every watch of this handle.
  *

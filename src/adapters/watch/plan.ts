@@ -123,6 +123,8 @@ export interface GroupWalk {
   skipped: string[];
   /** Directories entered (watched), not counting the start directory. */
   dirs: number;
+  /** Those directories. */
+  entered: string[];
 }
 
 /**
@@ -136,7 +138,7 @@ export function walkGroup(g: GroupPlan<unknown>, opts: { start?: string; listing
   const unreadable = new Set<string>();
   for (;;) {
     const skipped: string[] = [];
-    let dirs = 0;
+    const entered: string[] = [];
     const matcher: PathMatcher = {
       // walkContext never stats an excluded file, and drops an excluded directory left empty.
       excludes: () => !opts.listing,
@@ -146,7 +148,7 @@ export function walkGroup(g: GroupPlan<unknown>, opts: { start?: string; listing
           skipped.push(abs);
           return true;
         }
-        dirs++;
+        entered.push(abs);
         return false;
       },
     };
@@ -155,7 +157,7 @@ export function walkGroup(g: GroupPlan<unknown>, opts: { start?: string; listing
       for (const e of walkContext(start, matcher)) {
         listing.set(path.join(start, e.path), `${e.type}:${e.size}:${e.mtimeMs}:${e.ctimeMs}:${e.ino}`);
       }
-      return { listing, skipped, dirs };
+      return { listing, skipped, dirs: entered.length, entered };
     } catch (e) {
       // An unreadable directory would make the native crawl fail too: leave it out and walk again.
       const dir = isDevloopError(e) && e.code === 'context-unreadable' ? (e.cause as NodeJS.ErrnoException | undefined)?.path : undefined;

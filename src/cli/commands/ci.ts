@@ -60,7 +60,11 @@ async function ciRun(opts: CiOptions, o: Output): Promise<number> {
       if (f.error && f.error.code !== 'runtime-failed') renderError(f.error, o, Boolean(opts.debug));
       return 1;
     }
-    o.err(color.green(`SUCCESS. All ${engine.status.size} resource${engine.status.size === 1 ? ' is' : 's are'} ready (${duration(performance.now() - t0)}).`));
+    const all = [...engine.status.values()];
+    const ran = all.filter((s) => s.phase !== 'disabled');
+    const off = all.filter((s) => s.phase === 'disabled').map((s) => s.name);
+    const notStarted = off.length ? `; not started (auto_init: false): ${off.join(', ')}` : '';
+    o.err(color.green(`SUCCESS. All ${ran.length} resource${ran.length === 1 ? ' is' : 's are'} ready${notStarted} (${duration(performance.now() - t0)}).`));
     return 0;
   } finally {
     if (timer) clearTimeout(timer);
