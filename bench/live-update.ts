@@ -1,0 +1,101 @@
+/**
+ * Live update latency: over 30 edits of server.js under `devloop up -f devloop.live.ts` (fixtures/nodejs-express,
+ * sync('.', '/var/www/app'), entrypoint `node --watch server.js`), the time from saving the file to the new
+ * answer at the port forward; beside it, in the same run, one raw exec of the same tar into the same
+ * container through @kubernetes/client-node (no devloop), and devloop's own exec time from its log lines.
+ * Run: npm run build && eval "$(scripts/dev-env.sh up)" && node dist/bench/live-update.js [edits]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { pack } from 'tar-stream';
+import { startTestCluster } from '../test/cluster/index.js';
+import { copyFixture, DevloopProcess, eventually, runDevloop } from '../test/e2e/helpers.js';
+
+const EDITS = Number(process.argv[2] ?? 30);
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
+  });
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
+
+async function tarOf(remote: string, body: Buffer): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const done = new Promise<void>((ok) => p.on('end', () => ok()));
+  p.entry({ name: remote.replace(/^\//, ''), size: body.length, mode: 0o644, mtime: new Date() }, body);
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+async function rawExec(kc: k8s.KubeConfig, pod: string, tar: Buffer): Promise<number> {
+  const stdin = new PassThrough();
+  const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+  const t0 = performance.now();
+  await new Promise<void>((ok, fail) => {
+    new k8s.Exec(kc).exec('default', pod, 'app', ['tar', '-x', '-o', '-m', '-f', '-', '-C', '/'], sink, sink, stdin, false, () => ok()).then(() => stdin.end(tar), fail);
+  });
+  return performance.now() - t0;
+}
+
+const cluster = await startTestCluster();
+const project = copyFixture('nodejs-express', ['.', 'package']);
+const env = { KUBECONFIG: cluster.kubeconfigPath };
+let up: DevloopProcess | undefined;
+try {
+  const port = await freePort();
+  const cfg = join(project.dir, 'devloop.live.ts');
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('port_forwards: 3000', `port_forwards: '${port}:3000'`));
+  up = new DevloopProcess(['up', '-f', 'devloop.live.ts'], { cwd: project.dir, env });
+  await up.waitFor(/Forwarding http:\/\/127\.0\.0\.1:\d+/, 180_000);
+  const url = `http://127.0.0.1:${port}/`;
+  await eventually(async () => (await fetch(url).then((r) => r.text()).catch(() => '')).includes('Hello'), 60_000);
+  const server = join(project.dir, 'server.js');
+  const original = readFileSync(server, 'utf8');
+  const e2e: number[] = [];
+  for (let i = 0; i < EDITS; i++) {
+    const marker = `edit-${i}-${Date.now()}`;
+    const from = up.mark();
+    const t0 = performance.now();
+    writeFileSync(server, original.replace('Hello from nodejs-express-app!', marker));
+    for (;;) {
+      const body = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '');
+      if (body.includes(marker)) break;
+      if (performance.now() - t0 > 15_000) throw new Error(`edit ${i} not answered in 15 s:\n${up.output.slice(from)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    e2e.push(performance.now() - t0);
+    await up.waitFor(/live update nodejs-express-app: 1 file synced, \d+ ms/, 10_000, from);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const own = [...up.output.matchAll(/live update nodejs-express-app: 1 file synced, (\d+) ms/g)].map((m) => Number(m[1])).slice(-EDITS);
+
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: 'app=nodejs-express-app' });
+  const pod = pods.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)!.metadata!.name!;
+  const tar = await tarOf('/var/www/app/server.js', Buffer.from(readFileSync(server)));
+  const raw: number[] = [];
+  for (let i = 0; i < EDITS; i++) raw.push(await rawExec(kc, pod, tar));
+
+  const f = (x: number) => `${Math.round(x)} ms`;
+  console.log(`| measure (${EDITS} edits) | p50 | p95 | goal |`);
+  console.log('|---|---|---|---|');
+  console.log(`| save server.js → new answer at the port forward (devloop up, live update) | ${f(pct(e2e, 0.5))} | ${f(pct(e2e, 0.95))} | p50 < 300 ms, p95 < 600 ms |`);
+  console.log(`| baseline: one raw exec of the same tar into the same container (client-node) | ${f(pct(raw, 0.5))} | ${f(pct(raw, 0.95))} | |`);
+  console.log(`| ratio save→answer / raw exec (p50) | ${(pct(e2e, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | within 3x |`);
+  console.log(`| devloop's own sync (pack + exec + verify, from its log line) | ${f(pct(own, 0.5))} | ${f(pct(own, 0.95))} | |`);
+} finally {
+  await up?.stop();
+  await runDevloop(['down', '-f', 'devloop.live.ts'], { cwd: project.dir, env });
+  project.remove();
+  await cluster.stop();
+}
