@@ -1,20 +1,27 @@
 /**
  * The local HTTP API of a running `devloop up` on 127.0.0.1 (a free port, recorded in
- * `.devloop/control.json` next to the config so `devloop trigger` and `devloop get` find it).
+ * `<tmpdir>/devloop-<project>/control.json`, so `devloop trigger` and `devloop get` find it).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectId } from './labels.js';
 import { isDevloopError } from '../model/errors.js';
 import type { Engine } from './engine.js';
 
 export interface ControlInfo { port: number; pid: number; configFile: string }
 
-export function controlFile(configDir: string): string {
-  return join(configDir, '.devloop', 'control.json');
+/** Outside the project (a file in it would land in build contexts and change image tags). */
+export function controlDir(configFile: string): string {
+  return join(tmpdir(), `devloop-${projectId(configFile)}`);
 }
 
-export async function startControlServer(engine: Engine, configFile: string, configDir: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+export function controlFile(configFile: string): string {
+  return join(controlDir(configFile), 'control.json');
+}
+
+export async function startControlServer(engine: Engine, configFile: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
@@ -45,13 +52,13 @@ export async function startControlServer(engine: Engine, configFile: string, con
     server.listen(port, '127.0.0.1', () => ok());
   });
   const actual = (server.address() as { port: number }).port;
-  const file = controlFile(configDir);
-  mkdirSync(join(configDir, '.devloop'), { recursive: true });
+  const file = controlFile(configFile);
+  mkdirSync(controlDir(configFile), { recursive: true });
   writeFileSync(file, JSON.stringify({ port: actual, pid: process.pid, configFile } satisfies ControlInfo));
   return {
     port: actual,
     close: () => new Promise<void>((ok) => {
-      rmSync(file, { force: true });
+      rmSync(controlDir(configFile), { recursive: true, force: true });
       server.close(() => ok());
       server.closeAllConnections?.();
     }),

@@ -1,5 +1,5 @@
 /** local_resource: `cmd` runs to completion (at start and when its deps change); `serve_cmd` runs as a long process, restarted when cmd reruns. */
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { LocalResourceSpec } from '../config/spec.js';
 import { DevloopError } from '../model/errors.js';
 import type { Log } from './log.js';
@@ -30,6 +30,7 @@ export class LocalResourceRunner {
     if (!spec.cmd) return;
     this.log.line(this.source, `Running cmd: ${spec.cmdText}`);
     const tail: string[] = [];
+    const { execa } = await import('execa');
     const child = execa(spec.cmd[0], spec.cmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false });
     pipeLines(child.all, (l) => {
       this.log.line(this.source, l);
@@ -53,6 +54,7 @@ export class LocalResourceRunner {
     await this.stopServe();
     this.stopping = false;
     this.log.line(this.source, `Starting serve_cmd: ${spec.serveCmdText}`);
+    const { execa } = await import('execa');
     const child = execa(spec.serveCmd[0], spec.serveCmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false, cleanup: true });
     this.serve = child;
     pipeLines(child.all, (l) => this.log.line(this.source, l));

@@ -24,11 +24,20 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'ready'), cluster.server + '\n');
   process.stdout.write(`test cluster ${cluster.id} serving ${cluster.server}\n`);
   let stopping = false;
-  const stop = async () => {
+  const stop = () => {
     if (stopping) return;
     stopping = true;
-    await cluster.stop();
-    process.exit(0);
+    setTimeout(() => {
+      process.stderr.write('stopping took more than 20 s: exiting anyway\n');
+      process.exit(1);
+    }, 20_000).unref();
+    cluster.stop().then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`stopping: ${e?.stack ?? e}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

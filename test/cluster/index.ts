@@ -23,7 +23,7 @@ import { ApiServer } from './http/server.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { CONTEXT, writeKubeconfig } from './kubeconfig.js';
 import { DockerRuntime } from './runtime/docker.js';
-import { sweepLeftovers } from './runtime/sweeper.js';
+import { sweepLeftoverDirs, sweepLeftovers, TMP_PREFIX } from './runtime/sweeper.js';
 import type { PodRuntime } from './runtime/types.js';
 import { seed } from './seed.js';
 import { podStreams } from './streams/index.js';
@@ -61,6 +61,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const log = opts.log ?? (process.env.DEVLOOP_TEST_CLUSTER_DEBUG ? (l: string) => process.stderr.write(`[test-cluster ${id}] ${l}\n`) : () => {});
   const docker = opts.runtime ? undefined : opts.docker ?? new Docker();
   if (docker) await sweepLeftovers(docker).catch((e) => log(`sweep: ${e}`));
+  sweepLeftoverDirs(tmpdir());
   const runtime = opts.runtime ?? new DockerRuntime(docker!, id);
 
   const registry = new ResourceRegistry();
@@ -77,12 +78,13 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   manager.start();
   seed(objects, registry, opts.registryHost ?? process.env.DEVLOOP_REGISTRY ?? '127.0.0.1:5005');
 
-  const kubelet = new Kubelet(store, kinds.pods, { objects, registry, runtime, events, log });
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${TMP_PREFIX}${process.pid}-`));
+  const podsDir = join(dir, `pods-${id}`);
+  const kubelet = new Kubelet(store, kinds.pods, { objects, registry, runtime, events, log, podsDir });
   kubelet.start();
   const http = new ApiServer({ objects, registry, streams: podStreams(kubelet, runtime), log });
   const port = await http.listen(opts.port ?? 0);
   const server = `http://127.0.0.1:${port}`;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'devloop-test-cluster-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, server);
 
@@ -91,9 +93,10 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     (stopping ??= (async () => {
       manager.stop();
       await http.close();
-      await kubelet.stop();
-      await runtime.removeAll();
-      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+      // the containers must go even if the engine misbehaves for some of them: removeAll() is the backstop
+      await kubelet.stop().catch((e) => log(`stopping pods: ${e}`));
+      await runtime.removeAll().catch((e) => log(`removing containers: ${e}`));
+      rmSync(opts.dir ? podsDir : dir, { recursive: true, force: true });
     })());
   return { server, kubeconfigPath, context: CONTEXT, id, objects, stop };
 }

@@ -66,7 +66,8 @@ test('script: quoting survives quotes and spaces', () => {
   assert.equal(shq("it's a file"), `'it'\\''s a file'`);
   const s = updateScript({ deletes: ["/a b/it's"], copies: ['/x/y.js'], hasTar: true, runs: [['sh', '-c', 'echo hi']] });
   assert.match(s, /rm -rf -- '\/a b\/it'\\''s'/);
-  assert.match(s, /tar -x -o -m -f - -C \//);
+  assert.match(s, /tar -x -o -f - -C "\$T"/);
+  assert.match(s, /cp -f "\$T"'\/x\/y\.js' '\/x\/y\.js'/);
   assert.match(s, /sha256sum -- '\/x\/y\.js'/);
 });
 

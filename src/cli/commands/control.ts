@@ -1,6 +1,5 @@
 /** `devloop trigger RESOURCE` and `devloop get`: talk to the running `devloop up` through its local HTTP API. */
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { findConfig } from '../../config/evaluate.js';
 import { controlFile, type ControlInfo } from '../../engine/control-server.js';
 import { DevloopError } from '../../model/errors.js';
@@ -9,7 +8,7 @@ import type { Output } from '../output.js';
 
 function controlInfo(opts: CommonOptions): ControlInfo {
   const configFile = findConfig(process.cwd(), opts.file);
-  const file = controlFile(dirname(configFile));
+  const file = controlFile(configFile);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ControlInfo;
   } catch {

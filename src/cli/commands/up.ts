@@ -1,5 +1,4 @@
 /** `devloop up`: build, deploy, then watch files and keep the cluster in step until Ctrl-C (which leaves the deployed objects, as Tilt does). */
-import { dirname } from 'node:path';
 import { createParcelFileWatcher } from '../../adapters/watch/parcel-watcher.js';
 import { startSession } from '../../app/session.js';
 import { startControlServer } from '../../engine/control-server.js';
@@ -15,7 +14,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
   const log = printerLog(o);
   const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
   const { engine } = session;
-  const control = await startControlServer(engine, session.configFile, dirname(session.configFile), opts.port ? Number(opts.port) : 0);
+  const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0);
   log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
   engine.start();
   let handle: Awaited<ReturnType<ReturnType<typeof createParcelFileWatcher>['watch']>> | undefined;
@@ -31,15 +30,23 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     const st = handle.stats();
     log.line('', `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`);
   }
+  // The handlers stay registered until the cleanup is done: execa's child cleanup (signal-exit) re-raises a
+  // signal nobody else listens to, which would kill devloop before it removed its control file and serve_cmds.
+  let stop = () => {};
   await new Promise<void>((done) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
+    stop = () => done();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
   log.line('', 'Stopping: port forwards and watches end; deployed objects stay (devloop down removes them).');
-  await handle?.close();
-  await control.close();
-  await engine.stop();
-  session.cluster.close();
+  try {
+    await handle?.close();
+    await control.close();
+    await engine.stop();
+    session.cluster.close();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
   return 0;
 }

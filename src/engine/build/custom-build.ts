@@ -4,7 +4,6 @@
  * skips_local_docker), or read the ref the script wrote to outputs_image_ref_to.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { execa } from 'execa';
 import { DevloopError } from '../../model/errors.js';
 import { parseRef, tryParseRef } from '../../model/ref.js';
 import type { ImageBuilder } from '../../ports/image-builder.js';
@@ -54,6 +53,8 @@ export async function runCustomBuild(run: CustomBuildRun): Promise<string> {
     tail.push(l);
     if (tail.length > 30) tail.shift();
   };
+  // Loaded on first use: execa is only needed by custom_build, and loading it costs every command start-up time.
+  const { execa } = await import('execa');
   const child = execa(spec.command[0], spec.command.slice(1), {
     cwd: spec.dir, env: { ...spec.env, ...env }, extendEnv: true, all: true, reject: false, stdin: 'ignore',
     cancelSignal: run.signal, buffer: false,

@@ -20,8 +20,14 @@ export function updateScript(i: ScriptInput): string {
   const lines: string[] = [];
   if (i.deletes.length) lines.push(`rm -rf -- ${i.deletes.map(shq).join(' ')} || { echo "${MARK} rm-failed"; exit 0; }`);
   if (i.hasTar) {
-    // -o: don't restore owner (extracting as a non-root user works where permissions allow); -m: mtime now, so reloaders see a change.
-    lines.push(`tar -x -o -m -f - -C / 2>&1 || { echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
+    // Extract into a temporary directory, then copy each file over its destination: cp writes into an
+    // existing file (same inode), so reloaders that watch files (node --watch, nodemon) keep seeing changes;
+    // tar would replace the file and leave such a watcher on the old inode. -o: don't restore owners.
+    const dirs = [...new Set(i.copies.map((c) => c.slice(0, c.lastIndexOf('/')) || '/'))];
+    const copy = i.copies.map((c) => `cp -f "$T"${shq(c)} ${shq(c)}`).join(' && ');
+    lines.push(`T=$(mktemp -d) || T=/tmp/.devloop-sync-$$`);
+    lines.push(`{ mkdir -p "$T" && tar -x -o -f - -C "$T" && mkdir -p ${dirs.map(shq).join(' ')} && ${copy}; } 2>&1 || { rm -rf "$T"; echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
+    lines.push('rm -rf "$T"');
   }
   if (i.copies.length) {
     const files = i.copies.map(shq).join(' ');

@@ -104,7 +104,12 @@ export class Objects {
     if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
     const graceful = t.kind === 'Pod' && opts.gracePeriodSeconds !== 0;
     if (finalizers.length || graceful || t.kind === 'Namespace') {
-      if (o.metadata.deletionTimestamp) return o;
+      if (o.metadata.deletionTimestamp) {
+        // a pod's final delete (grace 0) while finalizers remain: it goes when they do
+        if (t.kind !== 'Pod' || opts.gracePeriodSeconds !== 0 || o.metadata.deletionGracePeriodSeconds === 0) return o;
+        o.metadata.deletionGracePeriodSeconds = 0;
+        return asVersion(t, this.store.replace(storeKey(t), o));
+      }
       o.metadata.deletionTimestamp = now();
       o.metadata.finalizers = finalizers.length ? finalizers : undefined;
       if (t.kind === 'Pod') o.metadata.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? o.spec?.terminationGracePeriodSeconds ?? 30;
@@ -199,8 +204,10 @@ export class Objects {
     }
     if (t.hasGeneration && specChanged(t, before, after)) after.metadata.generation = (before.metadata.generation ?? 1) + 1;
     after.metadata.resourceVersion = before.metadata.resourceVersion;
-    if (opts.dryRun || sameObject(before, after)) return before;
-    if (after.metadata.deletionTimestamp && !(after.metadata.finalizers ?? []).length && t.kind !== 'Pod' && t.kind !== 'Namespace')
+    if (sameObject(before, after)) return before;
+    if (opts.dryRun) return asVersion(t, after);
+    const released = t.kind === 'Pod' ? after.metadata.deletionGracePeriodSeconds === 0 : t.kind !== 'Namespace';
+    if (after.metadata.deletionTimestamp && !(after.metadata.finalizers ?? []).length && released)
       return asVersion(t, this.store.remove(storeKey(t), after.metadata.namespace, after.metadata.name!)!);
     return asVersion(t, this.store.replace(storeKey(t), after));
   }

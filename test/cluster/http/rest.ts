@@ -2,7 +2,7 @@
 // and the status and scale subresources. Streaming subresources (log, exec, portforward) live in ../streams.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceType } from '../api/resources.js';
-import { errors } from '../api/status.js';
+import { ApiError, errors } from '../api/status.js';
 import type { DeleteOptions, Objects } from '../api/objects.js';
 import type { Json, KubeObject } from '../api/types.js';
 import { readBody, sendJson } from './respond.js';
@@ -25,7 +25,8 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
   const sub = p.subresource;
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
   // client-go switches to JSON when a server refuses protobuf with 415; this server speaks JSON only
-  if (contentType === 'application/vnd.kubernetes.protobuf') throw errors.unsupportedMedia(contentType);
+  if (contentType === 'application/vnd.kubernetes.protobuf')
+    throw new ApiError(415, 'UnsupportedMediaType', 'this test cluster reads JSON and YAML bodies only, not protobuf (which kubectl create/expose send): use kubectl apply');
   if (sub && !['status', 'scale'].includes(sub)) throw errors.notFound(t.group, `${t.plural}/${sub}`, p.name ?? '');
 
   if (!p.name) {

@@ -31,7 +31,7 @@ const COLUMNS: Record<string, Column[]> = {
   StatefulSet: [name, { name: 'Ready', type: 'string', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}` }, age],
   Job: [
     name,
-    { name: 'Status', type: 'string', cell: (o) => (o.status?.conditions ?? []).find((c: Json) => c.status === 'True')?.type ?? 'Running' },
+    { name: 'Status', type: 'string', cell: (o) => (o.status?.conditions ?? []).find((c: Json) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True')?.type ?? 'Running' },
     { name: 'Completions', type: 'string', cell: (o) => `${o.status?.succeeded ?? 0}/${o.spec?.completions ?? 1}` },
     age,
   ],

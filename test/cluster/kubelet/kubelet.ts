@@ -15,12 +15,16 @@ export interface KubeletContext {
   runtime: PodRuntime;
   events: EventRecorder;
   log: (line: string) => void;
+  /** where pod volumes live on this machine, one directory per pod uid */
+  podsDir: string;
   writeStatus(pod: KubeObject, status: Json): void;
 }
 
 export class Kubelet {
   private workers = new Map<string, PodWorker>();
   private terminating = new Map<string, Promise<void>>();
+  /** pods whose containers have been stopped and removed: never started again */
+  private finished = new Set<string>();
   private unsubscribe?: () => void;
   private ctx: KubeletContext;
 
@@ -55,10 +59,11 @@ export class Kubelet {
       if (w) void this.finish(w, pod, 0, false);
       return;
     }
-    if (!w && !this.terminating.has(uid)) {
+    if (!w && !this.terminating.has(uid) && !this.finished.has(uid)) {
       w = new PodWorker(this.ctx, pod);
       this.workers.set(uid, w);
-      w.start();
+      // a pod already being deleted is not started, only released
+      if (!pod.metadata.deletionTimestamp) w.start();
     }
     if (!w) return;
     if (pod.metadata.deletionTimestamp) void this.finish(w, pod, pod.metadata.deletionGracePeriodSeconds ?? 30, true);
@@ -73,6 +78,7 @@ export class Kubelet {
     p = (async () => {
       await w.terminate(grace);
       this.workers.delete(uid);
+      this.finished.add(uid);
       if (!release) return;
       const live = this.ctx.objects.find(this.pods, pod.metadata.namespace, pod.metadata.name!);
       if (live?.metadata.uid === uid) this.ctx.objects.delete(this.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });

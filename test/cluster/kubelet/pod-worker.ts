@@ -7,6 +7,9 @@ import { ConfigError, containerEnv, expand } from './env.js';
 import type { KubeletContext } from './kubelet.js';
 import { podStatus, type ContainerState, type ContainerView } from './pod-status.js';
 import { MAX_PROBE_PERIOD_SECONDS, probeCommand, runProbe } from './probes.js';
+import { mountsFor, prepareVolumes } from './volumes.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const MAX_BACKOFF_MS = 10_000;
 /** a container that ran this long before exiting starts its back-off from the beginning again */
@@ -29,6 +32,9 @@ export class PodWorker {
   private wake = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  private volumes = new Map<string, string>();
+  /** for pods of several containers: the container holding the network namespace they share (localhost) */
+  private sandboxId?: string;
   readonly uid: string;
 
   constructor(private ctx: KubeletContext, private pod: KubeObject) {
@@ -102,10 +108,18 @@ export class PodWorker {
     }
     await Promise.all(this.loops);
     await Promise.all([...this.slots.values()].flatMap((s) => [s.id, s.previousId]).filter((x): x is string => !!x).map((id) => this.runtime.remove(id)));
+    if (this.sandboxId) await this.runtime.remove(this.sandboxId);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private get dir(): string {
+    return join(this.ctx.podsDir, this.uid);
   }
 
   private async run(): Promise<void> {
     this.writeStatus();
+    if (!(await this.mountVolumes())) return;
+    await this.startSandbox();
     for (const s of this.init) {
       const spec = this.spec(s.name, true);
       for (;;) {
@@ -123,6 +137,35 @@ export class PodWorker {
     this.initDone = true;
     this.writeStatus();
     await Promise.all(this.main.map((s) => this.containerLoop(s)));
+  }
+
+  /** containers of one pod share localhost, as in Kubernetes: they join a sandbox's network namespace */
+  private async startSandbox(): Promise<void> {
+    if (this.slots.size < 2) return;
+    const first = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers][0];
+    if (!(await this.runtime.ensureImage(first.image, 'IfNotPresent')).ok) return;
+    const r = await this.runtime
+      .start({ namespace: this.pod.metadata.namespace!, podName: this.pod.metadata.name!, podUid: this.uid, container: 'POD', attempt: 0, image: first.image, command: ['sleep'], args: ['2147483647'], env: [], mounts: [], hostname: this.pod.spec.hostname ?? this.pod.metadata.name })
+      .catch((e) => (this.ctx.log(`pod ${this.pod.metadata.name}: no sandbox, containers will not share localhost: ${e}`), undefined));
+    if (r && 'startedAt' in r) this.sandboxId = r.id;
+    else if (r) void this.runtime.remove(r.id);
+  }
+
+  /** volumes are set up once, before any container starts; a missing ConfigMap or Secret is retried */
+  private async mountVolumes(): Promise<boolean> {
+    let delay = 1000;
+    while (!this.stopping) {
+      try {
+        this.volumes = prepareVolumes(this.ctx.objects, this.ctx.registry, this.pod, this.dir);
+        return true;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        this.ctx.events.record(this.pod, 'Warning', 'FailedMount', e.message);
+        await this.sleep(delay);
+        delay = Math.min(MAX_BACKOFF_MS, delay * 2);
+      }
+    }
+    return false;
   }
 
   private async containerLoop(s: Slot): Promise<void> {
@@ -175,22 +218,36 @@ export class PodWorker {
       return undefined;
     }
     const sc = { ...(this.pod.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
-    const started = await this.runtime.start({
-      namespace: this.pod.metadata.namespace!,
-      podName: this.pod.metadata.name!,
-      podUid: this.uid,
-      container: s.name,
-      attempt: s.restartCount,
-      image: c.image,
-      command: c.command?.map((x: string) => expand(x, env)),
-      args: c.args?.map((x: string) => expand(x, env)),
-      env: [...env].map(([k, v]) => `${k}=${v}`),
-      workingDir: c.workingDir,
-      user: sc.runAsUser !== undefined ? `${sc.runAsUser}${sc.runAsGroup !== undefined ? ':' + sc.runAsGroup : ''}` : undefined,
-      tty: c.tty,
-      stdin: c.stdin,
-      hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
-    });
+    let started: Awaited<ReturnType<PodRuntime['start']>>;
+    try {
+      started = await this.runtime.start({
+        namespace: this.pod.metadata.namespace!,
+        podName: this.pod.metadata.name!,
+        podUid: this.uid,
+        container: s.name,
+        attempt: s.restartCount,
+        image: c.image,
+        command: c.command?.map((x: string) => expand(x, env)),
+        args: c.args?.map((x: string) => expand(x, env)),
+        env: [...env].map(([k, v]) => `${k}=${v}`),
+        workingDir: c.workingDir,
+        user: sc.runAsUser !== undefined ? `${sc.runAsUser}${sc.runAsGroup !== undefined ? ':' + sc.runAsGroup : ''}` : undefined,
+        tty: c.tty,
+        stdin: c.stdin,
+        hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
+        mounts: mountsFor(c, this.volumes),
+        networkOf: this.sandboxId,
+      });
+    } catch (e) {
+      // the engine refused to create the container (a bad user, a name clash ...): retry after a back-off
+      const message = (e as { json?: { message?: string } }).json?.message ?? String(e);
+      s.state = { waiting: { reason: 'CreateContainerError', message } };
+      this.writeStatus();
+      this.ctx.events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`);
+      await this.sleep(s.backoffMs);
+      s.backoffMs = Math.min(MAX_BACKOFF_MS, s.backoffMs * 2);
+      return undefined;
+    }
     if (s.id && s.id !== started.id) {
       if (s.previousId) void this.runtime.remove(s.previousId);
       s.previousId = s.id;
@@ -199,7 +256,8 @@ export class PodWorker {
     s.containerID = `docker://${started.id}`;
     s.ranOnce = true;
     if ('failed' in started) {
-      s.state = { terminated: { ...started.failed, containerID: s.containerID } };
+      const f = started.failed;
+      s.state = { terminated: { ...f, startedAt: trim(f.startedAt), finishedAt: trim(f.finishedAt), containerID: s.containerID } };
       this.ctx.events.record(this.pod, 'Warning', 'Failed', `Error: ${started.failed.message}`);
       this.writeStatus();
       return started.failed.exitCode;

@@ -1,6 +1,6 @@
 // Docker's multiplexed stream format (8-byte header: stream type, 3 zero bytes, big-endian length) split
 // into stdout and stderr, for logs and exec of containers without a TTY.
-import { PassThrough, type Readable } from 'node:stream';
+import type { PassThrough, Readable } from 'node:stream';
 
 export function demux(source: Readable, stdout: PassThrough, stderr: PassThrough): void {
   let buf = Buffer.alloc(0);
@@ -35,6 +35,3 @@ export function demuxBuffer(buf: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-export function passThrough(): PassThrough {
-  return new PassThrough();
-}

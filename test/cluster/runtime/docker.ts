@@ -36,7 +36,7 @@ export class DockerRuntime implements PodRuntime {
   }
 
   async start(spec: ContainerSpec): Promise<{ id: string; startedAt: string } | { id: string; failed: ContainerExit }> {
-    const name = `dlt-${this.serverId}_${spec.container}_${spec.podName}_${spec.namespace}_${spec.attempt}`;
+    const name = `dlt-${this.serverId}_${spec.container}_${spec.podName}_${spec.namespace}_${spec.podUid.slice(0, 8)}_${spec.attempt}`;
     const c = await this.docker.createContainer({
       name,
       Image: spec.image,
@@ -47,7 +47,7 @@ export class DockerRuntime implements PodRuntime {
       User: spec.user,
       Tty: !!spec.tty,
       OpenStdin: !!spec.stdin,
-      Hostname: spec.hostname?.slice(0, 63),
+      Hostname: spec.networkOf ? undefined : spec.hostname?.slice(0, 63),
       Labels: {
         [SERVER_LABEL]: this.serverId,
         [PID_LABEL]: String(process.pid),
@@ -56,13 +56,14 @@ export class DockerRuntime implements PodRuntime {
         'io.kubernetes.pod.uid': spec.podUid,
         'io.kubernetes.container.name': spec.container,
       },
-      HostConfig: { NetworkMode: 'none' },
+      // never a network: either none at all, or the loopback-only namespace of the pod's sandbox container
+      HostConfig: { NetworkMode: spec.networkOf ? `container:${spec.networkOf}` : 'none', Binds: spec.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`) },
     });
     try {
       await c.start();
     } catch (e) {
       const t = new Date().toISOString();
-      return { id: c.id, failed: { exitCode: 128, reason: 'ContainerCannotRun', message: dockerMessage(e), startedAt: t, finishedAt: t } };
+      return { id: c.id, failed: { exitCode: 128, reason: 'StartError', message: dockerMessage(e), startedAt: t, finishedAt: t } };
     }
     const info = await c.inspect();
     return { id: c.id, startedAt: info.State.StartedAt };
@@ -128,6 +129,7 @@ export class DockerRuntime implements PodRuntime {
     const stderr = new PassThrough();
     if (opts.tty) {
       socket.pipe(stdout);
+      stderr.resume(); // nobody reads it: let it end so that exitCode resolves
       stderr.end();
     } else demux(socket, stdout, stderr);
     const ended = new Promise<void>((resolve) => {

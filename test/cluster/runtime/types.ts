@@ -2,6 +2,12 @@
 // keeps the kubelet readable and lets a test swap the engine out.
 import type { Readable, Writable } from 'node:stream';
 
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
 export interface ContainerSpec {
   /** identifies the pod and container in the engine (labels, container name) */
   namespace: string;
@@ -18,11 +24,14 @@ export interface ContainerSpec {
   tty?: boolean;
   stdin?: boolean;
   hostname?: string;
+  mounts: Mount[];
+  /** join this container's network namespace (the pod's sandbox) instead of having none of its own */
+  networkOf?: string;
 }
 
 export interface ContainerExit {
   exitCode: number;
-  reason: 'Completed' | 'Error' | 'OOMKilled' | 'ContainerCannotRun';
+  reason: 'Completed' | 'Error' | 'OOMKilled' | 'StartError';
   message?: string;
   startedAt: string;
   finishedAt: string;

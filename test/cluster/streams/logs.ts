@@ -1,4 +1,4 @@
-// GET pods/NAME/log: follow, container, previous, tailLines, timestamps, sinceSeconds.
+// GET pods/NAME/log: follow, container, previous, tailLines, timestamps, sinceSeconds/sinceTime (to the second).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
@@ -18,7 +18,8 @@ export async function serveLogs(kubelet: Kubelet, runtime: PodRuntime, req: Inco
     throw errors.badRequest(`container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${reason}`);
   }
   const tail = q.get('tailLines');
-  const since = q.get('sinceSeconds');
+  const sinceTime = q.get('sinceTime');
+  const since = sinceTime ? String(Math.max(0, Math.ceil((Date.now() - Date.parse(sinceTime)) / 1000))) : q.get('sinceSeconds');
   const stream = await runtime.logs(id, {
     follow: q.get('follow') === 'true',
     timestamps: q.get('timestamps') === 'true',
