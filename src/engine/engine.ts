@@ -138,7 +138,10 @@ export class Engine {
     } else {
       s.readySince = undefined;
     }
-    if (was !== phase && (phase === 'ready' || phase === 'failed')) this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
+    if (was !== phase && (phase === 'ready' || phase === 'failed')) {
+      this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
+      if (phase === 'failed' && error?.hint) this.opts.log.line(name, `  hint: ${error.hint}`);
+    }
     this.changed();
     if (phase === 'ready') this.kick();
   }
@@ -349,6 +352,7 @@ export class Engine {
     const files = changes.map((c) => c.path);
     const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.tag]));
     this.resolved = next;
+    const known = new Set(this.status.keys());
     this.setResources(next.resources);
     const shown = files.map((f) => this.rel(f));
     const filesText = `${files.length} File${files.length === 1 ? '' : 's'} Changed: [${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}]`;
@@ -356,6 +360,11 @@ export class Engine {
     const liveJobs = new Map<string, { d: Extract<Decision, { kind: 'live' }>; resource: string }>();
     for (const r of next.resources) {
       const s = this.status.get(r.name)!;
+      // A resource the new config added (or whose auto_init was turned on) starts now.
+      if (!known.has(r.name) || (r.autoInit && s.phase === 'disabled' && s.updates === 0)) {
+        if (r.autoInit) this.enqueue({ resource: r.name, reason: 'Initial Build' });
+        continue;
+      }
       let why: string | undefined;
       if (r.type === 'local') {
         const deps = r.local?.deps ?? [];
@@ -419,6 +428,7 @@ export class Engine {
       let timer: NodeJS.Timeout | undefined;
       const finish = (v: { ok: boolean; failed?: ResourceStatus }) => { off(); if (timer) clearInterval(timer); resolveP(v); };
       const check = () => {
+        if (this.stopped) return finish({ ok: false });
         const relevant = [...this.status.values()].filter((s) => s.phase !== 'disabled');
         const failed = relevant.find((s) => s.phase === 'failed');
         if (failed) return finish({ ok: false, failed });

@@ -116,6 +116,8 @@ export class Runtime {
         servers.push(s);
         this.log.line(r.name, `Forwarding http://${s.host}:${s.port} → port ${pf.containerPort} of the resource's ready pod`);
       } catch (e) {
+        // Not remembered as started, so a later update (or trigger) tries again.
+        if (servers.length === 0) this.forwards.delete(r.name);
         this.events.portForwardFailed(r.name, e);
       }
     }
