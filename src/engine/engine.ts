@@ -376,7 +376,10 @@ export class Engine {
         const objectsChanged = this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, next);
         if (changedImages.length) {
           // Live update only when every changed image can be synced; otherwise rebuild, saying why.
-          const decisions = r.triggerMode === 'manual' || s.updates === 0 ? [] : changedImages.map((i) => ({ i, d: this.live.decide(i, changes) }));
+          // While the resource is being rebuilt or waits in the queue, a sync would land in containers about to be
+          // replaced: queue the rebuild instead (it reads the files as they are when it runs).
+          const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
+          const decisions = r.triggerMode === 'manual' || s.updates === 0 || busy ? [] : changedImages.map((i) => ({ i, d: this.live.decide(i, changes) }));
           const rebuild = decisions.find((x) => x.d.kind === 'rebuild');
           if (decisions.length && !rebuild && !objectsChanged) {
             for (const { d } of decisions) if (d.kind === 'live' && !liveJobs.has(d.image.id)) liveJobs.set(d.image.id, { d, resource: r.name });

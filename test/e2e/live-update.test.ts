@@ -80,6 +80,16 @@ test('editing server.js changes the answer with no new pod and no build', async 
   assert.deepEqual((await podList()).map((p) => p.metadata!.uid), podsBefore, 'the same pod keeps running');
 });
 
+test('two edits in quick succession give one update with both files', async () => {
+  const from = up.mark();
+  writeFileSync(join(dir, 'a.txt'), 'a\n');
+  writeFileSync(join(dir, 'b.txt'), 'b\n');
+  await up.waitFor(/live update nodejs-express-app: \d+ files? synced/, 20_000, from);
+  await new Promise((r) => setTimeout(r, 500));
+  const updates = up.output.slice(from).match(/live update nodejs-express-app: .*/g) ?? [];
+  assert.deepEqual(updates.map((u) => u.replace(/, \d+ ms$/, '')), ['live update nodejs-express-app: 2 files synced']);
+});
+
 test('deleting a synced file deletes it in the container', async () => {
   writeFileSync(join(dir, 'notes.txt'), 'temporary\n');
   await up.waitFor(/live update nodejs-express-app: 1 file synced/, 20_000, up.mark() - 1);
