@@ -6,22 +6,15 @@
  * Run: npm run build && eval "$(scripts/dev-env.sh up)" && node dist/bench/live-update.js [edits]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { pack } from 'tar-stream';
 import { startTestCluster } from '../test/cluster/index.js';
-import { copyFixture, DevloopProcess, eventually, runDevloop } from '../test/e2e/helpers.js';
+import { copyFixture, DevloopProcess, eventually, runDevloop, freePort } from '../test/e2e/helpers.js';
 
 const EDITS = Number(process.argv[2] ?? 30);
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
-  });
-}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 

@@ -5,12 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { copyFixture, DevloopProcess, eventually, httpGet, runDevloop } from './helpers.js';
+import { copyFixture, DevloopProcess, eventually, httpGet, runDevloop, freePort } from './helpers.js';
 import { removeProject, writeProject } from '../helpers/project.js';
 
 let cluster: TestCluster;
@@ -20,12 +19,6 @@ let port: number;
 let up: DevloopProcess;
 const cleanup: (() => Promise<unknown> | void)[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
-  });
-}
 
 const answer = async () => (await httpGet(`http://127.0.0.1:${port}/`)).body.trim();
 

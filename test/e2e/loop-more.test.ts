@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { DevloopProcess, eventually, httpGet, runDevloop } from './helpers.js';
+import { DevloopProcess, eventually, httpGet, runDevloop, freePort } from './helpers.js';
 import { removeProject, writeProject } from '../helpers/project.js';
 
 let cluster: TestCluster;
@@ -71,12 +71,6 @@ function indexOf(out: string, re: RegExp): number {
   return out.search(re);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
-  });
-}
 
 function kubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();

@@ -5,11 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { copyFixture, DevloopProcess, eventually, httpGet, runDevloop } from './helpers.js';
+import { copyFixture, DevloopProcess, eventually, httpGet, runDevloop, freePort } from './helpers.js';
 import { removeProject, writeProject, DEPLOYMENT } from '../helpers/project.js';
 
 let cluster: TestCluster;
@@ -25,12 +24,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
-  });
-}
 
 function api(): k8s.KubernetesObjectApi {
   const kc = new k8s.KubeConfig();
