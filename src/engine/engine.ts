@@ -152,7 +152,15 @@ export class Engine {
 
   /** Queues the first update of every auto_init resource and starts processing. */
   start(): void {
-    for (const r of this.resolved.resources) if (r.autoInit) this.enqueue({ resource: r.name, reason: 'Initial Build' });
+    for (const r of this.resolved.resources) {
+      if (!r.autoInit) continue;
+      if (this.opts.mode === 'ci' && r.triggerMode === 'manual') {
+        // ci runs what would run by itself; manual resources wait for a trigger that never comes in ci.
+        this.set(r.name, 'disabled', 'trigger_mode manual: not run by devloop ci');
+        continue;
+      }
+      this.enqueue({ resource: r.name, reason: 'Initial Build' });
+    }
   }
 
   enqueue(item: QueueItem): void {
@@ -441,7 +449,6 @@ export class Engine {
       };
       const off = this.onChange(check);
       timer = setInterval(check, 250);
-      timer.unref();
       check();
     });
   }

@@ -2,13 +2,14 @@
 import yaml from 'js-yaml';
 import { loadProject } from '../../app/load.js';
 import { startSession } from '../../app/session.js';
+import type { Engine } from '../../engine/engine.js';
 import type { CommonOptions } from '../main.js';
 import { planReport } from '../plan-report.js';
 import { color, duration, type Output } from '../output.js';
-import { printerLog } from '../log-printer.js';
 import { RingLog } from '../ring-log.js';
 import { parseDuration } from '../duration.js';
 import { renderError } from '../errors.js';
+import { createUi } from '../tty.js';
 
 export interface CiOptions extends CommonOptions { dryRun?: boolean; output?: 'yaml' | 'json'; timeout?: string }
 
@@ -31,12 +32,21 @@ export function renderObjects(objects: object[], format: 'yaml' | 'json'): strin
   return objects.map((obj) => yaml.dump(obj, { noRefs: true, lineWidth: -1 })).join('---\n');
 }
 
-async function ciRun(opts: CiOptions, o: Output): Promise<number> {
+async function ciRun(opts: CiOptions, out: Output): Promise<number> {
   const timeoutMs = parseDuration(opts.timeout ?? '30m');
   const t0 = performance.now();
-  const log = new RingLog(printerLog(o));
+  const ui = await createUi(out, opts);
+  try {
+    return await ciLoop(opts, ui.output, new RingLog(ui.log), (engine) => ui.watch(engine), timeoutMs, t0);
+  } finally {
+    ui.close();
+  }
+}
+
+async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engine) => void, timeoutMs: number, t0: number): Promise<number> {
   const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'ci', log });
   const { engine } = session;
+  watch(engine);
   let timer: NodeJS.Timeout | undefined;
   try {
     engine.start();
@@ -63,7 +73,7 @@ async function ciRun(opts: CiOptions, o: Output): Promise<number> {
     const all = [...engine.status.values()];
     const ran = all.filter((s) => s.phase !== 'disabled');
     const off = all.filter((s) => s.phase === 'disabled').map((s) => s.name);
-    const notStarted = off.length ? `; not started (auto_init: false): ${off.join(', ')}` : '';
+    const notStarted = off.length ? `; not started (auto_init: false or trigger_mode manual): ${off.join(', ')}` : '';
     o.err(color.green(`SUCCESS. All ${ran.length} resource${ran.length === 1 ? ' is' : 's are'} ready${notStarted} (${duration(performance.now() - t0)}).`));
     return 0;
   } finally {
