@@ -117,6 +117,13 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
         log.line(s, `STEP ${++step}/${total} — ${name}`);
         const t0 = performance.now();
         const out = { line: (t: string) => log.line(s, INDENT + t) };
+        if (img.spec.type === 'docker' && (img.spec.ssh.length || img.spec.secret.length)) {
+          // Forwarding SSH agents and secrets needs a BuildKit session devloop does not open yet: say so rather than build without them.
+          throw new DevloopError('build-unsupported', `docker_build('${img.id}'): ${img.spec.ssh.length ? 'ssh' : 'secret'} is not supported by devloop's builder yet`, {
+            location: img.spec.loc,
+            hint: `build this image with custom_build instead, e.g. custom_build('${img.id}', 'docker buildx build --load ${img.spec.ssh.length ? '--ssh default' : '--secret id=...'} -t $EXPECTED_REF .', { deps: ['.'] })`,
+          });
+        }
         if (img.spec.type === 'docker') {
           log.line(s, `Building Dockerfile${img.spec.platform ? ` for platform ${img.spec.platform}` : ''}:`);
           for (const l of img.dockerfileText!.replace(/\n$/, '').split('\n')) log.line(s, `  ${l}`);
