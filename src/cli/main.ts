@@ -9,6 +9,8 @@ export interface CommonOptions {
   debug?: boolean;
   context?: string;
   namespace?: string;
+  /** Plain lines even on a terminal: no status footer. */
+  plain?: boolean;
 }
 
 type Handler = (opts: Record<string, unknown> & CommonOptions, o: Output, args: string[]) => Promise<number>;
@@ -41,6 +43,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
       .option('--context <NAME>', 'kubeconfig context to use (default: the current context)')
       .option('-n, --namespace <NS>', 'namespace for objects that name none (default: the context\'s namespace)')
       .option('--debug', 'show internal details and stack traces');
+  const plain = ['--plain', 'plain lines, no status footer (the default without a terminal, or with CI or NO_COLOR set)'] as const;
 
   const run = (name: keyof typeof handlers) => async (...a: unknown[]) => {
     const cmd = a[a.length - 1] as Command;
@@ -52,16 +55,19 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
   common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
     .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
     .option('--port <PORT>', 'port of the local control API on 127.0.0.1 (default: any free port)')
+    .option(...plain)
     .action(run('up'));
   common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails'))
     .option('--dry-run', 'print the manifests with the built refs injected; needs neither Docker nor a cluster')
     .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
     .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never)', '30m')
+    .option(...plain)
     .action(run('ci'));
   common(program.command('down').description('delete every object devloop applied for this project'))
     .option('--delete-namespaces', 'also delete namespaces devloop created')
     .action(run('down'));
   common(program.command('build').description('build (and push) every image, in dependency order'))
+    .option(...plain)
     .action(run('build'));
   common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>'))
     .action(run('trigger'));

@@ -4,49 +4,57 @@ import { startSession } from '../../app/session.js';
 import { startControlServer } from '../../engine/control-server.js';
 import { watchRoots } from '../../engine/watch-roots.js';
 import type { CommonOptions } from '../main.js';
-import { printerLog } from '../log-printer.js';
 import { color, type Output } from '../output.js';
+import { createUi } from '../tty.js';
 import { isDevloopError } from '../../model/errors.js';
 
 export interface UpOptions extends CommonOptions { watch?: boolean; port?: string }
 
 export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
-  const log = printerLog(o);
-  const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
-  const { engine } = session;
-  const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0);
-  log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
-  engine.start();
-  let handle: Awaited<ReturnType<ReturnType<typeof createParcelFileWatcher>['watch']>> | undefined;
-  if (opts.watch !== false) {
-    const watcher = createParcelFileWatcher();
-    let chain = Promise.resolve();
-    handle = await watcher.watch(watchRoots(engine.resolved), (batch) => {
-      chain = chain.then(async () => {
-        await engine.handleBatch(batch);
-        await handle?.update(watchRoots(engine.resolved));
-      }).catch((e) => log.line('', `error handling file changes: ${isDevloopError(e) ? e.message : (e as Error).stack}`));
-    }, (err) => log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`)));
-    const st = handle.stats();
-    log.line('', `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`);
-  }
-  // The handlers stay registered until the cleanup is done: execa's child cleanup (signal-exit) re-raises a
-  // signal nobody else listens to, which would kill devloop before it removed its control file and serve_cmds.
-  let stop = () => {};
-  await new Promise<void>((done) => {
-    stop = () => done();
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  log.line('', 'Stopping: port forwards and watches end; deployed objects stay (devloop down removes them).');
+  const ui = await createUi(o, opts);
+  const { log } = ui;
   try {
-    await handle?.close();
-    await control.close();
-    await engine.stop();
-    session.cluster.close();
+    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
+    const { engine } = session;
+    ui.watch(engine);
+    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0);
+    log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
+    engine.start();
+    let handle: Awaited<ReturnType<ReturnType<typeof createParcelFileWatcher>['watch']>> | undefined;
+    if (opts.watch !== false) {
+      const watcher = createParcelFileWatcher();
+      let chain = Promise.resolve();
+      handle = await watcher.watch(watchRoots(engine.resolved), (batch) => {
+        chain = chain.then(async () => {
+          await engine.handleBatch(batch);
+          await handle?.update(watchRoots(engine.resolved));
+        }).catch((e) => log.line('', `error handling file changes: ${isDevloopError(e) ? e.message : (e as Error).stack}`));
+      }, (err) => log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`)));
+      const st = handle.stats();
+      log.line('', `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`);
+    }
+    // The handlers stay registered until the cleanup is done: execa's child cleanup (signal-exit) re-raises a
+    // signal nobody else listens to, which would kill devloop before it removed its control file and serve_cmds.
+    let stop = () => {};
+    await new Promise<void>((done) => {
+      stop = () => done();
+      ui.keepRunningOnInterrupt();
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    ui.close();
+    log.line('', 'Stopping: port forwards and watches end; deployed objects stay (devloop down removes them).');
+    try {
+      await handle?.close();
+      await control.close();
+      await engine.stop();
+      session.cluster.close();
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return 0;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    ui.close();
   }
-  return 0;
 }

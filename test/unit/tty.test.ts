@@ -1,0 +1,135 @@
+// The TTY status footer: the text it shows for given statuses and builds, cut to the terminal's width,
+// and what it reads from the build scheduler's lines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BuildActivity } from '../../src/cli/build-activity.js';
+import { elapsed, footerLines, type FooterResource } from '../../src/cli/footer.js';
+import { textWidth, truncate, plainText } from '../../src/cli/text-width.js';
+import { wantsFooter } from '../../src/cli/tty.js';
+
+const T0 = 1_000_000;
+const res = (name: string, phase: FooterResource['phase'], reason = ''): FooterResource => ({ name, phase, reason });
+
+/** The activity of one build, fed with the scheduler's lines: a STEP header, the Dockerfile, then BuildKit steps. */
+function building(source: string, steps: [number, string][]): BuildActivity {
+  const a = new BuildActivity();
+  a.observe(source, 'STEP 2/3 — Building Dockerfile: [web-image]', T0);
+  a.observe(source, 'Building Dockerfile:', T0);
+  a.observe(source, '  FROM node:20', T0);
+  a.observe(source, '', T0);
+  a.observe(source, '     Building image', T0);
+  for (const [t, line] of steps) a.observe(source, `     ${line}`, t);
+  return a;
+}
+
+test('up footer: a summary with counts and the time since the last change, then what each busy resource does', () => {
+  const builds = building('web', [[T0 + 100, '[1/4] FROM docker.io/library/node:20'], [T0 + 200, '[1/4] FROM docker.io/library/node:20 [done: 0.1s]'], [T0 + 900, '[3/4] RUN npm install']]);
+  const lines = footerLines({
+    now: T0 + 3000, width: 200, lastChange: T0 - 9000, builds: builds.all(),
+    resources: [res('api', 'ready', 'pods ready'), res('db', 'ready'), res('web', 'building', 'building images')],
+  });
+  assert.deepEqual(lines, [
+    `${lines[0][0]} 3 resources: 2 ready, 1 building · last change 12s ago`,
+    'web: STEP 2/3 build web-image 3.0s › [3/4] RUN npm install 2.1s',
+  ]);
+  assert.match(lines[0][0], /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, 'a spinner while something is in progress');
+});
+
+test('up footer: all ready shows one line with a check mark; a failure shows ✗ and its reason first', () => {
+  assert.deepEqual(footerLines({ now: T0 + 65_000, width: 80, lastChange: T0, builds: [], resources: [res('web', 'ready')] }), ['✓ 1 resource: 1 ready · last change 1m ago']);
+  const lines = footerLines({
+    now: T0, width: 100, lastChange: T0, builds: [],
+    resources: [res('web', 'runtime', 'waiting for pods: ContainerCreating'), res('api', 'failed', 'CrashLoopBackOff'), res('x', 'disabled')],
+  });
+  assert.deepEqual(lines, [
+    '✗ 3 resources: 1 failed, 1 starting, 1 not started · last change 0s ago',
+    'api: ✗ CrashLoopBackOff',
+    'web: waiting for pods: ContainerCreating',
+  ]);
+});
+
+test('up footer: never more than 3 lines; the config error comes before resource details, extra details share the last line', () => {
+  const resources = [res('a', 'pending', 'queued'), res('b', 'waiting', 'waiting for a'), res('c', 'deploying', 'applying objects'), res('d', 'ready')];
+  const lines = footerLines({ now: T0, width: 200, builds: [], resources, configError: "devloop.ts:12: docker_build: unknown option 'buildargs'" });
+  assert.equal(lines.length, 3);
+  assert.equal(lines[1], "config error, running the last good config: devloop.ts:12: docker_build: unknown option 'buildargs'");
+  assert.equal(lines[2], 'c: applying objects · b: waiting for a · a: queued');
+  const noErr = footerLines({ now: T0, width: 200, builds: [], resources });
+  assert.deepEqual(noErr.slice(1), ['c: applying objects', 'b: waiting for a · a: queued']);
+});
+
+test('up footer: changed files of a manual resource are shown even when it is ready', () => {
+  const lines = footerLines({ now: T0, width: 200, builds: [], resources: [{ ...res('web', 'ready'), triggerMode: 'manual', pendingFiles: ['a.js', 'b.js'] }] });
+  assert.equal(lines[1], 'web: 2 changed files wait for devloop trigger web');
+});
+
+test('footer lines are cut to the width, counting wide characters, with an ellipsis; escape sequences are dropped', () => {
+  const builds = building('web', [[T0, '[3/4] RUN npm install --loglevel verbose && npm run build-all-the-things']]);
+  for (const width of [20, 40, 61]) {
+    const lines = footerLines({ now: T0 + 2100, width, lastChange: T0, builds: builds.all(), resources: [res('web', 'building'), res('日本語のリソース', 'pending', 'queued\x1b[31m red\x1b[0m')] });
+    for (const l of lines) assert.ok(textWidth(l) <= width, `${JSON.stringify(l)} fits in ${width}`);
+    assert.ok(lines.some((l) => l.includes('…')));
+    assert.ok(lines.every((l) => !l.includes('\x1b')));
+  }
+  const [, cut] = footerLines({ now: T0 + 2100, width: 72, lastChange: T0, builds: builds.all(), resources: [res('web', 'building')] });
+  assert.equal(cut, 'web: STEP 2/3 build web-image 2.1s › [3/4] RUN npm install --logle… 2.1s', 'a long step is cut, its timer stays');
+  assert.equal(textWidth(cut), 72);
+  assert.equal(truncate('abcdef', 4), 'abc…');
+  assert.equal(truncate('abcd', 4), 'abcd');
+  assert.equal(truncate('日本語', 5), '日本…');
+  assert.equal(textWidth('日本語'), 6);
+  assert.equal(plainText('a\tb\r\x1b[1mc\x1b[0m\x07'), 'a b c');
+});
+
+test('build footer: one line per running build, then "+N more"', () => {
+  const a = new BuildActivity();
+  for (const s of ['one', 'two', 'three', 'four']) a.observe(s, `STEP 1/4 — Building Dockerfile: [${s}-image]`, T0);
+  const lines = footerLines({ now: T0 + 1500, width: 200, builds: a.all() });
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^. one: STEP 1\/4 build one-image 1\.5s$/);
+  assert.match(lines[2], /^\+2 more building: three, four$/);
+  assert.deepEqual(footerLines({ now: T0, width: 80, builds: [] }), []);
+});
+
+test('build activity: push progress goes to the footer (the line is hidden), finished layers and the end of the step clear it', () => {
+  const a = new BuildActivity();
+  assert.equal(a.observe('web', 'STEP 3/3 — Pushing localhost:5005/team/web-image:devloop-0123456789abcdef', T0), false);
+  assert.equal(a.observe('web', '     The push refers to repository [localhost:5005/team/web-image]', T0), false);
+  assert.equal(a.observe('web', '     5f70bf18a086: Pushing [==>          ]  1.2MB/31.4MB', T0 + 500), true);
+  assert.equal(a.observe('web', '     0a1b2c3d4e5f: Layer already exists', T0 + 500), false);
+  let [line] = footerLines({ now: T0 + 1000, width: 200, builds: a.all() });
+  assert.equal(line.slice(2), 'web: STEP 3/3 push team/web-image 1.0s › 1 layer: 1.2MB/31.4MB');
+  assert.equal(a.observe('web', '     5f70bf18a086: Pushed', T0 + 1500), false);
+  [line] = footerLines({ now: T0 + 2000, width: 200, builds: a.all() });
+  assert.equal(line.slice(2), 'web: STEP 3/3 push team/web-image 2.0s');
+  a.observe('web', '', T0 + 2000);
+  assert.deepEqual(a.all(), []);
+});
+
+test('build activity: the blank line after the Dockerfile does not end the step; failures and up-to-date images do', () => {
+  const a = building('web', [[T0, '[2/4] WORKDIR /app [cached]']]);
+  assert.equal(a.of('web')?.detail, undefined);
+  a.observe('web', '     Step 3/4 : RUN npm install', T0 + 10);
+  assert.equal(a.of('web')?.detail, '[3/4] RUN npm install');
+  a.observe('web', '     [3/4] RUN npm install 12.5MB [done: 4.2s]', T0 + 20);
+  a.observe('web', 'Build Failed: building web-image failed', T0 + 30);
+  assert.equal(a.of('web'), undefined);
+  const b = new BuildActivity();
+  b.observe('web', 'Image web-image is up to date: it already exists', T0);
+  assert.deepEqual(b.all(), []);
+});
+
+test('elapsed times', () => {
+  assert.deepEqual([0, 2149, 12_900, 65_000, 3_725_000].map(elapsed), ['0.0s', '2.1s', '12s', '1m05s', '1h02m']);
+});
+
+test('the footer only on a terminal, and not with --plain, CI or NO_COLOR', () => {
+  const tty = { out() {}, err() {}, isTTY: true };
+  assert.equal(wantsFooter(tty, {}, {}), true);
+  assert.equal(wantsFooter({ ...tty, isTTY: false }, {}, {}), false);
+  assert.equal(wantsFooter(tty, { plain: true }, {}), false);
+  assert.equal(wantsFooter(tty, {}, { CI: 'true' }), false);
+  assert.equal(wantsFooter(tty, {}, { CI: 'false' }), true);
+  assert.equal(wantsFooter(tty, {}, { NO_COLOR: '1' }), false);
+  assert.equal(wantsFooter(tty, {}, { TERM: 'dumb' }), false);
+});
