@@ -3,17 +3,17 @@
 //    a pair of streams (error, data) sharing a requestID, with the port in the stream headers;
 //  - v4.channel.k8s.io (@kubernetes/client-node): one connection per port given in ?ports=, channels 2i (data)
 //    and 2i+1 (error), each opened by a message carrying the port number (little-endian uint16).
-// Either way the bytes reach 127.0.0.1:PORT inside the container through an exec relay.
+// Either way the bytes reach 127.0.0.1:PORT inside the container through the container's relay (relay.ts):
+// one exec'd process per container multiplexing every connection, so a new connection costs one frame.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { errors } from '../api/status.js';
 import type { KubeObject } from '../api/types.js';
 import type { Kubelet } from '../kubelet/kubelet.js';
-import type { PodRuntime } from '../runtime/types.js';
 import { channelServer, sendChannel } from './channels.js';
 import { containerForPort } from './pick.js';
-import { openRelay, type Relay } from './relay.js';
+import { RelayPool, type RelayConnection } from './relay.js';
 import { SpdySession, type SpdyStream } from './spdy.js';
 
 const SPDY_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
@@ -25,7 +25,7 @@ wss.on('headers', (headers: string[]) => {
   if (i >= 0) headers[i] = `Sec-WebSocket-Protocol: ${SPDY_TUNNEL}`;
 });
 
-export function servePortForward(kubelet: Kubelet, runtime: PodRuntime, req: IncomingMessage, socket: Duplex, head: Buffer, pod: KubeObject, q: URLSearchParams): void {
+export function servePortForward(kubelet: Kubelet, relays: RelayPool, req: IncomingMessage, socket: Duplex, head: Buffer, pod: KubeObject, q: URLSearchParams): void {
   if (pod.status?.phase !== 'Running') throw errors.badRequest(`unable to forward port because pod is not running. Current status=${pod.status?.phase}`);
   const worker = kubelet.worker(pod.metadata.uid!);
   if (!worker) throw errors.badRequest('pod is not running on this node');
@@ -42,14 +42,15 @@ export function servePortForward(kubelet: Kubelet, runtime: PodRuntime, req: Inc
   const offered = req.headers['sec-websocket-protocol'];
   if (offered) req.headers['sec-websocket-protocol'] = offered.split(',').map((p) => (p.trim() === SPDY_TUNNEL ? SPDY_TOKEN : p.trim())).join(', ');
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-    if (ws.protocol === SPDY_TOKEN) spdyForward(ws, runtime, containerFor, describe);
-    else channelForward(ws, runtime, ports, containerFor, describe);
+    if (ws.protocol === SPDY_TOKEN) spdyForward(ws, relays, containerFor, describe);
+    else channelForward(ws, relays, ports, containerFor, describe);
   });
 }
 
-function spdyForward(ws: WebSocket, runtime: PodRuntime, containerFor: (port: number) => string, describe: (port: number, why: string) => string): void {
+function spdyForward(ws: WebSocket, relays: RelayPool, containerFor: (port: number) => string, describe: (port: number, why: string) => string): void {
   const pairs = new Map<string, { error?: SpdyStream; data?: SpdyStream }>();
-  const relays = new Set<Relay>();
+  const open = new Set<RelayConnection>();
+  let closed = false;
   const session = new SpdySession(
     (frame) => ws.readyState === ws.OPEN && ws.send(frame),
     (stream) => {
@@ -63,25 +64,26 @@ function spdyForward(ws: WebSocket, runtime: PodRuntime, containerFor: (port: nu
       const { error, data } = pair;
       const port = Number(data.headers['port']);
       const pending: Buffer[] = [];
-      let relay: Relay | undefined;
+      let conn: RelayConnection | undefined;
       let remoteEnded = false;
-      data.onData = (b) => (relay ? relay.session.stdin?.write(b) : pending.push(b));
-      data.onEnd = () => (relay ? relay.session.stdin?.end() : (remoteEnded = true));
+      data.onData = (b) => (conn ? conn.write(b) : pending.push(b));
+      data.onEnd = () => (conn ? conn.end() : (remoteEnded = true));
       void (async () => {
         try {
-          relay = await openRelay(runtime, containerFor(port), port);
+          conn = await relays.connect(containerFor(port), port);
         } catch (e) {
           error.write(Buffer.from(describe(port, (e as Error).message)));
           error.end();
           data.end();
           return;
         }
-        relays.add(relay);
-        for (const b of pending) relay.session.stdin?.write(b);
-        if (remoteEnded) relay.session.stdin?.end();
-        relay.session.stdout.on('data', (b: Buffer) => data.write(b));
-        const failure = await relay.done;
-        relays.delete(relay);
+        if (closed) return conn.close();
+        open.add(conn);
+        for (const b of pending) conn.write(b);
+        if (remoteEnded) conn.end();
+        conn.onData((b) => data.write(b));
+        const failure = await conn.done;
+        open.delete(conn);
         if (failure) error.write(Buffer.from(describe(port, failure)));
         data.end();
         error.end();
@@ -90,18 +92,20 @@ function spdyForward(ws: WebSocket, runtime: PodRuntime, containerFor: (port: nu
   );
   ws.on('message', (b: Buffer) => session.receive(b));
   ws.on('close', () => {
+    closed = true;
     session.close();
-    for (const r of relays) r.session.kill();
+    for (const c of open) c.close();
   });
 }
 
-function channelForward(ws: WebSocket, runtime: PodRuntime, ports: number[], containerFor: (port: number) => string, describe: (port: number, why: string) => string): void {
+function channelForward(ws: WebSocket, relays: RelayPool, ports: number[], containerFor: (port: number) => string, describe: (port: number, why: string) => string): void {
   if (!ports.length) {
     ws.close(1008, 'query parameter "ports" is required');
     return;
   }
-  const relays: Array<Relay | undefined> = [];
+  const conns: Array<RelayConnection | undefined> = [];
   const pending = new Map<number, Buffer[]>();
+  let closed = false;
   ports.forEach((port, i) => {
     const portBytes = Buffer.alloc(2);
     portBytes.writeUInt16LE(port, 0);
@@ -109,19 +113,20 @@ function channelForward(ws: WebSocket, runtime: PodRuntime, ports: number[], con
     sendChannel(ws, 2 * i + 1, portBytes);
     pending.set(i, []);
     void (async () => {
-      let relay: Relay;
+      let conn: RelayConnection;
       try {
-        relay = await openRelay(runtime, containerFor(port), port);
+        conn = await relays.connect(containerFor(port), port);
       } catch (e) {
         sendChannel(ws, 2 * i + 1, Buffer.from(describe(port, (e as Error).message)));
         ws.close(1000);
         return;
       }
-      relays[i] = relay;
-      for (const b of pending.get(i) ?? []) relay.session.stdin?.write(b);
+      if (closed) return conn.close();
+      conns[i] = conn;
+      for (const b of pending.get(i) ?? []) conn.write(b);
       pending.delete(i);
-      relay.session.stdout.on('data', (b: Buffer) => sendChannel(ws, 2 * i, b));
-      const failure = await relay.done;
+      conn.onData((b) => sendChannel(ws, 2 * i, b));
+      const failure = await conn.done;
       if (failure) sendChannel(ws, 2 * i + 1, Buffer.from(describe(port, failure)));
       ws.close(1000);
     })();
@@ -129,14 +134,12 @@ function channelForward(ws: WebSocket, runtime: PodRuntime, ports: number[], con
   ws.on('message', (data: Buffer) => {
     if (data.length < 1 || data[0] % 2 !== 0) return;
     const i = data[0] / 2;
-    const relay = relays[i];
-    if (relay) relay.session.stdin?.write(data.subarray(1));
+    const conn = conns[i];
+    if (conn) conn.write(data.subarray(1));
     else pending.get(i)?.push(data.subarray(1));
   });
   ws.on('close', () => {
-    for (const r of relays) {
-      r?.session.stdin?.end();
-      r?.session.kill();
-    }
+    closed = true;
+    for (const c of conns) c?.close();
   });
 }
