@@ -94,6 +94,8 @@ try {
   console.log(`| devloop's own sync (pack + exec + verify, from its log line) | ${f(pct(own, 0.5))} | ${f(pct(own, 0.95))} | |`);
   console.log(`| save → devloop reports the files synced and verified in the container | ${f(pct(toSynced, 0.5))} | ${f(pct(toSynced, 0.95))} | |`);
   console.log(`| ratio save→synced / raw exec (p50) | ${(pct(toSynced, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | |`);
+  const reload = e2e.map((t, i) => t - toSynced[i]);
+  console.log(`| synced → new answer: the app's own reload (node --watch restarts the server) and the request | ${f(pct(reload, 0.5))} | ${f(pct(reload, 0.95))} | |`);
 } finally {
   await up?.stop();
   await runDevloop(['down', '-f', 'devloop.live.ts'], { cwd: project.dir, env });

@@ -11,7 +11,7 @@
  * - A root may be a directory (watched recursively), a file (only that path is reported; its siblings are
  *   not, and their directory is not watched recursively), or a path that does not exist yet (its creation
  *   is reported; a directory that appears there is then watched recursively).
- * - Debounce: changes are collected until `debounceMs` (default 50 ms, Tilt uses 200 ms) pass with no new
+ * - Debounce: changes are collected until `debounceMs` (default 20 ms, Tilt uses 200 ms; an editor's save is a burst of a few ms) pass with no new
  *   change, or for at most `maxWaitMs` (default 2 s), then delivered as ONE batch with each path once.
  *   @parcel/watcher itself holds a change that follows another within 500 ms for 50 ms, so the first
  *   change after a quiet spell is delivered `debounceMs + 50` ms after it happens (adapters/watch/batcher.ts).
@@ -58,7 +58,7 @@ export interface ChangeBatch {
 }
 
 export interface WatchOptions {
-  /** Quiet time that closes a batch. Default 50 ms. */
+  /** Quiet time that closes a batch. Default 20 ms. */
   debounceMs?: number;
   /** A batch is delivered at most this long after its first change, even while changes continue. Default 2000 ms. */
   maxWaitMs?: number;

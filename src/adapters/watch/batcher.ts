@@ -18,7 +18,7 @@ export const NATIVE_HOLD_MS = 50;
 /** Debounce.hh MAX_WAIT_TIME: after this much time without a delivery, the next change is delivered at once. */
 export const NATIVE_IDLE_MS = 500;
 
-export const DEFAULT_DEBOUNCE_MS = 50;
+export const DEFAULT_DEBOUNCE_MS = 20;
 export const DEFAULT_MAX_WAIT_MS = 2000;
 
 export type Arrival = 'immediate' | 'held' | 'synthetic';
