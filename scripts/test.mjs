@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The test command: compile, make sure the engine, registry and base images are up (scripts/dev-env.sh),
+// The test command: compile and bundle, make sure the engine, registry and base images are up (scripts/dev-env.sh),
 // then run every test file under dist/test with node's test runner.
 // Usage: npm test [-- --unit] [-- FILTER...]   (--unit: only test/unit, no engine needed)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +13,8 @@ const unitOnly = args.includes('--unit');
 const filters = args.filter((a) => !a.startsWith('--'));
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+// The bundle bin/devloop.js runs (tests that spawn the CLI run what users run).
+execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' });
 
 function walk(dir) {
   const out = [];

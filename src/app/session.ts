@@ -4,8 +4,8 @@ import { Engine } from '../engine/engine.js';
 import { projectId } from '../engine/labels.js';
 import type { Log } from '../engine/log.js';
 import { resolve } from '../resolve/resolve.js';
-import { checkContext, connectCluster, decideDelivery, describeContext } from './cluster.js';
-import { createImageBuilder } from './docker.js';
+// './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
+// `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 
@@ -14,6 +14,10 @@ export interface SessionOptions { cwd: string; file?: string; context?: string; 
 export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
 
 export async function startSession(o: SessionOptions): Promise<Session> {
+  // Loaded before the config is evaluated, as the static imports were: evaluation turns source maps on, and the
+  // source map of a module loaded after that is read, and parsed the first time a stack trace passes through it
+  // (about 100 ms for the bundle chunk holding client-node).
+  const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([import('./cluster.js'), import('./docker.js')]);
   const configFile = findConfig(o.cwd, o.file);
   const ev = await evaluateConfig(configFile);
   if (!ev.ok) throw ev.error;
