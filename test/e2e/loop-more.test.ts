@@ -111,7 +111,9 @@ ${o.namespace ? `  namespace: ${o.namespace}\n` : ''}spec:
 ${!o.imageCmd ? `          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]\n` : ''}${o.port ? `          ports:\n            - containerPort: ${o.port}\n` : ''}`;
 }
 
-const WEB_DOCKERFILE = 'FROM busybox:latest\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8000", "-h", "/www"]\n';
+// A node server rather than busybox httpd: the test cluster forwards into images with node through one long-lived
+// relay per container (images without node fall back to one busybox nc per connection).
+const WEB_DOCKERFILE = 'FROM node:16-alpine\nCOPY index.html /www/index.html\nCMD ["node", "-e", "require(\'http\').createServer((q, s) => s.end(require(\'fs\').readFileSync(\'/www/index.html\'))).listen(8000)"]\n';
 
 // ---------------------------------------------------------------- local_resource
 
