@@ -125,7 +125,7 @@ export function docker_build(ref: string, context: string, options?: DockerBuild
     type: 'docker', ref: name, context: ctx, dockerfile, dockerfileContents: o.dockerfile_contents,
     buildArgs: o.build_args ?? {}, target: o.target, only, ignore: toList(o.ignore),
     entrypoint: entrypointOf(fn, o.entrypoint, loc), containerArgs: o.container_args,
-    liveUpdate: liveUpdateSteps(r, fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
+    liveUpdate: liveUpdateSteps(fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
     extraTag: toList(o.extra_tag), network: o.network, platform: o.platform ?? process.env.DOCKER_DEFAULT_PLATFORM,
     ssh: toList(o.ssh), secret: toList(o.secret), cacheFrom: toList(o.cache_from), pull: o.pull ?? false,
     extraHosts: toList(o.extra_hosts), loc,
@@ -176,7 +176,7 @@ export function custom_build(ref: string, command: string | string[], options?: 
   const spec: CustomBuildSpec = {
     type: 'custom', ref: name, command: c.cmd, shell: c.shell, commandText: c.text, deps, tag: o.tag,
     disablePush: o.disable_push ?? false, skipsLocalDocker: o.skips_local_docker ?? false,
-    liveUpdate: liveUpdateSteps(r, fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
+    liveUpdate: liveUpdateSteps(fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
     ignore: toList(o.ignore), entrypoint: entrypointOf(fn, o.entrypoint, loc), containerArgs: o.container_args,
     outputsImageRefTo: o.outputs_image_ref_to === undefined ? undefined : abs(r, o.outputs_image_ref_to),
     imageDeps: o.image_deps ?? [], env: o.env ?? {}, dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc), loc,
@@ -240,7 +240,7 @@ export function restart_container(): RestartContainerStep {
 const ORDER: Record<LiveUpdateStep['type'], number> = { initial_sync: 0, fall_back_on: 1, sync: 2, run: 3, restart_container: 4 };
 const RIGHT_ORDER = 'the order is: [initial_sync()], fall_back_on(...)*, sync(...)*, run(...)*';
 
-function liveUpdateSteps(r: Recorder, fn: string, steps: unknown[] | undefined, loc: Loc): LiveUpdateStep[] {
+function liveUpdateSteps(fn: string, steps: unknown[] | undefined, loc: Loc): LiveUpdateStep[] {
   if (steps === undefined) return [];
   let last = -1;
   let seenInitial = false;
@@ -268,7 +268,6 @@ function liveUpdateSteps(r: Recorder, fn: string, steps: unknown[] | undefined, 
   if (list.length > 0 && !list.some((s) => s.type === 'sync' || s.type === 'run')) {
     fail('config-live-update-empty', `${fn}: live_update must contain at least one sync() or run() step`, loc);
   }
-  void r;
   return list;
 }
 

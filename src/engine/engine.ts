@@ -291,9 +291,6 @@ export class Engine {
       return;
     }
     if (r.local?.serveCmd) {
-      if (this.opts.mode === 'ci' && !r.local.cmd) {
-        // In ci a serve_cmd runs like in up; it is ready once started.
-      }
       await runner.startServe();
       this.set(r.name, 'ready', 'serve_cmd is running');
     } else {

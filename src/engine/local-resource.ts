@@ -3,18 +3,7 @@ import type { ResultPromise } from 'execa';
 import type { LocalResourceSpec } from '../config/spec.js';
 import { DevloopError } from '../model/errors.js';
 import type { Log } from './log.js';
-
-function pipeLines(stream: NodeJS.ReadableStream | null | undefined, onLine: (l: string) => void): void {
-  if (!stream) return;
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const p of parts) onLine(p.replace(/\r$/, ''));
-  });
-  stream.on('end', () => { if (partial) onLine(partial); });
-}
+import { pipeLines } from './lines.js';
 
 export class LocalResourceRunner {
   private serve?: ResultPromise;

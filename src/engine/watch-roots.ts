@@ -1,5 +1,4 @@
 /** What `up` watches: the union of build contexts, custom_build deps, local_resource deps and the config's files, each with its ignores. */
-import { dirname } from 'node:path';
 import { anyFilter, NOTHING_FILTERED, pathsFilter, rootedFilter } from '../files/filter.js';
 import { watchIgnore } from '../files/watch-ignore.js';
 import { depsFilter, type Resolved } from '../resolve/resolve.js';
@@ -29,6 +28,5 @@ export function watchRoots(r: Resolved): WatchRoot[] {
     for (const d of l.deps) roots.push({ path: d, label: `local:${l.name}`, filter: anyFilter([global.filter, depsFilter(l.deps, l.ignore)]) });
   }
   for (const f of configFiles) roots.push({ path: f, label: 'config', filter: NOTHING_FILTERED });
-  void dirname;
   return roots;
 }

@@ -8,6 +8,7 @@ import { DevloopError } from '../../model/errors.js';
 import { parseRef, tryParseRef } from '../../model/ref.js';
 import type { ImageBuilder } from '../../ports/image-builder.js';
 import type { CustomBuildSpec } from '../../config/spec.js';
+import { pipeLines } from '../lines.js';
 
 export interface CustomBuildRun {
   spec: CustomBuildSpec;
@@ -59,15 +60,10 @@ export async function runCustomBuild(run: CustomBuildRun): Promise<string> {
     cwd: spec.dir, env: { ...spec.env, ...env }, extendEnv: true, all: true, reject: false, stdin: 'ignore',
     cancelSignal: run.signal, buffer: false,
   });
-  let partial = '';
-  child.all?.setEncoding('utf8');
-  child.all?.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const p of parts) onLine(p.replace(/\r$/, ''));
-  });
+  const ended = new Promise<void>((ok) => (child.all ? child.all.on('end', () => ok()) : ok()));
+  pipeLines(child.all, onLine);
   const res = await child;
-  if (partial) onLine(partial);
+  await ended;
   if (res.failed) {
     const why = res.isCanceled ? 'was cancelled' : res.exitCode !== undefined ? `exited with code ${res.exitCode}` : `failed: ${res.shortMessage}`;
     throw new DevloopError('custom-build-failed', `custom_build('${spec.ref}'): command "${spec.commandText}" ${why}`, {
