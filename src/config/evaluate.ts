@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti } from 'jiti';
+import type { createJiti as CreateJiti } from 'jiti';
 import { DevloopError, isDevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
 import { startRecording, stopRecording } from './recorder.js';
@@ -20,7 +20,10 @@ export type EvalResult =
   | { ok: false; error: DevloopError; filesRead: string[]; configFile?: string; durationMs: number };
 
 const apiPath = resolve(dirname(fileURLToPath(import.meta.url)), 'api.js');
-const moduleCache = createRequire(import.meta.url).cache;
+const require = createRequire(import.meta.url);
+const moduleCache = require.cache;
+/** jiti's CommonJS entry: the same API, and it loads in about half the time of its ES module wrapper (no CJS export scan). */
+const { createJiti } = require('jiti') as { createJiti: typeof CreateJiti };
 
 /** Finds the config: `-f FILE` if given, else the first of CONFIG_NAMES in `cwd`. */
 export function findConfig(cwd: string, file?: string): string {

@@ -41,7 +41,18 @@ export class DevloopProcess {
     };
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
-    this.exited = new Promise((ok) => this.child.on('close', ok));
+    this.exited = new Promise((ok) => this.child.on('close', (code, signal) => {
+      this.ended = signal ? `devloop exited on signal ${signal}` : `devloop exited with code ${code}`;
+      ok(code);
+    }));
+  }
+
+  /** How the process ended, once it has (for failure messages). */
+  ended?: string;
+
+  /** The last part of the output, and how the process ended if it has. */
+  tail(chars = 4000): string {
+    return `${this.output.slice(-chars)}${this.ended ? `\n[${this.ended}]` : ''}`;
   }
 
   /** Marks the current end of output: later waitFor calls only look after it. */
@@ -53,7 +64,7 @@ export class DevloopProcess {
     const m = this.output.slice(from).match(re);
     if (m) return Promise.resolve(m);
     return new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`timed out waiting for ${re}; output:\n${this.output.slice(-4000)}`)), timeoutMs);
+      const timer = setTimeout(() => fail(new Error(`timed out waiting for ${re}; output:\n${this.tail()}`)), timeoutMs);
       this.waiters.push({ re, from, ok: (mm) => { clearTimeout(timer); ok(mm); } });
     });
   }

@@ -57,7 +57,7 @@ async function until(p: DevloopProcess, what: string, fn: () => Promise<unknown>
   try {
     await eventually(async () => Boolean(await fn()), timeoutMs);
   } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}; devloop output:\n${p.output.slice(-4000)}`);
+    throw new Error(`${what}: ${(e as Error).message}; devloop output:\n${p.tail()}`);
   }
 }
 
