@@ -22,6 +22,7 @@ import { runtimeState } from './readiness.js';
 import { Runtime } from './runtime.js';
 import { LiveUpdateController, type Decision } from './live-update/controller.js';
 import type { Change } from './live-update/plan.js';
+import { warmShellExecutor } from './live-update/warm-shell.js';
 
 export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
 
@@ -83,7 +84,10 @@ export class Engine {
     });
     this.live = new LiveUpdateController({
       log: opts.log, cwd: opts.cwd,
-      executor: { exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) },
+      executor: warmShellExecutor({
+        exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin),
+        session: opts.cluster.execSession && ((t, cmd) => opts.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)),
+      }),
       podsOf: (r) => this.runtime.podsOf(r),
       resources: () => this.resolved.resources,
       rebuild: (r, reason) => this.enqueue({ resource: r, reason: `${reason} → rebuilding` }),
@@ -452,6 +456,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.live.close();
     await this.runtime.stop();
     await Promise.all([...this.locals.values()].map((l) => l.stopServe()));
   }

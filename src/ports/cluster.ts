@@ -97,6 +97,22 @@ export interface Cluster {
   streamLogs(namespace: string, pod: string, container: string, onLine: (line: string) => void, opts?: { previous?: boolean; sinceTime?: string; tailLines?: number; onEnd?: (error?: Error) => void }): Stoppable;
   /** One exec: argv in the container, optional stdin (closed at its end), collecting stdout/stderr and the exit code. */
   exec(namespace: string, pod: string, container: string, command: string[], stdin?: Buffer | NodeJS.ReadableStream): Promise<ExecResult>;
+  /**
+   * A long-lived exec: argv in the container with stdin kept open; its output arrives as it comes. Live update
+   * keeps one `sh` per container this way (engine/live-update/warm-shell.ts). Optional: without it every
+   * update is a separate exec.
+   */
+  execSession?(namespace: string, pod: string, container: string, command: string[]): Promise<ExecSession>;
   /** A byte stream to `port` on the pod's loopback, for one forwarded connection. */
   portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+}
+
+/** An open exec (Cluster.execSession): write to stdin; output goes to the handlers; `closed` settles when it ends. */
+export interface ExecSession {
+  write(data: string | Buffer): void;
+  onStdout(fn: (chunk: Buffer) => void): void;
+  onStderr(fn: (chunk: Buffer) => void): void;
+  /** Resolves when the exec has ended, whatever the reason (the process exited, the pod went away, close()). */
+  readonly closed: Promise<void>;
+  close(): void;
 }

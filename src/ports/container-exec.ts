@@ -4,7 +4,7 @@
  * Kubernetes exec (adapters/k8s, through the Cluster port) and the Docker engine's exec API
  * (adapters/docker/container-exec.ts) for containers devloop runs on the engine directly.
  */
-import type { ExecResult } from './cluster.js';
+import type { ExecResult, ExecSession } from './cluster.js';
 
 export interface ContainerTarget {
   /** For messages: `pod web-5d9c/app` or `container 3f2a…`. */
@@ -18,4 +18,10 @@ export interface ContainerTarget {
 
 export interface ContainerExecutor {
   exec(target: ContainerTarget, command: string[], stdin?: Buffer): Promise<ExecResult>;
+  /** A long-lived exec with stdin open (see Cluster.execSession); optional. */
+  session?(target: ContainerTarget, command: string[]): Promise<ExecSession>;
+  /** A container that live update may soon update is running: an executor may get ready for it (optional). */
+  prepare?(target: ContainerTarget): void;
+  /** Ends whatever the executor keeps open (optional). */
+  close?(): void;
 }

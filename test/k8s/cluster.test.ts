@@ -3,12 +3,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
 import WebSocket from 'ws';
 import { createCluster, type K8sCluster } from '../../src/adapters/k8s/cluster.js';
 import { startPortForward } from '../../src/adapters/k8s/port-forward-server.js';
 import { isDevloopError } from '../../src/model/errors.js';
 import type { KObject, PodView } from '../../src/ports/cluster.js';
+import type { ContainerExecutor } from '../../src/ports/container-exec.js';
+import { warmShellExecutor } from '../../src/engine/live-update/warm-shell.js';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
 
 const RUN = Math.random().toString(36).slice(2, 8);
@@ -273,6 +276,60 @@ describe('k8s adapter against the test cluster', () => {
         raw.push(performance.now() - t0);
       }
       console.log(`# exec round trip p50 ${p50(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}); bare WebSocket exec p50 ${p50(raw).toFixed(1)} ms; ratio ${(p50(times) / p50(raw)).toFixed(2)}`);
+    });
+
+    it('a warm shell runs scripts as one-off execs do (stdin, exit code, stderr), over one session, and falls back when the session ends', async () => {
+      const target = { label: pod.name, namespace: NS, pod: pod.name, container: 'main', containerID: `warm-${RUN}` };
+      const calls: string[] = [];
+      const base: ContainerExecutor = {
+        exec: (t, cmd, stdin) => { calls.push('exec'); return cluster.exec(NS, t.pod!, t.container, cmd, stdin); },
+        session: (t, cmd) => { calls.push('session'); return cluster.execSession!(NS, t.pod!, t.container, cmd); },
+      };
+      const warm = warmShellExecutor(base);
+      try {
+        const script = 'cat > /tmp/w; wc -c < /tmp/w; echo to-stderr >&2; exit 4';
+        const payload = Buffer.from('hello\0world\n');
+        const [w, cold] = [await warm.exec(target, ['sh', '-c', script], payload), await cluster.exec(NS, pod.name, 'main', ['sh', '-c', script], payload)];
+        assert.deepEqual({ code: w.exitCode, out: w.stdout.toString(), err: w.stderr.toString() }, { code: cold.exitCode, out: cold.stdout.toString(), err: cold.stderr.toString() });
+        assert.equal(w.exitCode, 4);
+        assert.equal(w.stdout.toString().trim(), String(payload.length));
+
+        // `exit` in a script ends that script only: the next one goes through the same session.
+        const big = randomBytes(300_000);
+        const sum = createHash('sha256').update(big).digest('hex');
+        const b = await warm.exec(target, ['sh', '-c', 'sha256sum | cut -c1-64'], big);
+        assert.equal(b.stdout.toString().trim(), sum);
+        // Without stdin a script reads end of file at once (not the session's input).
+        const nothing = await warm.exec(target, ['sh', '-c', 'cat; echo read-done']);
+        assert.equal(nothing.stdout.toString(), 'read-done\n');
+        // Output without a final newline stays as it is.
+        assert.equal((await warm.exec(target, ['sh', '-c', 'printf no-newline'])).stdout.toString(), 'no-newline');
+        assert.deepEqual(calls, ['session'], 'one session, no one-off exec');
+
+        const times: number[] = [];
+        const coldTimes: number[] = [];
+        for (let i = 0; i < 15; i++) {
+          let t0 = performance.now();
+          await warm.exec(target, ['sh', '-c', 'true']);
+          times.push(performance.now() - t0);
+          t0 = performance.now();
+          await cluster.exec(NS, pod.name, 'main', ['sh', '-c', 'true']);
+          coldTimes.push(performance.now() - t0);
+        }
+        console.log(`# sh -c true: warm shell p50 ${p50(times).toFixed(1)} ms, one-off exec p50 ${p50(coldTimes).toFixed(1)} ms`);
+
+        // The shell dies during a script that has started no run step: the script is run again as a one-off exec,
+        // and the next script opens a new session.
+        const once = `if [ -e /tmp/killed-${RUN} ]; then echo second-try; else touch /tmp/killed-${RUN}; kill -9 $PPID; sleep 5; fi`;
+        const again = await warm.exec(target, ['sh', '-c', once]);
+        assert.equal(again.stdout.toString(), 'second-try\n');
+        assert.deepEqual(calls, ['session', 'exec'], 'the lost script ran again as a one-off exec');
+        const after = await warm.exec(target, ['sh', '-c', 'echo back']);
+        assert.equal(after.stdout.toString(), 'back\n');
+        assert.deepEqual(calls, ['session', 'exec', 'session'], 'a new session after the lost one');
+      } finally {
+        warm.close?.();
+      }
     });
 
     it('exec errors: a missing container is cluster-refused, a missing command is exec-failed', async () => {

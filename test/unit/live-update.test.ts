@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { planLiveUpdate, remotePath } from '../../src/engine/live-update/plan.js';
 import { parseScriptOutput, shq, updateScript, MARK } from '../../src/engine/live-update/script.js';
 import type { LiveUpdateStep } from '../../src/config/spec.js';
+import type { ExecSession } from '../../src/ports/cluster.js';
+import { WARM_MAX_PAYLOAD, warmRequest, warmShellExecutor } from '../../src/engine/live-update/warm-shell.js';
 
 const loc = { file: '/p/devloop.ts', line: 1 };
 const steps: LiveUpdateStep[] = [
@@ -80,4 +82,56 @@ test('script output: verification, runs and their exit codes, tar failure', () =
   assert.equal(ok.done, false);
   const bad = parseScriptOutput(['tar: can\'t open \'var/www/app/a.js\': Permission denied', `${MARK} tar-failed 1000`].join('\n'));
   assert.deepEqual(bad.failure, { kind: 'tar', output: "tar: can't open 'var/www/app/a.js': Permission denied", uid: '1000' });
+});
+
+// ---------------------------------------------------------------- warm shells (against a fake session)
+
+/** A session whose "shell" answers the readiness probe with `probeCode` and echoes nothing else. */
+function fakeSession(probeCode: number): ExecSession & { written: string[] } {
+  let out: ((b: Buffer) => void) | undefined;
+  let close: () => void = () => {};
+  const written: string[] = [];
+  return {
+    written,
+    write: (d) => {
+      written.push(String(d));
+      if (String(d).includes('@@W ready')) setImmediate(() => out?.(Buffer.from(`\n@@W ready ${probeCode}\n`)));
+    },
+    onStdout: (fn) => { out = fn; },
+    onStderr: () => {},
+    closed: new Promise<void>((ok) => { close = ok; }),
+    close: () => close(),
+  };
+}
+
+test('warm shells: an image without base64, an executor without sessions, a payload over the limit and a target without container ID use one-off execs', async () => {
+  const target = { label: 'p/c', namespace: 'ns', pod: 'p', container: 'c', containerID: 'docker://abc' };
+  const cold: string[] = [];
+  const exec = async (_t: unknown, cmd: string[]) => { cold.push(cmd[2] ?? cmd.join(' ')); return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) }; };
+  const noBase64 = fakeSession(1);
+  const w = warmShellExecutor({ exec, session: async () => noBase64 });
+  assert.equal((await w.exec(target, ['sh', '-c', 'a'])).stdout.toString(), 'cold');
+  assert.equal((await w.exec(target, ['sh', '-c', 'b'])).stdout.toString(), 'cold');
+  assert.equal(noBase64.written.length, 1, 'the probe only, and the container is not probed again');
+  const plain = warmShellExecutor({ exec });
+  await plain.exec(target, ['sh', '-c', 'c']);
+  let opened = 0;
+  const w2 = warmShellExecutor({ exec, session: async () => { opened++; return fakeSession(0); } });
+  await w2.exec(target, ['sh', '-c', 'd'], Buffer.alloc(WARM_MAX_PAYLOAD + 1));
+  await w2.exec({ ...target, containerID: undefined }, ['sh', '-c', 'e']);
+  await w2.exec(target, ['tar', '-x']);
+  assert.deepEqual(cold, ['a', 'b', 'c', 'd', 'e', 'tar -x']);
+  assert.equal(opened, 0);
+});
+
+test('warm shells: the request runs the script as a child shell with the payload as base64 in a here-document', () => {
+  const payload = Buffer.from('x'.repeat(100));
+  const text = warmRequest(7, "echo 'hi'", payload);
+  const lines = text.split('\n');
+  assert.equal(lines[0], `base64 -d <<'@@DEVLOOP_PAYLOAD_END' | sh -c 'echo '\\''hi'\\'''`);
+  const end = lines.indexOf('@@DEVLOOP_PAYLOAD_END');
+  assert.equal(Buffer.from(lines.slice(1, end).join(''), 'base64').toString(), payload.toString());
+  assert.ok(lines.slice(1, end).every((l) => l.length <= 76 && /^[A-Za-z0-9+/=]+$/.test(l)));
+  assert.match(lines[end + 1], /printf '\\n@@W exit 7 %s\\n' "\$\?"; printf '\\n@@W end 7\\n' >&2/);
+  assert.match(warmRequest(8, 'cat'), /^sh -c 'cat' <\/dev\/null\n/);
 });

@@ -7,7 +7,7 @@ import { apply } from './apply.js';
 import type { K8s } from './context.js';
 import { Discovery } from './discovery.js';
 import { mapError, unreachable } from './errors.js';
-import { exec } from './exec.js';
+import { exec, execSession } from './exec.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import { get, listByLabels, remove, waitGone } from './objects.js';
 import { ownedUids, watchPods } from './pods.js';
@@ -44,6 +44,7 @@ export function createCluster(opts: CreateClusterOptions = {}): K8sCluster {
     ownedUids: (namespace, owners) => ownedUids(k, namespace, owners),
     streamLogs: (namespace, pod, container, onLine, o) => streamLogs(k, namespace, pod, container, onLine, o),
     exec: (namespace, pod, container, command, stdin) => exec(k, ws, namespace, pod, container, command, stdin),
+    execSession: (namespace, pod, container, command) => execSession(k, ws, namespace, pod, container, command),
     portForward: (namespace, pod, port) => portForward(k, ws, namespace, pod, port),
     close: () => rest.close(),
   };

@@ -3,11 +3,11 @@
  * close frame, stdout/stderr collected, the exit code read from the status channel. The live-update hot path:
  * no round trip besides the WebSocket handshake.
  */
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
 import { DevloopError } from '../../model/errors.js';
-import type { ExecResult } from '../../ports/cluster.js';
+import type { ExecResult, ExecSession } from '../../ports/cluster.js';
 import type { K8s } from './context.js';
 import { mapError, POD_GONE } from './errors.js';
 import type { WsConnector } from './websocket.js';
@@ -79,6 +79,42 @@ export async function exec(
     hint: 'Check that the command exists in the image (the container may lack a shell or tar).',
     details: result.stderr.length ? result.stderr.toString('utf8').trimEnd().split('\n').slice(-5) : undefined,
   });
+}
+
+/**
+ * A long-lived exec over one WebSocket: stdin stays open for writes, output is handed over as it arrives.
+ * `closed` resolves when the socket closes for any reason.
+ */
+export async function execSession(k: K8s, ws: WsConnector, namespace: string, pod: string, container: string, command: string[]): Promise<ExecSession> {
+  const stdin = new PassThrough();
+  const outFns: ((b: Buffer) => void)[] = [];
+  const errFns: ((b: Buffer) => void)[] = [];
+  const sink = (fns: ((b: Buffer) => void)[]) => new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const f of fns) f(chunk);
+      cb();
+    },
+  });
+  let socket: WebSocket;
+  try {
+    socket = (await new Exec(k.kc, ws).exec(namespace, pod, container, command, sink(outFns), sink(errFns), stdin, false)) as unknown as WebSocket;
+  } catch (e) {
+    throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`, POD_GONE);
+  }
+  const closed = new Promise<void>((resolve) => {
+    if (socket.readyState === socket.CLOSED) resolve();
+    else socket.once('close', () => resolve());
+  });
+  void closed.then(() => stdin.destroy());
+  return {
+    write: (data) => {
+      for (const f of frames(Buffer.isBuffer(data) ? data : Buffer.from(data))) stdin.write(f);
+    },
+    onStdout: (fn) => { outFns.push(fn); },
+    onStderr: (fn) => { errFns.push(fn); },
+    closed,
+    close: () => socket.close(),
+  };
 }
 
 /** WebSocket servers cap a message (golang.org/x/net/websocket: 32 MiB), so stdin goes in frames of 256 KiB. */

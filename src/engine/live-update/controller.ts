@@ -59,6 +59,11 @@ export class LiveUpdateController {
     return r.startsWith('..') ? p : r;
   }
 
+  /** Ends what the executor keeps open (warm shells). */
+  close(): void {
+    this.host.executor.close?.();
+  }
+
   /** A build of this image was deployed: nothing has been synced on top of it yet. */
   deployed(img: ResolvedImage): void {
     if (img.spec.liveUpdate.length === 0) return;
@@ -148,11 +153,13 @@ export class LiveUpdateController {
     for (const img of images) {
       const st = this.images.get(img.id);
       if (!st) continue;
-      const initial = img.spec.liveUpdate.some((s) => s.type === 'initial_sync');
-      if (!initial && st.synced.size === 0 && st.deleted.size === 0) continue;
       const c = this.containers(img, st);
       // A container that is restarting is re-seeded once it runs again (its new container ID is unseeded).
       if ('problem' in c) continue;
+      // The next change will be synced into these containers: the executor may open their warm shells now.
+      for (const t of c.targets) this.host.executor.prepare?.(t);
+      const initial = img.spec.liveUpdate.some((s) => s.type === 'initial_sync');
+      if (!initial && st.synced.size === 0 && st.deleted.size === 0) continue;
       for (const t of c.targets) {
         if (!t.containerID || st.seeded.has(t.containerID) || this.reseeding.has(t.containerID)) continue;
         void this.reseed(img, st, t, resource, initial);
