@@ -24,7 +24,6 @@ if (!existsSync(entry)) {
 /** Packages loaded from node_modules at run time, never bundled. */
 const external = [
   'jiti', // evaluates the user's devloop.ts, loading the config API from dist/src/config/api.js as before
-  '@parcel/watcher', // loads a native binding chosen by platform
 ];
 
 /**

@@ -1,6 +1,6 @@
 /**
  * FileWatcher: what the engine needs to hear about file changes. The real implementation is
- * adapters/watch (@parcel/watcher: one native recursive subscription per distinct root directory);
+ * adapters/watch (Node's fs.watch, one non-recursive watch per watched directory, i.e. one inotify watch);
  * engine tests use a fake that calls onBatch by hand.
  *
  * Promises the engine can rely on:
@@ -12,18 +12,17 @@
  *   not, and their directory is not watched recursively), or a path that does not exist yet (its creation
  *   is reported; a directory that appears there is then watched recursively).
  * - Debounce: changes are collected until `debounceMs` (default 20 ms, Tilt uses 200 ms; an editor's save is a burst of a few ms) pass with no new
- *   change, or for at most `maxWaitMs` (default 2 s), then delivered as ONE batch with each path once.
- *   @parcel/watcher itself holds a change that follows another within 500 ms for 50 ms, so the first
- *   change after a quiet spell is delivered `debounceMs + 50` ms after it happens (adapters/watch/batcher.ts).
+ *   change, or for at most `maxWaitMs` (default 2 s), then delivered as ONE batch with each path once: the
+ *   batch closes `debounceMs` after its last change, at most `maxWaitMs` after its first (adapters/watch/batcher.ts).
  * - Directories are reported too (create/delete). A directory moved away may be reported as one delete of
  *   the directory, without the files that were inside it: treat a deleted path as deleting everything below.
- * - update(roots) re-plans the subscriptions; a directory no longer needed is unwatched (no leak).
+ * - update(roots) re-plans the watches; a directory no longer needed is unwatched (no leak).
  *   close() releases every watch of this handle.
  *
  * Failures the user can act on are DevloopErrors:
  *   watch-limit   the inotify watch or instance limit was reached (ENOSPC / EMFILE); hint: the sysctl fix
- *   watch-failed  any other error of the native watcher; it is restarted with backoff (1 s, ×2, ≤ 5 min)
- * watch() and update() reject with them when the first subscription fails; later failures go to onError.
+ *   watch-failed  any other error of a directory's watch; it is tried again with backoff (1 s, ×2, ≤ 5 min)
+ * watch() and update() reject with them when a watch they add fails; later failures go to onError.
  */
 import type { FileFilter } from '../files/filter.js';
 import type { DevloopError } from '../model/errors.js';
@@ -67,9 +66,9 @@ export interface WatchOptions {
 export interface WatchStats {
   /** Roots of this handle. */
   roots: number;
-  /** Native subscriptions of the whole process (they are shared by every handle). */
+  /** fs.watch handles of the whole process: one per directory and handle watching it. */
   subscriptions: number;
-  /** Directories those subscriptions watch, as counted by devloop's own walk (ignored ones excluded). */
+  /** Distinct directories they watch (ignored ones excluded): the inotify watches devloop needs. */
   directories: number;
   /** inotify watches held by the whole process, read from /proc/self/fdinfo (Linux only). */
   inotifyWatches?: number;

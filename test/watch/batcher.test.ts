@@ -1,7 +1,7 @@
 // Debounce and merging rules of one handle's batches (no file system involved).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChangeBatcher, mergeChange, quietAfter, NATIVE_HOLD_MS } from '../../src/adapters/watch/batcher.js';
+import { ChangeBatcher, mergeChange, nowMs } from '../../src/adapters/watch/batcher.js';
 import type { ChangeBatch, ChangeType } from '../../src/ports/file-watcher.js';
 import { sleep } from './harness.js';
 
@@ -19,14 +19,6 @@ test('mergeChange: the net change of two in one batch', () => {
   for (const [a, b, want] of cases) assert.equal(mergeChange(a, b), want, `${a} then ${b}`);
 });
 
-test('quietAfter: @parcel/watcher holds follow-ups 50 ms, so an immediate delivery waits for them', () => {
-  assert.equal(quietAfter('immediate', 50), 50 + NATIVE_HOLD_MS);
-  assert.equal(quietAfter('held', 50), 0); // the native side already saw 50 ms of quiet
-  assert.equal(quietAfter('held', 200), 200);
-  assert.equal(quietAfter('synthetic', 50), 50);
-  assert.equal(quietAfter('immediate', 0), 0);
-});
-
 function batcher(debounceMs: number, maxWaitMs = 2000): { b: ChangeBatcher; out: ChangeBatch[] } {
   const out: ChangeBatch[] = [];
   return { b: new ChangeBatcher({ debounceMs, maxWaitMs }, (x) => out.push(x)), out };
@@ -34,12 +26,11 @@ function batcher(debounceMs: number, maxWaitMs = 2000): { b: ChangeBatcher; out:
 
 test('one batch per quiet period, each path once, sorted, with the labels of every root that took it', async () => {
   const { b, out } = batcher(20);
-  const t = performance.timeOrigin + performance.now();
+  const t = nowMs();
   b.add('/p/b.ts', 'update', 'web', t);
   b.add('/p/a.ts', 'create', undefined, t);
   b.add('/p/b.ts', 'update', 'api', t);
   b.add('/p/a.ts', 'update', 'web', t);
-  b.settle('synthetic', t);
   await sleep(5);
   assert.equal(out.length, 0, 'not before the quiet time');
   await sleep(40);
@@ -48,27 +39,31 @@ test('one batch per quiet period, each path once, sorted, with the labels of eve
     { path: '/p/b.ts', type: 'update', labels: ['api', 'web'] },
   ]]);
   assert.equal(out[0]!.firstEventAt, t);
-  assert.ok(out[0]!.flushedAt >= t + 18, 'after the quiet time (timers have 1 ms steps)');
+  assert.ok(out[0]!.flushedAt >= t + 19, 'after the quiet time');
 });
 
-test('a held delivery closes the batch at once when the debounce is no longer than the native hold', async () => {
-  const { b, out } = batcher(50);
-  const t = performance.timeOrigin + performance.now();
-  b.add('/p/a.ts', 'update', undefined, t);
-  b.settle('immediate', t); // would wait 100 ms
-  b.add('/p/b.ts', 'update', undefined, t + 1);
-  b.settle('held', t + 1);
-  await sleep(10);
+test('the batch closes debounceMs after the LAST change, not the first', async () => {
+  const { b, out } = batcher(40);
+  const t0 = nowMs();
+  b.add('/p/a.ts', 'update', undefined, t0);
+  await sleep(25);
+  const t1 = nowMs();
+  b.add('/p/b.ts', 'update', undefined, t1);
+  await sleep(25); // 50 ms after the first change: a first-change timer would have closed it
+  assert.equal(out.length, 0);
+  await sleep(40);
   assert.deepEqual(out.map((x) => x.files.map((f) => f.path)), [['/p/a.ts', '/p/b.ts']]);
+  assert.ok(out[0]!.flushedAt >= t1 + 39, `closed ${(out[0]!.flushedAt - t1).toFixed(1)} ms after the last change`);
+  b.add('/p/c.ts', 'create', undefined, nowMs());
+  await sleep(60);
+  assert.deepEqual(out.map((x) => x.files.map((f) => f.path)), [['/p/a.ts', '/p/b.ts'], ['/p/c.ts']], 'a later change is a new batch');
 });
 
 test('changes that never stop are still delivered after maxWaitMs', async () => {
   const { b, out } = batcher(30, 100);
-  const start = performance.timeOrigin + performance.now();
+  const start = nowMs();
   for (let i = 0; i < 12; i++) {
-    const now = performance.timeOrigin + performance.now();
-    b.add(`/p/${i}.ts`, 'create', undefined, now);
-    b.settle('synthetic', now);
+    b.add(`/p/${i}.ts`, 'create', undefined, nowMs());
     await sleep(15);
   }
   assert.ok(out.length >= 1);
@@ -78,9 +73,7 @@ test('changes that never stop are still delivered after maxWaitMs', async () => 
 
 test('close() drops what is pending', async () => {
   const { b, out } = batcher(10);
-  const t = performance.timeOrigin + performance.now();
-  b.add('/p/a.ts', 'update', undefined, t);
-  b.settle('synthetic', t);
+  b.add('/p/a.ts', 'update', undefined, nowMs());
   b.close();
   await sleep(30);
   assert.deepEqual(out, []);

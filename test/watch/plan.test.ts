@@ -1,87 +1,87 @@
-// Planning subscriptions from roots: merging, anchors of files, what goes to @parcel/watcher's ignore.
+// From roots to routes and the directories they need watched: anchors of files and missing paths,
+// filters pruning trees, symlinked roots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { diffListings, nativeOptions, needsDir, onlyTargetsRegex, planGroups, resolveRoute, walkGroup } from '../../src/adapters/watch/plan.js';
+import { accepts, needsDir, resolveRoute, topOf } from '../../src/adapters/watch/plan.js';
 import { NOTHING_FILTERED, rootedFilter } from '../../src/files/filter.js';
 import { dockerignoreMatcher } from '../../src/files/ignore.js';
 import { makeTree, removeTree } from './harness.js';
 
-/** What @parcel/watcher does with a RegExp ignore (wrapper.js): a full match of ^[\s\S]*(?:src)[\s\S]*$. */
-function parcelIgnores(re: RegExp, rel: string): boolean {
-  return new RegExp(`^[\\s\\S]*(?:${re.source})[\\s\\S]*$`).test(rel);
-}
-
-test('nested directory roots merge into the outermost; files join the tree they are in', () => {
-  const p = makeTree({ 'app/src/a.ts': '', 'app/lib/b.ts': '', 'devloop.ts': '', 'other/x.ts': '', 'app/Dockerfile': '' });
+test('a directory root is watched from itself, a file or a missing path from its nearest existing directory', () => {
+  const p = makeTree({ 'app/src/a.ts': '', 'devloop.ts': '' });
   try {
-    const roots = ['app', 'app/src', 'app/lib', 'devloop.ts', 'app/Dockerfile', 'k8s/missing.yaml', 'other']
-      .map((r) => resolveRoute({ path: path.join(p, r), filter: NOTHING_FILTERED }, r));
-    const groups = planGroups(roots).map((g) => [path.relative(p, g.dir), g.mode, g.routes.map((r) => r.owner)]);
-    assert.deepEqual(groups, [
-      ['app', 'tree', ['app', 'app/src', 'app/lib', 'app/Dockerfile']],
-      ['other', 'tree', ['other']],
-      ['', 'files', ['devloop.ts', 'k8s/missing.yaml']],
-    ]);
+    const route = (r: string) => resolveRoute({ path: path.join(p, r), filter: NOTHING_FILTERED });
+    const cases: [string, boolean, string][] = [
+      ['app', true, 'app'],
+      ['app/src/a.ts', false, 'app/src'],
+      ['devloop.ts', false, ''],
+      ['k8s/base/x.yaml', false, ''],
+      ['app/later', false, 'app'],
+    ];
+    for (const [r, recursive, top] of cases) {
+      const x = route(r);
+      assert.deepEqual([x.recursive, path.relative(p, topOf(x))], [recursive, top], r);
+    }
   } finally {
     removeTree(p);
   }
 });
 
-test('a files subscription ignores everything but its targets and the directories on the way to them', () => {
+test('a file or missing root needs only the directories on the way to it, not its siblings', () => {
   const p = makeTree({ 'devloop.ts': '' });
   try {
-    const routes = ['devloop.ts', 'k8s/base/x.yaml', 'a+b (1).txt'].map((r) => resolveRoute({ path: path.join(p, r), filter: NOTHING_FILTERED }, r));
-    const [g] = planGroups(routes);
-    const re = onlyTargetsRegex(g!);
-    const cases: [string, boolean][] = [
-      ['devloop.ts', false],
-      ['devloop.ts.bak', true],
-      ['README.md', true],
-      ['src', true],
-      ['src/devloop.ts', true],
-      ['k8s', false],
-      ['k8s/base', false],
-      ['k8s/base/x.yaml', false],
-      ['k8s/base/y.yaml', true],
-      ['k8s/other', true],
-      ['a+b (1).txt', false],
-      ['ab (1).txt', true],
-    ];
-    for (const [rel, ignored] of cases) assert.equal(parcelIgnores(re, rel), ignored, rel);
-    assert.deepEqual(nativeOptions(g!, []).ignore, [re]);
+    const routes = ['devloop.ts', 'k8s/base/x.yaml'].map((r) => resolveRoute({ path: path.join(p, r), filter: NOTHING_FILTERED }));
+    const cases: [string, boolean][] = [['k8s', true], ['k8s/base', true], ['k8s/other', false], ['src', false], ['devloop.ts', true]];
+    for (const [d, needed] of cases) assert.equal(needsDir(routes, path.join(p, d)), needed, d);
+    assert.equal(accepts(routes[1]!, path.join(p, 'k8s/base/x.yaml')), path.join(p, 'k8s/base/x.yaml'));
+    assert.equal(accepts(routes[1]!, path.join(p, 'k8s/base/y.yaml')), undefined);
   } finally {
     removeTree(p);
   }
 });
 
-test('a tree subscription passes skipped directories as paths, and default dirs as globs', () => {
+test('a tree needs every directory its filter does not skip; node_modules, .git and .idea never, unless a root is inside', () => {
   const p = makeTree({ 'src/a.ts': '', 'dist/x/y.js': '', 'node_modules/m/i.js': '', '.git/HEAD': '', 'logs/a.log': '' });
   try {
     const filter = rootedFilter(p, dockerignoreMatcher(['dist', 'logs/*.log']));
-    const routes = [resolveRoute({ path: p, filter }, 'ctx'), resolveRoute({ path: path.join(p, '.git/HEAD'), filter: NOTHING_FILTERED }, 'head')];
-    const [g] = planGroups(routes);
-    const walk = walkGroup(g!, { listing: true });
-    assert.deepEqual(walk.skipped.map((d) => path.relative(p, d)).sort(), ['dist', 'node_modules']);
-    assert.equal(walk.dirs, 3, 'src, logs and .git (on the way to .git/HEAD)');
-    assert.deepEqual([...walk.listing.keys()].map((f) => path.relative(p, f)), ['.git', '.git/HEAD', 'logs', 'logs/a.log', 'src', 'src/a.ts']);
-    assert.deepEqual(walkGroup(g!).listing.size, 0, 'without a listing, only the structure is walked');
-    // .git holds a root, so it is not globbed away; node_modules is covered by its glob.
-    assert.deepEqual(nativeOptions(g!, walk.skipped).ignore, [path.join(p, 'dist'), '**/node_modules', '**/.idea']);
-    assert.equal(needsDir(g!, path.join(p, '.git/objects')), false);
+    const tree = [resolveRoute({ path: p, filter })];
+    const withHead = [...tree, resolveRoute({ path: path.join(p, '.git/HEAD'), filter: NOTHING_FILTERED })];
+    const cases: [string, boolean, boolean][] = [
+      ['src', true, true],
+      ['logs', true, true],
+      ['dist', false, false],
+      ['dist/x', false, false],
+      ['node_modules', false, false],
+      ['node_modules/m', false, false],
+      ['.idea', false, false],
+      ['.git', false, true], // on the way to .git/HEAD
+      ['.git/objects', false, false],
+    ];
+    for (const [d, inTree, inBoth] of cases) {
+      assert.equal(needsDir(tree, path.join(p, d)), inTree, d);
+      assert.equal(needsDir(withHead, path.join(p, d)), inBoth, `${d} with .git/HEAD`);
+    }
+    assert.equal(accepts(tree[0]!, path.join(p, 'logs/a.log')), undefined);
+    assert.equal(accepts(tree[0]!, path.join(p, 'src/4913')), undefined, 'editor temp files');
   } finally {
     removeTree(p);
   }
 });
 
-test('diffListings: what changed between two walks, or only inside new directories', () => {
-  const before = new Map([['/p/a', 'file:1'], ['/p/b', 'file:1'], ['/p/d', 'dir:1'], ['/p/new', 'dir:0']]);
-  const after = new Map([['/p/a', 'file:2'], ['/p/c', 'file:1'], ['/p/d', 'dir:2'], ['/p/new', 'dir:0'], ['/p/new/x', 'file:1']]);
-  assert.deepEqual(diffListings(before, after), [
-    { path: '/p/a', type: 'update' },
-    { path: '/p/c', type: 'create' },
-    { path: '/p/new/x', type: 'create' },
-    { path: '/p/b', type: 'delete' },
-  ]);
-  assert.deepEqual(diffListings(new Map(), after, ['/p/new']), [{ path: '/p/new', type: 'create' }, { path: '/p/new/x', type: 'create' }]);
+test('a symlinked root is resolved for watching and reported under the name it was given', () => {
+  const real = makeTree({ 'src/a.ts': '' });
+  const links = makeTree();
+  const link = path.join(links, 'proj');
+  symlinkSync(real, link);
+  try {
+    const r = resolveRoute({ path: link, filter: NOTHING_FILTERED });
+    assert.equal(topOf(r), real);
+    assert.equal(accepts(r, path.join(real, 'src/a.ts')), path.join(link, 'src/a.ts'));
+    assert.equal(accepts(r, path.join(links, 'other.ts')), undefined);
+  } finally {
+    removeTree(real);
+    removeTree(links);
+  }
 });

@@ -1,8 +1,7 @@
 /**
- * Native watcher failures as DevloopErrors. @parcel/watcher reports them as plain Errors whose message
- * carries strerror(): "inotify_add_watch on '<dir>' failed: No space left on device" when
- * fs.inotify.max_user_watches is reached, "Unable to initialize inotify: Too many open files" when
- * fs.inotify.max_user_instances (or the open-file limit) is.
+ * Watch failures as DevloopErrors. fs.watch throws Node's errno errors: "ENOSPC: System limit for number
+ * of file watchers reached, watch '<dir>'" when fs.inotify.max_user_watches is reached, "EMFILE: too many
+ * open files, watch '<dir>'" when fs.inotify.max_user_instances (or the open-file limit) is.
  */
 import { DevloopError } from '../../model/errors.js';
 import { inotifyLimit } from './inotify.js';

@@ -1,5 +1,5 @@
 /** `devloop up`: build, deploy, then watch files and keep the cluster in step until Ctrl-C (which leaves the deployed objects, as Tilt does). */
-import { createParcelFileWatcher } from '../../adapters/watch/parcel-watcher.js';
+import { createFileWatcher } from '../../adapters/watch/fs-watcher.js';
 import { startSession } from '../../app/session.js';
 import { startControlServer } from '../../engine/control-server.js';
 import { watchRoots } from '../../engine/watch-roots.js';
@@ -20,9 +20,9 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0);
     log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
     engine.start();
-    let handle: Awaited<ReturnType<ReturnType<typeof createParcelFileWatcher>['watch']>> | undefined;
+    let handle: Awaited<ReturnType<ReturnType<typeof createFileWatcher>['watch']>> | undefined;
     if (opts.watch !== false) {
-      const watcher = createParcelFileWatcher();
+      const watcher = createFileWatcher();
       let chain = Promise.resolve();
       handle = await watcher.watch(watchRoots(engine.resolved), (batch) => {
         chain = chain.then(async () => {
