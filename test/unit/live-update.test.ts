@@ -128,10 +128,32 @@ test('warm shells: the request runs the script as a child shell with the payload
   const payload = Buffer.from('x'.repeat(100));
   const text = warmRequest(7, "echo 'hi'", payload);
   const lines = text.split('\n');
+  assert.equal(lines.shift(), "printf '\\n@@W start 7\\n'");
   assert.equal(lines[0], `base64 -d <<'@@DEVLOOP_PAYLOAD_END' | sh -c 'echo '\\''hi'\\'''`);
   const end = lines.indexOf('@@DEVLOOP_PAYLOAD_END');
   assert.equal(Buffer.from(lines.slice(1, end).join(''), 'base64').toString(), payload.toString());
   assert.ok(lines.slice(1, end).every((l) => l.length <= 76 && /^[A-Za-z0-9+/=]+$/.test(l)));
   assert.match(lines[end + 1], /printf '\\n@@W exit 7 %s\\n' "\$\?"; printf '\\n@@W end 7\\n' >&2/);
-  assert.match(warmRequest(8, 'cat'), /^sh -c 'cat' <\/dev\/null\n/);
+  assert.match(warmRequest(8, 'cat'), /^printf '\\n@@W start 8\\n'\nsh -c 'cat' <\/dev\/null\n/);
+});
+
+test('warm shells: a session that stops answering (a dropped connection) is closed after the start timeout, and the script runs as a one-off exec', async () => {
+  const target = { label: 'p/c', namespace: 'ns', pod: 'p', container: 'c', containerID: 'docker://silent' };
+  const session = fakeSession(0); // answers the probe, then nothing
+  let closed = false;
+  const close = session.close;
+  session.close = () => { closed = true; close(); };
+  let opened = 0;
+  const cold: string[] = [];
+  const w = warmShellExecutor({
+    exec: async (_t, cmd) => { cold.push(cmd[2]); return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) }; },
+    session: async () => { opened++; return session; },
+  }, { startTimeoutMs: 50 });
+  const t0 = performance.now();
+  const r = await w.exec(target, ['sh', '-c', 'echo x']);
+  assert.equal(r.stdout.toString(), 'cold');
+  assert.deepEqual(cold, ['echo x']);
+  assert.ok(closed, 'the silent session is closed');
+  assert.ok(performance.now() - t0 < 5000);
+  assert.equal(opened, 1);
 });

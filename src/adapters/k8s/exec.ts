@@ -113,7 +113,7 @@ export async function execSession(k: K8s, ws: WsConnector, namespace: string, po
     onStdout: (fn) => { outFns.push(fn); },
     onStderr: (fn) => { errFns.push(fn); },
     closed,
-    close: () => socket.close(),
+    close: () => socket.terminate(), // at once, even on a connection that no longer answers; the shell reads end of file
   };
 }
 

@@ -7,7 +7,7 @@
  * Each request runs the same script a one-off exec would (`sh -c SCRIPT`), as a child of the warm shell, so an
  * `exit` in it or a run step that misbehaves cannot end the session. Its stdin is the tar, sent as base64 in a
  * here-document (`base64 -d <<EOF | sh -c SCRIPT`), or /dev/null. After it, the shell prints a marker with the
- * exit status on stdout and another on stderr; everything before them is the request's output.
+ * exit status on stdout and another on stderr; everything between a start marker and them is the request's output.
  *
  * Whenever the warm path cannot be used — no container ID, an executor without sessions, a payload over 1 MiB,
  * an image without base64, a session that fails to open — the update goes through a one-off exec, as before.
@@ -24,6 +24,11 @@ export const WARM_MAX_PAYLOAD = 1 << 20;
 /** Sessions kept open at most; the least recently used is closed beyond it. */
 const MAX_SHELLS = 64;
 const READY_TIMEOUT_MS = 10_000;
+/**
+ * A request whose start marker has not come back by then finds the session dead (a connection that a proxy or load
+ * balancer dropped without closing it): the session is dropped and the script goes through a one-off exec.
+ */
+export const START_TIMEOUT_MS = 10_000;
 const EOF = '@@DEVLOOP_PAYLOAD_END';
 
 class ShellLost extends Error {
@@ -36,6 +41,8 @@ interface Pending {
   n: number;
   ok: (r: ExecResult) => void;
   fail: (e: Error) => void;
+  /** Fires when the start marker is late. */
+  timer?: NodeJS.Timeout;
 }
 
 /** The request text: the script as a child of the warm shell, then the two markers. */
@@ -43,7 +50,7 @@ export function warmRequest(n: number, script: string, stdin?: Buffer): string {
   const run = stdin
     ? `base64 -d <<'${EOF}' | sh -c ${shq(script)}\n${(stdin.toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n${EOF}\n`
     : `sh -c ${shq(script)} </dev/null\n`;
-  return `${run}printf '\\n@@W exit ${n} %s\\n' "$?"; printf '\\n@@W end ${n}\\n' >&2\n`;
+  return `printf '\\n@@W start ${n}\\n'\n${run}printf '\\n@@W exit ${n} %s\\n' "$?"; printf '\\n@@W end ${n}\\n' >&2\n`;
 }
 
 export class WarmShell {
@@ -54,13 +61,14 @@ export class WarmShell {
   private chain: Promise<unknown> = Promise.resolve();
   ended = false;
 
-  constructor(private readonly session: ExecSession) {
+  constructor(private readonly session: ExecSession, private readonly startTimeoutMs = START_TIMEOUT_MS) {
     session.onStdout((b) => { this.out = Buffer.concat([this.out, b]); this.check(); });
     session.onStderr((b) => { this.err = Buffer.concat([this.err, b]); this.check(); });
     void session.closed.then(() => {
       this.ended = true;
       const p = this.pending;
       this.pending = undefined;
+      clearTimeout(p?.timer);
       p?.fail(new ShellLost(this.out.includes(`${MARK} run `)));
     });
   }
@@ -95,7 +103,13 @@ export class WarmShell {
     this.out = Buffer.alloc(0);
     this.err = Buffer.alloc(0);
     return new Promise<ExecResult>((ok, fail) => {
-      this.pending = { n, ok, fail };
+      const timer = setTimeout(() => {
+        if (this.pending?.n !== n) return;
+        this.pending = undefined;
+        this.close();
+        fail(new ShellLost(false));
+      }, this.startTimeoutMs);
+      this.pending = { n, ok, fail, timer };
       this.session.write(warmRequest(n, script, stdin));
     });
   }
@@ -103,11 +117,19 @@ export class WarmShell {
   private check(): void {
     const p = this.pending;
     if (!p) return;
-    const exit = new RegExp(`\\n@@W exit ${p.n} (\\d+)\\n`).exec(this.out.toString('latin1'));
+    const text = this.out.toString('latin1');
+    const start = `\n@@W start ${p.n}\n`;
+    if (p.timer && text.startsWith(start)) {
+      clearTimeout(p.timer);
+      p.timer = undefined;
+    }
+    const exit = new RegExp(`\\n@@W exit ${p.n} (\\d+)\\n`).exec(text);
     const end = this.err.indexOf(`\n@@W end ${p.n}\n`);
     if (!exit || end < 0) return;
     this.pending = undefined;
-    p.ok({ exitCode: Number(exit[1]), stdout: this.out.subarray(0, exit.index), stderr: this.err.subarray(0, end) });
+    clearTimeout(p.timer);
+    const from = text.startsWith(start) ? start.length : 0;
+    p.ok({ exitCode: Number(exit[1]), stdout: this.out.subarray(from, exit.index), stderr: this.err.subarray(0, end) });
   }
 
   sessionClosed(): Promise<void> {
@@ -121,14 +143,14 @@ export class WarmShell {
 }
 
 /** A ContainerExecutor that sends `sh -c SCRIPT` through a warm shell when it can, else through `base`. */
-export function warmShellExecutor(base: ContainerExecutor): ContainerExecutor {
+export function warmShellExecutor(base: ContainerExecutor, opts: { startTimeoutMs?: number } = {}): ContainerExecutor {
   const shells = new Map<string, Promise<WarmShell | undefined>>();
   /** Containers where a warm shell could not be had: never tried again. */
   const cold = new Set<string>();
 
   const open = async (key: string, target: ContainerTarget): Promise<WarmShell | undefined> => {
     try {
-      const shell = new WarmShell(await base.session!(target, ['sh']));
+      const shell = new WarmShell(await base.session!(target, ['sh']), opts.startTimeoutMs);
       if (!(await shell.ready())) {
         cold.add(key);
         shells.delete(key);
