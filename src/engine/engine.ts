@@ -73,6 +73,8 @@ export class Engine {
   /** Image id -> the tag its running containers match after live updates (files synced on top of the deployed tag). */
   private readonly liveTags = new Map<string, string>();
   private readonly live: LiveUpdateController;
+  /** Resource -> the file changes waiting for `devloop trigger` (trigger_mode manual), by path. */
+  private readonly pendingChanges = new Map<string, Map<string, Change>>();
   configError?: DevloopError;
 
   constructor(initial: Resolved, private readonly opts: EngineOptions) {
@@ -187,7 +189,47 @@ export class Engine {
     }
     const s = this.status.get(name)!;
     const files = s.pendingFiles.length ? `${s.pendingFiles.length} changed file(s)` : 'no changed files';
+    const changes = [...(this.pendingChanges.get(name)?.values() ?? [])];
+    this.pendingChanges.delete(name);
+    // Pending changes that live update can sync are synced, as they would have been in auto mode.
+    const live = changes.length ? this.liveDecisions(r, changes) : undefined;
+    if (live) {
+      s.pendingFiles = [];
+      this.opts.log.line(name, `Triggered by devloop trigger (${files}): live update`);
+      this.changed();
+      void this.runLive(live.map((d) => ({ d, resource: name })));
+      return;
+    }
     this.enqueue({ resource: name, reason: `Triggered by devloop trigger (${files})`, force: true });
+  }
+
+  /**
+   * The live updates that carry `changes` into a deployed resource's containers, or undefined when any image they
+   * changed must be rebuilt (or the resource is busy, never deployed, or its manifests changed).
+   */
+  private liveDecisions(r: Resource, changes: Change[]): Extract<Decision, { kind: 'live' }>[] | undefined {
+    const s = this.status.get(r.name)!;
+    if (r.type !== 'k8s' || s.updates === 0) return undefined;
+    const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
+    if (busy) return undefined;
+    if (this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, this.resolved)) return undefined;
+    const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id);
+    const changed = this.imagesFor(r).filter((i) => current(i) !== i.tag);
+    if (changed.length === 0) return undefined;
+    const out: Extract<Decision, { kind: 'live' }>[] = [];
+    for (const i of changed) {
+      const d = this.live.decide(i, changes);
+      if (d.kind !== 'live') return undefined;
+      out.push(d);
+    }
+    return out;
+  }
+
+  private async runLive(jobs: { d: Extract<Decision, { kind: 'live' }>; resource: string }[]): Promise<void> {
+    for (const { d, resource } of jobs) {
+      const ok = await this.live.run(d, resource);
+      if (ok) this.liveTags.set(d.image.id, d.image.tag);
+    }
   }
 
   private depsReady(r: Resource): string | undefined {
@@ -249,6 +291,7 @@ export class Engine {
     const s = this.status.get(r.name)!;
     const log = (t: string) => this.opts.log.line(r.name, t);
     s.pendingFiles = [];
+    this.pendingChanges.delete(r.name);
     s.updates++;
     if (r.type === 'local') return this.updateLocal(r, item);
     const images = this.imagesFor(r);
@@ -410,16 +453,16 @@ export class Engine {
       }
       if (r.triggerMode === 'manual' && s.updates > 0) {
         s.pendingFiles.push(...shown.filter((f) => !s.pendingFiles.includes(f)));
+        const pending = this.pendingChanges.get(r.name) ?? new Map<string, Change>();
+        for (const c of changes) pending.set(c.path, c);
+        this.pendingChanges.set(r.name, pending);
         this.opts.log.line(r.name, `${why}: pending until triggered (trigger_mode manual): devloop trigger ${r.name}`);
         this.changed();
         continue;
       }
       this.enqueue({ resource: r.name, reason: why });
     }
-    for (const { d, resource } of liveJobs.values()) {
-      const ok = await this.live.run(d, resource);
-      if (ok) this.liveTags.set(d.image.id, d.image.tag);
-    }
+    await this.runLive([...liveJobs.values()]);
   }
 
   /** Hash of a resource's rendered objects with the refs of its images masked: a change of tag alone is not a manifest change. */

@@ -27,7 +27,7 @@ export function runDevloop(args: string[], opts: { cwd: string; env?: NodeJS.Pro
 export class DevloopProcess {
   output = '';
   private readonly child: ChildProcess;
-  private readonly waiters: { re: RegExp; from: number; ok: (m: RegExpMatchArray) => void }[] = [];
+  private readonly waiters: { re: RegExp; from: number; ok: (m: RegExpMatchArray) => void; fail: (e: Error) => void }[] = [];
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
@@ -44,6 +44,8 @@ export class DevloopProcess {
     this.exited = new Promise((ok) => this.child.on('close', (code, signal) => {
       this.ended = signal ? `devloop exited on signal ${signal}` : `devloop exited with code ${code}`;
       ok(code);
+      // Nothing more will come: whoever still waits fails now, with the output.
+      for (const w of this.waiters.splice(0)) w.fail(new Error(`devloop ended while waiting for ${w.re}; output:\n${this.tail()}`));
     }));
   }
 
@@ -63,9 +65,18 @@ export class DevloopProcess {
   waitFor(re: RegExp, timeoutMs = 90_000, from = 0): Promise<RegExpMatchArray> {
     const m = this.output.slice(from).match(re);
     if (m) return Promise.resolve(m);
+    if (this.ended) return Promise.reject(new Error(`devloop ended before ${re} appeared; output:\n${this.tail()}`));
     return new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`timed out waiting for ${re}; output:\n${this.tail()}`)), timeoutMs);
-      this.waiters.push({ re, from, ok: (mm) => { clearTimeout(timer); ok(mm); } });
+      const w = {
+        re, from,
+        ok: (mm: RegExpMatchArray) => { clearTimeout(timer); ok(mm); },
+        fail: (e: Error) => { clearTimeout(timer); fail(e); },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        fail(new Error(`timed out waiting for ${re}; output:\n${this.tail()}`));
+      }, timeoutMs);
+      this.waiters.push(w);
     });
   }
 

@@ -137,6 +137,34 @@ test('a fall_back_on file rebuilds, saying which file', async () => {
   await up.waitFor(/✓ ready/, 60_000, from);
 });
 
+test('trigger_mode manual: a change waits for devloop trigger, which syncs it (no build)', async () => {
+  const cfg = join(dir, 'devloop.live.ts');
+  const auto = readFileSync(cfg, 'utf8');
+  let from = up.mark();
+  writeFileSync(cfg, auto.replace(/k8s_resource\('nodejs-express-app', \{/, "k8s_resource('nodejs-express-app', { trigger_mode: 'manual',"));
+  await up.waitFor(/Config changed \(devloop\.live\.ts\): evaluated again/, 30_000, from);
+  try {
+    from = up.mark();
+    const server = join(dir, 'server.js');
+    writeFileSync(server, readFileSync(server, 'utf8').replace(/Hello from|Synced:|Manual:/, 'Manual:'));
+    await up.waitFor(/pending until triggered \(trigger_mode manual\)/, 20_000, from);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.doesNotMatch(up.output.slice(from), /live update nodejs-express-app: /, 'nothing synced before the trigger');
+    assert.doesNotMatch(await answer(), /^Manual:/);
+    const trig = await runDevloop(['trigger', '-f', 'devloop.live.ts', 'nodejs-express-app'], { cwd: dir, env });
+    assert.equal(trig.code, 0, trig.stderr);
+    // devloop.live.ts is in the synced context too: it is pending as well.
+    await up.waitFor(/live update nodejs-express-app: \d+ files? synced, \d+ ms/, 20_000, from);
+    await eventually(async () => (await answer()).startsWith('Manual:') && true, 30_000, 50);
+    assert.match(up.output.slice(from), /Triggered by devloop trigger \(\d+ changed file\(s\)\): live update/);
+    assert.doesNotMatch(up.output.slice(from), /Building Dockerfile|STEP \d/);
+  } finally {
+    from = up.mark();
+    writeFileSync(cfg, auto);
+    await up.waitFor(/Config changed \(devloop\.live\.ts\): evaluated again/, 30_000, from);
+  }
+});
+
 test('editing package/package.json rebuilds both images', async () => {
   const from = up.mark();
   appendFileSync(join(dir, 'package/package.json'), '\n');
