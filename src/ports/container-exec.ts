@@ -14,6 +14,8 @@ export interface ContainerTarget {
   container: string;
   /** Runtime id (`docker://…` or a bare Docker id). */
   containerID?: string;
+  /** When the container (this run of it) started, as the cluster reports it. */
+  startedAt?: string;
 }
 
 export interface ContainerExecutor {

@@ -18,6 +18,10 @@ import type { Log } from '../log.js';
 import { planLiveUpdate, remotePath, type Change, type SyncPlan } from './plan.js';
 import { packFiles } from './tar.js';
 import { updateContainer } from './updater.js';
+import { shq } from './script.js';
+
+/** How long after a container starts a re-seed's files are touched again (see touchLater). */
+const RESEED_SETTLE_MS = 1500;
 
 export interface LiveUpdateHost {
   log: Log;
@@ -83,7 +87,7 @@ export class LiveUpdateController {
           if (c.state === 'waiting' && c.reason === 'CrashLoopBackOff') return { problem: `container ${c.name} of pod ${p.name} is crash-looping (${c.lastTerminated ? `last exit code ${c.lastTerminated.exitCode}` : 'CrashLoopBackOff'})` };
           if (c.state === 'terminated') return { problem: `container ${c.name} of pod ${p.name} has terminated` };
           if (c.state !== 'running') continue;
-          targets.push({ label: `pod ${p.name}/${c.name}`, namespace: p.namespace, pod: p.name, container: c.name, containerID: c.containerID });
+          targets.push({ label: `pod ${p.name}/${c.name}`, namespace: p.namespace, pod: p.name, container: c.name, containerID: c.containerID, startedAt: c.startedAt });
           if (!resources.includes(r.name)) resources.push(r.name);
         }
       }
@@ -167,6 +171,22 @@ export class LiveUpdateController {
     }
   }
 
+  /**
+   * A re-seed can land while the container's process is still starting, before its reloader (node --watch, nodemon)
+   * watches the files: it would then run the old code with the new files on disk. So when the container started less
+   * than RESEED_SETTLE_MS before, the files are touched again once it has run that long; a reloader that was already
+   * watching just restarts once more.
+   */
+  private touchLater(t: ContainerTarget, remotes: string[]): void {
+    const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
+    if (remotes.length === 0 || !Number.isFinite(started)) return;
+    const wait = started + RESEED_SETTLE_MS - Date.now();
+    if (wait <= 0) return;
+    setTimeout(() => {
+      void this.host.executor.exec(t, ['sh', '-c', `touch -c -- ${remotes.map(shq).join(' ')} 2>/dev/null; true`]).catch(() => undefined);
+    }, wait).unref();
+  }
+
   private async reseed(img: ResolvedImage, st: ImageState, t: ContainerTarget, resource: string, initial: boolean): Promise<void> {
     const id = t.containerID!;
     this.reseeding.add(id);
@@ -190,6 +210,7 @@ export class LiveUpdateController {
         return;
       }
       st.seeded.add(id);
+      this.touchLater(t, packed.map((p) => p.remote));
       this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built), ${Math.round(r.ms)} ms`);
     } finally {
       this.reseeding.delete(id);
