@@ -21,7 +21,7 @@ import { updateContainer } from './updater.js';
 import { shq } from './script.js';
 
 /** How long after a container starts a re-seed's files are touched again (see touchLater). */
-const RESEED_SETTLE_MS = 1500;
+const RESEED_SETTLE_MS = 2000; // startedAt has whole seconds: at least 1 s after the real start
 
 export interface LiveUpdateHost {
   log: Log;
@@ -174,7 +174,7 @@ export class LiveUpdateController {
   /**
    * A re-seed can land while the container's process is still starting, before its reloader (node --watch, nodemon)
    * watches the files: it would then run the old code with the new files on disk. So when the container started less
-   * than RESEED_SETTLE_MS before, the files are touched again once it has run that long; a reloader that was already
+   * than RESEED_SETTLE_MS before, the files are touched again once it has run about that long; a reloader that was already
    * watching just restarts once more.
    */
   private touchLater(t: ContainerTarget, remotes: string[]): void {
