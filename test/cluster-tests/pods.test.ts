@@ -193,17 +193,18 @@ describe('pods on the engine', () => {
           terminationGracePeriodSeconds: 1,
           containers: [
             { name: 'server', image: 'node:16-alpine', command: ['node', '-e', HELLO_SERVER] },
-            { name: 'client', image: 'node:16-alpine', command: ['sh', '-c', 'until wget -q -O - http://127.0.0.1:8080/from-sidecar 2>/dev/null; do sleep 0.2; done; echo; ip -o link | cut -d: -f2; sleep 60'] },
+            { name: 'client', image: 'node:16-alpine', command: ['sh', '-c', 'until wget -q -O - http://127.0.0.1:8080/from-sidecar 2>/dev/null; do sleep 0.2; done; echo; ip -o link | cut -d: -f2; echo end-of-links; sleep 60'] },
           ],
         },
       },
     });
     const logs = await waitFor('the sidecar reached the server', async () => {
       const l = await core.readNamespacedPodLog({ name: 'duo', namespace: 'default', container: 'client' });
-      return l.includes('lo') && l;
+      return l.includes('end-of-links') && l;
     });
     assert.equal(logs.split('\n')[0], 'hello /from-sidecar');
-    assert.deepEqual(logs.split('\n').slice(1).filter(Boolean).map((x) => x.trim()), ['lo'], 'a loopback interface and no other');
+    const links = logs.split('\n').slice(1, logs.split('\n').indexOf('end-of-links')).filter(Boolean).map((x) => x.trim());
+    assert.deepEqual(links, ['lo'], 'a loopback interface and no other');
   });
 
   it('deleting a pod stops and removes its container', async () => {
