@@ -86,10 +86,13 @@ export class Engine {
     });
     this.live = new LiveUpdateController({
       log: opts.log, cwd: opts.cwd,
-      executor: warmShellExecutor({
-        exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin),
-        session: opts.cluster.execSession && ((t, cmd) => opts.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)),
-      }),
+      // Warm shells only where live updates happen (`up`); `ci` re-seeds at most, through one-off execs.
+      executor: opts.mode === 'up'
+        ? warmShellExecutor({
+          exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin),
+          session: opts.cluster.execSession && ((t, cmd) => opts.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)),
+        })
+        : { exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) },
       podsOf: (r) => this.runtime.podsOf(r),
       resources: () => this.resolved.resources,
       rebuild: (r, reason) => this.enqueue({ resource: r, reason: `${reason} → rebuilding` }),
