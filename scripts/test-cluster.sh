@@ -22,6 +22,10 @@ use_engine() {
   if [ -z "${DOCKER_HOST:-}" ] && [ -f "$root/.devenv-ready" ]; then
     eval "$(grep '^export ' "$root/.devenv-ready")"
   fi
+  # The engine scripts/dev-env.sh started, when no other is named and the default socket is missing.
+  if [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] && [ -S /var/lib/devloop-env/docker.sock ]; then
+    export DOCKER_HOST=unix:///var/lib/devloop-env/docker.sock
+  fi
   [ -n "${DOCKER_HOST:-}" ] || say "DOCKER_HOST is not set: using the default engine socket"
 }
 

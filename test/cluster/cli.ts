@@ -13,8 +13,14 @@ async function main(): Promise<void> {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   if (process.argv.includes('--sweep')) {
-    const n = await sweepLeftovers(new Docker());
-    process.stderr.write(`removed ${n} leftover container(s)\n`);
+    try {
+      const n = await sweepLeftovers(new Docker());
+      process.stderr.write(`removed ${n} leftover container(s)\n`);
+    } catch (e) {
+      const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : '/var/run/docker.sock (DOCKER_HOST is not set)';
+      process.stderr.write(`could not look for leftover containers: the Docker engine at ${where} did not answer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DOCKER_HOST, e.g. eval "$(scripts/dev-env.sh up)"\n`);
+      process.exitCode = 1;
+    }
     return;
   }
   const dir = arg('--dir');
