@@ -1,6 +1,6 @@
 /** The ContainerExecutor port on the Docker engine's exec API, for containers devloop runs there directly. */
 import { PassThrough } from 'node:stream';
-import type { ExecResult } from '../../ports/cluster.js';
+import type { ExecResult, ExecSession } from '../../ports/cluster.js';
 import type { ContainerExecutor, ContainerTarget } from '../../ports/container-exec.js';
 import { engineCall, type DockerClient } from './client.js';
 
@@ -27,6 +27,34 @@ export function dockerExecutor(client: DockerClient): ContainerExecutor {
         await ended;
         const info = await ex.inspect();
         return { exitCode: info.ExitCode ?? 0, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+      });
+    },
+
+    /** A long-lived exec with stdin open, for warm shells (engine/live-update/warm-shell.ts). */
+    async session(target: ContainerTarget, command: string[]): Promise<ExecSession> {
+      const id = (target.containerID ?? target.container).replace(/^docker:\/\//, '');
+      return engineCall(client, async (docker) => {
+        const ex = await docker.getContainer(id).exec({ Cmd: command, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+        const stream = await ex.start({ hijack: true, stdin: true });
+        const outFns: ((b: Buffer) => void)[] = [];
+        const errFns: ((b: Buffer) => void)[] = [];
+        const out = new PassThrough();
+        const err = new PassThrough();
+        out.on('data', (d: Buffer) => outFns.forEach((f) => f(d)));
+        err.on('data', (d: Buffer) => errFns.forEach((f) => f(d)));
+        docker.modem.demuxStream(stream, out, err);
+        const closed = new Promise<void>((ok) => {
+          stream.once('end', () => ok());
+          stream.once('close', () => ok());
+          stream.once('error', () => ok());
+        });
+        return {
+          write: (data) => { stream.write(data); },
+          onStdout: (fn) => { outFns.push(fn); },
+          onStderr: (fn) => { errFns.push(fn); },
+          closed,
+          close: () => (stream as unknown as { destroy(): void }).destroy(),
+        };
       });
     },
   };
