@@ -29,6 +29,8 @@ import { watchIgnore } from '../src/files/watch-ignore.js';
 import type { ChangeBatch } from '../src/ports/file-watcher.js';
 import { evaluateConfig } from '../src/config/evaluate.js';
 import { resolve } from '../src/resolve/resolve.js';
+import { WalkCache } from '../src/files/walk-cache.js';
+import { reportedBy, watchRoots } from '../src/engine/watch-roots.js';
 
 const FILES_PER_DIR = 25;
 const IGNORED_DIRS = 1800;
@@ -44,6 +46,7 @@ interface ChildResult {
   latencies?: number[];
   firstSeen?: number[];
   resolved?: number[];
+  firstResolved?: number;
   entries?: number;
   batches?: number;
 }
@@ -90,7 +93,10 @@ async function childDevloop(root: string): Promise<ChildResult> {
   // As devloop up does: the config evaluated and the tags resolved (the context walked and hashed) before watching.
   const ev = await evaluateConfig(path.join(root, 'devloop.ts'));
   if (!ev.ok) throw ev.error;
-  let lastTag = resolve(ev.plan).images[0]!.tag;
+  const first = resolve(ev.plan);
+  let lastTag = first.images[0]!.tag;
+  // As the engine does: walks kept across batches, for the paths the watcher reports on these roots.
+  const walks = { cache: new WalkCache(), reported: reportedBy(watchRoots(first)) };
   const rssBeforeMb = mb(process.memoryUsage().rss);
   const filter = contextFilter(root);
   let waiting: ((b: ChangeBatch) => void) | undefined;
@@ -118,13 +124,15 @@ async function childDevloop(root: string): Promise<ChildResult> {
     latencies.push(nowMs() - start);
     firstSeen.push(b.firstEventAt - start);
     // What the engine does with the batch before it can start the build: walk and hash the context again for the tag.
-    const tag = resolve(ev.plan).images[0]!.tag;
+    walks.cache.changed(b.files.map((f) => f.path));
+    const tag = resolve(ev.plan, { walks }).images[0]!.tag;
     resolved.push(nowMs() - start);
     if (tag === lastTag) throw new Error(`save ${i}: the tag did not change`);
     lastTag = tag;
   }
   await h.close();
-  return { readyMs, watches, rssMb, rssBeforeMb, latencies, firstSeen, resolved, batches };
+  if (walks.cache.stats.full !== 1) throw new Error(`expected one full walk, then kept walks: ${JSON.stringify(walks.cache.stats)}`);
+  return { readyMs, watches, rssMb, rssBeforeMb, latencies, firstSeen, resolved: resolved.slice(1), firstResolved: resolved[0], batches };
 }
 
 async function childWalk(root: string): Promise<ChildResult> {
@@ -191,8 +199,9 @@ async function main(): Promise<void> {
       ['baseline: RSS of `node -e` / fs.watch recursive:true process', `${f(nodeRss, 1)} MB / ${f(rec.rssMb, 1)} MB`, ''],
       [`save to batch, ${SAVES} single-file saves ${SAVE_GAP_MS} ms apart, p50 / p95`, `${f(pct(lat, 50), 1)} / ${f(pct(lat, 95), 1)} ms`, ''],
       [`same minus the ${DEFAULT_DEBOUNCE_MS} ms debounce, p50 / p95`, `${f(pct(over, 50), 1)} / ${f(pct(over, 95), 1)} ms`, '< 50 ms'],
-      [`save to the new tag resolved (the build can start: ${walk.entries ?? '?'} context entries walked and hashed), p50 / p95`, `${f(pct(dev.resolved!, 50), 1)} / ${f(pct(dev.resolved!, 95), 1)} ms`, ''],
+      [`save to the new tag resolved (the build can start; ${walk.entries ?? '?'} context entries, the walk kept across batches; the first save, which walks in full, left out), p50 / p95`, `${f(pct(dev.resolved!, 50), 1)} / ${f(pct(dev.resolved!, 95), 1)} ms`, ''],
       [`same minus the ${DEFAULT_DEBOUNCE_MS} ms debounce, p50 / p95`, `${f(pct(dev.resolved!.map((x) => x - DEFAULT_DEBOUNCE_MS), 50), 1)} / ${f(pct(dev.resolved!.map((x) => x - DEFAULT_DEBOUNCE_MS), 95), 1)} ms`, '< 50 ms'],
+      ['the first save after start: save to the new tag resolved (a full walk, and which entries the watcher reports)', `${f(dev.firstResolved!, 1)} ms`, ''],
       ['save to first event seen by devloop, p50 / p95', `${f(pct(dev.firstSeen!, 50), 2)} / ${f(pct(dev.firstSeen!, 95), 2)} ms`, ''],
       ['batches for the saves', `${dev.batches}`, `${SAVES}`],
     ];

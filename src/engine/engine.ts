@@ -23,6 +23,8 @@ import { Runtime } from './runtime.js';
 import { LiveUpdateController, type Decision } from './live-update/controller.js';
 import type { Change } from './live-update/plan.js';
 import { warmShellExecutor } from './live-update/warm-shell.js';
+import { WalkCache } from '../files/walk-cache.js';
+import { reportedBy, watchRoots } from './watch-roots.js';
 
 export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
 
@@ -73,6 +75,8 @@ export class Engine {
   /** Image id -> the tag its running containers match after live updates (files synced on top of the deployed tag). */
   private readonly liveTags = new Map<string, string>();
   private readonly live: LiveUpdateController;
+  /** Context walks kept between batches: a batch re-reads only the paths it reports. */
+  private readonly walks = new WalkCache();
   /** Resource -> the file changes waiting for `devloop trigger` (trigger_mode manual), by path. */
   private readonly pendingChanges = new Map<string, Map<string, Change>>();
   configError?: DevloopError;
@@ -387,8 +391,9 @@ export class Engine {
       }
     }
     let next: Resolved;
+    this.walks.changed(files);
     try {
-      next = resolve(plan, { clusterRegistry: this.opts.clusterRegistry });
+      next = resolve(plan, { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: reportedBy(watchRoots(this.resolved)) } });
     } catch (e) {
       const err = isDevloopError(e) ? e : new DevloopError('internal', String(e));
       this.configError = err;
@@ -498,6 +503,24 @@ export class Engine {
       timer = setInterval(check, 250);
       check();
     });
+  }
+
+  /**
+   * Walks the contexts once now that the watcher runs, so that the first change after start re-reads only its own
+   * paths (a full walk of a large context takes tens of ms). Call once the watch is in place: a change before it
+   * would be missed by both.
+   */
+  warmWalks(): void {
+    try {
+      resolve(this.resolved.plan, { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: reportedBy(watchRoots(this.resolved)) } });
+    } catch {
+      // The next batch reports it.
+    }
+  }
+
+  /** The file watcher failed: changes may have gone unreported, so every context is walked in full again. */
+  watchFailed(): void {
+    this.walks.reset();
   }
 
   async stop(): Promise<void> {

@@ -38,7 +38,8 @@ export function walkContext(root: string, matcher: PathMatcher = NOTHING_IGNORED
   return sortEntries(out);
 }
 
-function walkDir(abs: string, rel: string, matcher: PathMatcher, out: WalkEntry[]): void {
+/** The entries below the directory `abs` (whose path in the context is `rel`), appended to `out` unsorted. */
+export function walkDir(abs: string, rel: string, matcher: PathMatcher, out: WalkEntry[]): void {
   let dirents: Dirent[];
   try {
     dirents = readdirSync(abs, { withFileTypes: true });
@@ -77,7 +78,7 @@ function walkDir(abs: string, rel: string, matcher: PathMatcher, out: WalkEntry[
   }
 }
 
-function entry(p: string, type: ContextEntry['type'], st: Stats, size: number): WalkEntry {
+export function entry(p: string, type: ContextEntry['type'], st: Stats, size: number): WalkEntry {
   return { path: p, type, mode: st.mode & 0o7777, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
 }
 

@@ -13,6 +13,7 @@ import { injectImages, type InjectTarget, type Injection } from '../model/inject
 import type { ImageLocator } from '../model/locator.js';
 import { contextIgnore, type PathMatcher } from '../files/ignore.js';
 import { walkContext } from '../files/walk.js';
+import type { Reported, WalkCache } from '../files/walk-cache.js';
 import { hashEntries, hashFiles } from '../files/hash.js';
 import { anyFilter, rootedFilter, type FileFilter } from '../files/filter.js';
 import { dockerignoreMatcher } from '../files/ignore.js';
@@ -134,6 +135,8 @@ function imageGraph(specs: ImageSpec[]): Node[] {
 export interface ResolveOptions {
   /** A registry in effect that is not from the config (e.g. advertised by the cluster). default_registry wins. */
   clusterRegistry?: Registry;
+  /** The watch loop's kept context walks, and which paths its watcher reports (files/walk-cache.ts). */
+  walks?: { cache: WalkCache; reported: Reported };
 }
 
 export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
@@ -158,7 +161,9 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       const spec = n.spec;
       const ci = contextIgnore({ context: spec.context, dockerfile: spec.dockerfile, ignore: spec.ignore, only: spec.only });
       matcher = ci.matcher;
-      entries = walkContext(spec.context, ci.matcher);
+      entries = opts.walks
+        ? opts.walks.cache.walk(spec.context, ci.matcher, walkKey(spec, ci.dockerignore), opts.walks.reported)
+        : walkContext(spec.context, ci.matcher);
       if (spec.target) {
         try {
           requireTarget(n.dockerfile!, spec.target, spec.dockerfile);
@@ -294,4 +299,10 @@ export function depsFilter(deps: string[], ignore: string[]): FileFilter {
   if (ignore.length === 0) return anyFilter([]);
   const m = dockerignoreMatcher(ignore);
   return anyFilter(deps.map((d) => rootedFilter(d, m)));
+}
+
+/** What a context's ignore rules are made of: a kept walk is valid while this is unchanged. */
+function walkKey(spec: Extract<ImageSpec, { type: 'docker' }>, dockerignore: string | undefined): string {
+  const rules = dockerignore ? readFileSync(dockerignore, 'utf8') : '';
+  return JSON.stringify([spec.dockerfile, spec.ignore, spec.only, dockerignore ?? '', rules]);
 }

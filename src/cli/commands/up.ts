@@ -29,7 +29,11 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
           await engine.handleBatch(batch);
           await handle?.update(watchRoots(engine.resolved));
         }).catch((e) => log.line('', `error handling file changes: ${isDevloopError(e) ? e.message : (e as Error).stack}`));
-      }, (err) => log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`)));
+      }, (err) => {
+        engine.watchFailed();
+        log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`));
+      });
+      setTimeout(() => engine.warmWalks(), 200).unref();
       const st = handle.stats();
       log.line('', `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`);
     }
