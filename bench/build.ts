@@ -26,6 +26,7 @@ import { loadProject } from '../src/app/load.js';
 import { buildImages } from '../src/engine/build/scheduler.js';
 import { silentLog } from '../src/engine/log.js';
 import { fixturesDir, repoRoot } from '../test/helpers/project.js';
+import { runGuarded } from './guard.js';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 12));
 const SETTLE_MS = 300;
@@ -202,13 +203,7 @@ async function cleanup(): Promise<void> {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench/build: over ${DEADLINE_MS} ms, stopping`);
-  void cleanup().finally(() => process.exit(2));
-}, DEADLINE_MS);
-try {
+await runGuarded('bench/build', DEADLINE_MS, async (_temps, cleanups) => {
+  cleanups.push(cleanup);
   await main();
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
+});

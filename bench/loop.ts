@@ -16,7 +16,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { fixturesDir, repoRoot } from '../test/helpers/project.js';
+import { runGuarded, type Cleanups } from './guard.js';
 
 export const BIN = path.join(repoRoot, 'bin/devloop.js');
 /** The Debian docker.io 20.10 CLI: BuildKit built in (the 28.x CLI at /usr/local/bin needs buildx, absent here). */
@@ -272,7 +273,7 @@ const PHASES: [string, RegExp][] = [
   ['✓ ready', /✓ ready/],
 ];
 
-async function main(temps: string[], cleanups: (() => Promise<unknown>)[]): Promise<void> {
+async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   const cluster = await startClusterProcess(temps);
   cleanups.push(() => cluster.stop());
   const kc = new k8s.KubeConfig();
@@ -342,21 +343,5 @@ async function main(temps: string[], cleanups: (() => Promise<unknown>)[]): Prom
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  const temps: string[] = [];
-  const cleanups: (() => Promise<unknown>)[] = [];
-  const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c().catch((e: Error) => console.error(`cleanup: ${e.message}`));
-    cleanups.length = 0;
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
-  };
-  const watchdog = setTimeout(() => {
-    console.error(`bench/loop: over ${DEADLINE_MS} ms, stopping`);
-    void cleanup().finally(() => process.exit(2));
-  }, DEADLINE_MS);
-  try {
-    await main(temps, cleanups);
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-  }
+  await runGuarded('bench/loop', DEADLINE_MS, main);
 }

@@ -13,6 +13,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, DOCKER, fixtureCopy, fmt, freePort, median, run, startClusterProcess, TimedProcess } from './loop.js';
+import { runGuarded, type Cleanups } from './guard.js';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 3));
 const DEADLINE_MS = 170_000;
@@ -27,7 +28,7 @@ const PHASES: [string, RegExp][] = [
   ['✓ ready', /✓ ready/],
 ];
 
-async function main(temps: string[], cleanups: (() => Promise<unknown>)[]): Promise<void> {
+async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   const cluster = await startClusterProcess(temps);
   cleanups.push(() => cluster.stop());
   const env = { KUBECONFIG: cluster.kubeconfigPath, NO_COLOR: '1' };
@@ -91,20 +92,4 @@ async function main(temps: string[], cleanups: (() => Promise<unknown>)[]): Prom
   console.log('devloop phases (median ms after process start, first output line of each): ' + PHASES.filter(([k]) => phases[k]).map(([k]) => `${k} ${median(phases[k]!).toFixed(0)}`).join('; '));
 }
 
-const temps: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-const cleanup = async () => {
-  for (const c of cleanups.reverse()) await c().catch((e: Error) => console.error(`cleanup: ${e.message}`));
-  cleanups.length = 0;
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-};
-const watchdog = setTimeout(() => {
-  console.error(`bench/up-unchanged: over ${DEADLINE_MS} ms, stopping`);
-  void cleanup().finally(() => process.exit(2));
-}, DEADLINE_MS);
-try {
-  await main(temps, cleanups);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-}
+await runGuarded('bench/up-unchanged', DEADLINE_MS, main);

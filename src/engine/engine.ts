@@ -10,7 +10,7 @@ import type { Registry } from '../model/registry.js';
 import type { Cluster } from '../ports/cluster.js';
 import type { ChangeBatch } from '../ports/file-watcher.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
-import { resolve, type Resolved, type ResolvedImage } from '../resolve/resolve.js';
+import { resolve, type Resolved, type ResolvedImage, type ResolveOptions } from '../resolve/resolve.js';
 import type { Resource } from '../resolve/resources.js';
 import { imageSources } from '../resolve/sources.js';
 import { buildImages, type PushPolicy } from './build/scheduler.js';
@@ -21,6 +21,8 @@ import type { Log } from './log.js';
 import { runtimeState } from './readiness.js';
 import { Runtime } from './runtime.js';
 import { LiveUpdateController, type Decision } from './live-update/controller.js';
+
+type LiveDecision = Extract<Decision, { kind: 'live' }>;
 import type { Change } from './live-update/plan.js';
 import { warmShellExecutor } from './live-update/warm-shell.js';
 import { WalkCache } from '../files/walk-cache.js';
@@ -210,29 +212,39 @@ export class Engine {
     this.enqueue({ resource: name, reason: `Triggered by devloop trigger (${files})`, force: true });
   }
 
-  /**
-   * The live updates that carry `changes` into a deployed resource's containers, or undefined when any image they
-   * changed must be rebuilt (or the resource is busy, never deployed, or its manifests changed).
-   */
-  private liveDecisions(r: Resource, changes: Change[]): Extract<Decision, { kind: 'live' }>[] | undefined {
-    const s = this.status.get(r.name)!;
-    if (r.type !== 'k8s' || s.updates === 0) return undefined;
-    const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
-    if (busy) return undefined;
-    if (this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, this.resolved)) return undefined;
+  /** The live updates that carry pending `changes` into a deployed resource's containers, or undefined: rebuild. */
+  private liveDecisions(r: Resource, changes: Change[]): LiveDecision[] | undefined {
+    if (r.type !== 'k8s' || this.manifestsChanged(r, this.resolved)) return undefined;
     const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id);
     const changed = this.imagesFor(r).filter((i) => current(i) !== i.tag);
     if (changed.length === 0) return undefined;
-    const out: Extract<Decision, { kind: 'live' }>[] = [];
-    for (const i of changed) {
-      const d = this.live.decide(i, changes);
-      if (d.kind !== 'live') return undefined;
-      out.push(d);
-    }
-    return out;
+    const p = this.planLive(r, changed, changes);
+    return 'live' in p ? p.live : undefined;
   }
 
-  private async runLive(jobs: { d: Extract<Decision, { kind: 'live' }>; resource: string }[]): Promise<void> {
+  /**
+   * Whether these changed images of a resource can all be synced (live update) or the resource must rebuild, and
+   * why. No reason: live update was not considered (never deployed yet, or busy: a rebuild is running or queued, and
+   * a sync would land in containers about to be replaced).
+   */
+  private planLive(r: Resource, changed: ResolvedImage[], changes: Change[]): { live: LiveDecision[] } | { reason?: string } {
+    const s = this.status.get(r.name)!;
+    const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
+    if (s.updates === 0 || busy) return {};
+    const live: LiveDecision[] = [];
+    for (const i of changed) {
+      const d = this.live.decide(i, changes);
+      if (d.kind === 'rebuild') return { reason: d.reason };
+      live.push(d);
+    }
+    return { live };
+  }
+
+  private manifestsChanged(r: Resource, res: Resolved): boolean {
+    return this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, res);
+  }
+
+  private async runLive(jobs: { d: LiveDecision; resource: string }[]): Promise<void> {
     for (const { d, resource } of jobs) {
       const ok = await this.live.run(d, resource);
       if (ok) this.liveTags.set(d.image.id, d.image.tag);
@@ -393,7 +405,7 @@ export class Engine {
     let next: Resolved;
     this.walks.changed(files);
     try {
-      next = resolve(plan, { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: reportedBy(watchRoots(this.resolved)) } });
+      next = resolve(plan, this.resolveOptions());
     } catch (e) {
       const err = isDevloopError(e) ? e : new DevloopError('internal', String(e));
       this.configError = err;
@@ -417,7 +429,7 @@ export class Engine {
     const shown = files.map((f) => this.rel(f));
     const filesText = `${files.length} File${files.length === 1 ? '' : 's'} Changed: [${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}]`;
     const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id) ?? prevTags.get(i.id);
-    const liveJobs = new Map<string, { d: Extract<Decision, { kind: 'live' }>; resource: string }>();
+    const liveJobs = new Map<string, { d: LiveDecision; resource: string }>();
     for (const r of next.resources) {
       const s = this.status.get(r.name)!;
       // A resource the new config added (or whose auto_init was turned on) starts now.
@@ -433,19 +445,16 @@ export class Engine {
       } else {
         const imgs = this.imagesFor(r);
         const changedImages = imgs.filter((i) => current(i) !== i.tag);
-        const objectsChanged = this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, next);
+        const objectsChanged = this.manifestsChanged(r, next);
         if (changedImages.length) {
-          // Live update only when every changed image can be synced; otherwise rebuild, saying why.
-          // While the resource is being rebuilt or waits in the queue, a sync would land in containers about to be
-          // replaced: queue the rebuild instead (it reads the files as they are when it runs).
-          const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
-          const decisions = r.triggerMode === 'manual' || s.updates === 0 || busy ? [] : changedImages.map((i) => ({ i, d: this.live.decide(i, changes) }));
-          const rebuild = decisions.find((x) => x.d.kind === 'rebuild');
-          if (decisions.length && !rebuild && !objectsChanged) {
-            for (const { d } of decisions) if (d.kind === 'live' && !liveJobs.has(d.image.id)) liveJobs.set(d.image.id, { d, resource: r.name });
+          // Live update only when every changed image can be synced; otherwise rebuild (it reads the files as they
+          // are when it runs), saying why. Manual resources wait for `devloop trigger`, which decides then.
+          const plan = r.triggerMode === 'manual' ? {} : this.planLive(r, changedImages, changes);
+          if ('live' in plan && !objectsChanged) {
+            for (const d of plan.live) if (!liveJobs.has(d.image.id)) liveJobs.set(d.image.id, { d, resource: r.name });
             continue;
           }
-          const reason = rebuild && rebuild.d.kind === 'rebuild' && rebuild.d.reason ? ` (no live update: ${rebuild.d.reason})` : '';
+          const reason = 'reason' in plan && plan.reason ? ` (no live update: ${plan.reason})` : '';
           why = `${filesText} → rebuilding ${changedImages.map((i) => i.id).join(', ')}${reason}`;
         } else if (objectsChanged) {
           why = `${filesText} → its manifests changed`;
@@ -512,10 +521,17 @@ export class Engine {
    */
   warmWalks(): void {
     try {
-      resolve(this.resolved.plan, { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: reportedBy(watchRoots(this.resolved)) } });
+      resolve(this.resolved.plan, this.resolveOptions());
     } catch {
       // The next batch reports it.
     }
+  }
+
+  /** How a change is resolved: with the kept walks, and what the watcher reports on the roots it watches now. */
+  private resolveOptions(): ResolveOptions {
+    // Made when a walk first asks (a full walk, or new entries), during resolve: this.resolved is still the plan watched.
+    let reported: ((abs: string) => boolean) | undefined;
+    return { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: (abs) => (reported ??= reportedBy(watchRoots(this.resolved)))(abs) } };
   }
 
   /** The file watcher failed: changes may have gone unreported, so every context is walked in full again. */

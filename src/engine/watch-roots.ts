@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { anyFilter, NOTHING_FILTERED, pathsFilter, rootedFilter } from '../files/filter.js';
-import { defaultWatchFilter, watchIgnore } from '../files/watch-ignore.js';
+import { rootWatchFilter, watchIgnore } from '../files/watch-ignore.js';
 import { depsFilter, type Resolved } from '../resolve/resolve.js';
 import type { WatchRoot } from '../ports/file-watcher.js';
 
@@ -42,7 +42,7 @@ export function reportedBy(roots: readonly WatchRoot[]): (abs: string) => boolea
   const prepared = roots.map((r) => {
     const root = path.resolve(r.path);
     const isDir = statSync(root, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    return { root, isDir, filter: anyFilter([r.filter, defaultWatchFilter([root])]), dirs: new Map<string, boolean>() };
+    return { root, isDir, filter: rootWatchFilter(root, r.filter), dirs: new Map<string, boolean>() };
   });
   const dirWatched = (p: (typeof prepared)[number], dir: string): boolean => {
     if (dir === p.root) return true;

@@ -147,6 +147,8 @@ export interface ContextIgnore {
   files: string[];
   /** The dockerignore file in effect, if one exists. */
   dockerignore?: string;
+  /** The rules the matcher was made from (dockerignore text, ignore=, only=): a matcher with the same rules matches the same. */
+  rules: string;
 }
 
 /**
@@ -166,13 +168,15 @@ export function contextIgnore(opts: ContextIgnoreOptions): ContextIgnore {
     if (isFile(atRoot)) used = atRoot;
   }
   const matchers: PathMatcher[] = [];
-  if (used) matchers.push(dockerignoreMatcher(parseDockerignore(readFileSync(used, 'utf8'))));
+  const text = used ? readFileSync(used, 'utf8') : '';
+  if (used) matchers.push(dockerignoreMatcher(parseDockerignore(text)));
   if (opts.ignore?.length) {
     for (const p of opts.ignore) checkNoNewline('ignore', p);
     matchers.push(dockerignoreMatcher(opts.ignore.map((p) => contextRelative(p, opts.context))));
   }
   if (opts.only?.length) matchers.push(dockerignoreMatcher(onlyPatterns(opts.only, opts.context)));
-  return { matcher: anyOf(matchers), files, ...(used ? { dockerignore: used } : {}) };
+  const rules = JSON.stringify([used ?? '', text, opts.ignore ?? [], opts.only ?? []]);
+  return { matcher: anyOf(matchers), files, rules, ...(used ? { dockerignore: used } : {}) };
 }
 
 function isFile(p: string): boolean {

@@ -81,6 +81,14 @@ export function gitignoreFilter(dir: string, patterns: readonly string[], file =
   };
 }
 
+/**
+ * What a watch root is watched with: its own filter plus the watcher's defaults below it (a FileWatcher promise;
+ * adapters/watch applies it, engine/watch-roots.ts predicts from it what gets reported).
+ */
+export function rootWatchFilter(rootPath: string, filter: FileFilter): FileFilter {
+  return anyFilter([filter, defaultWatchFilter([rootPath])]);
+}
+
 /** node_modules/.git/.idea anywhere below the deepest root holding the path, and editor temp files by name. */
 export function defaultWatchFilter(roots: readonly string[]): FileFilter {
   const below = (abs: string): string[] => {

@@ -162,7 +162,7 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       const ci = contextIgnore({ context: spec.context, dockerfile: spec.dockerfile, ignore: spec.ignore, only: spec.only });
       matcher = ci.matcher;
       entries = opts.walks
-        ? opts.walks.cache.walk(spec.context, ci.matcher, walkKey(spec, ci.dockerignore), opts.walks.reported)
+        ? opts.walks.cache.walk(spec.context, ci.matcher, ci.rules, opts.walks.reported)
         : walkContext(spec.context, ci.matcher);
       if (spec.target) {
         try {
@@ -299,10 +299,4 @@ export function depsFilter(deps: string[], ignore: string[]): FileFilter {
   if (ignore.length === 0) return anyFilter([]);
   const m = dockerignoreMatcher(ignore);
   return anyFilter(deps.map((d) => rootedFilter(d, m)));
-}
-
-/** What a context's ignore rules are made of: a kept walk is valid while this is unchanged. */
-function walkKey(spec: Extract<ImageSpec, { type: 'docker' }>, dockerignore: string | undefined): string {
-  const rules = dockerignore ? readFileSync(dockerignore, 'utf8') : '';
-  return JSON.stringify([spec.dockerfile, spec.ignore, spec.only, dockerignore ?? '', rules]);
 }

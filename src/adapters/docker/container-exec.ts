@@ -7,7 +7,7 @@ import { engineCall, type DockerClient } from './client.js';
 export function dockerExecutor(client: DockerClient): ContainerExecutor {
   return {
     async exec(target: ContainerTarget, command: string[], stdin?: Buffer): Promise<ExecResult> {
-      const id = (target.containerID ?? target.container).replace(/^docker:\/\//, '');
+      const id = engineId(target);
       return engineCall(client, async (docker) => {
         const container = docker.getContainer(id);
         const ex = await container.exec({ Cmd: command, AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true });
@@ -32,7 +32,7 @@ export function dockerExecutor(client: DockerClient): ContainerExecutor {
 
     /** A long-lived exec with stdin open, for warm shells (engine/live-update/warm-shell.ts). */
     async session(target: ContainerTarget, command: string[]): Promise<ExecSession> {
-      const id = (target.containerID ?? target.container).replace(/^docker:\/\//, '');
+      const id = engineId(target);
       return engineCall(client, async (docker) => {
         const ex = await docker.getContainer(id).exec({ Cmd: command, AttachStdin: true, AttachStdout: true, AttachStderr: true });
         const stream = await ex.start({ hijack: true, stdin: true });
@@ -58,4 +58,9 @@ export function dockerExecutor(client: DockerClient): ContainerExecutor {
       });
     },
   };
+}
+
+/** The engine's id of the target container (`docker://…` or a bare id, else the container name). */
+function engineId(target: ContainerTarget): string {
+  return (target.containerID ?? target.container).replace(/^docker:\/\//, '');
 }

@@ -30,8 +30,8 @@ export async function exec(
 ): Promise<ExecResult> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const stdout = collector(out);
-  const stderr = collector(err);
+  const stdout = sink((b) => out.push(b));
+  const stderr = sink((b) => err.push(b));
   const input = stdin === undefined ? null : Buffer.isBuffer(stdin) ? Readable.from(frames(stdin), { objectMode: false }) : (stdin as Readable);
   let status: ExecStatus | undefined;
   let stdinError: Error | undefined;
@@ -89,15 +89,9 @@ export async function execSession(k: K8s, ws: WsConnector, namespace: string, po
   const stdin = new PassThrough();
   const outFns: ((b: Buffer) => void)[] = [];
   const errFns: ((b: Buffer) => void)[] = [];
-  const sink = (fns: ((b: Buffer) => void)[]) => new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const f of fns) f(chunk);
-      cb();
-    },
-  });
   let socket: WebSocket;
   try {
-    socket = (await new Exec(k.kc, ws).exec(namespace, pod, container, command, sink(outFns), sink(errFns), stdin, false)) as unknown as WebSocket;
+    socket = (await new Exec(k.kc, ws).exec(namespace, pod, container, command, sink((b) => outFns.forEach((f) => f(b))), sink((b) => errFns.forEach((f) => f(b))), stdin, false)) as unknown as WebSocket;
   } catch (e) {
     throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`, POD_GONE);
   }
@@ -126,10 +120,11 @@ function frames(buf: Buffer): Buffer[] {
   return out;
 }
 
-function collector(into: Buffer[]): Writable {
+/** A Writable that hands each chunk to `onChunk`. */
+function sink(onChunk: (chunk: Buffer) => void): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      into.push(chunk);
+      onChunk(chunk);
       cb();
     },
   });

@@ -13,8 +13,8 @@
  */
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { anyFilter, relativeInside, type FileFilter } from '../../files/filter.js';
-import { defaultWatchFilter } from '../../files/watch-ignore.js';
+import { relativeInside, type FileFilter } from '../../files/filter.js';
+import { rootWatchFilter } from '../../files/watch-ignore.js';
 import type { WatchRoot } from '../../ports/file-watcher.js';
 
 export interface Route {
@@ -53,7 +53,7 @@ export function resolveRoute(root: WatchRoot): Route {
   const real = rest.length ? path.join(realExisting, ...rest) : realExisting;
   const recursive = rest.length === 0 && isDir;
   const anchor = isDir ? realExisting : path.dirname(realExisting);
-  const filter = anyFilter([root.filter, defaultWatchFilter([logical])]);
+  const filter = rootWatchFilter(logical, root.filter);
   return { root, logical, real, anchor, recursive, filter };
 }
 

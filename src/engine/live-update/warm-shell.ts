@@ -59,13 +59,16 @@ export class WarmShell {
   private seq = 0;
   private pending: Pending | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Looks at the output for the readiness answer (while ready() waits). */
+  private readyWaiter: (() => void) | undefined;
   ended = false;
 
   constructor(private readonly session: ExecSession, private readonly startTimeoutMs = START_TIMEOUT_MS) {
-    session.onStdout((b) => { this.out = Buffer.concat([this.out, b]); this.check(); });
+    session.onStdout((b) => { this.out = Buffer.concat([this.out, b]); this.readyWaiter?.(); this.check(); });
     session.onStderr((b) => { this.err = Buffer.concat([this.err, b]); this.check(); });
     void session.closed.then(() => {
       this.ended = true;
+      this.readyWaiter?.();
       const p = this.pending;
       this.pending = undefined;
       clearTimeout(p?.timer);
@@ -75,16 +78,23 @@ export class WarmShell {
 
   /** Checks that the shell answers and has base64; false (and closed) if not. */
   async ready(): Promise<boolean> {
-    this.session.write(`command -v base64 >/dev/null 2>&1; printf '\\n@@W ready %s\\n' "$?"\n`);
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!this.ended && Date.now() < deadline) {
-      const m = /\n@@W ready (\d+)\n/.exec(this.out.toString('latin1'));
-      if (m) {
-        this.out = Buffer.alloc(0);
-        if (m[1] === '0') return true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
+    const code = await new Promise<string | undefined>((resolve) => {
+      const finish = (v: string | undefined) => {
+        clearTimeout(timer);
+        this.readyWaiter = undefined;
+        resolve(v);
+      };
+      const timer = setTimeout(() => finish(undefined), READY_TIMEOUT_MS);
+      this.readyWaiter = () => {
+        const m = /\n@@W ready (\d+)\n/.exec(this.out.toString('latin1'));
+        if (m || this.ended) finish(m?.[1]);
+      };
+      this.session.write(`command -v base64 >/dev/null 2>&1; printf '\\n@@W ready %s\\n' "$?"\n`);
+      this.readyWaiter(); // the session may have ended already
+    });
+    if (code === '0') {
+      this.out = Buffer.alloc(0);
+      return true;
     }
     this.close();
     return false;
