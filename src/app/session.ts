@@ -4,6 +4,7 @@ import { Engine } from '../engine/engine.js';
 import { projectId } from '../engine/labels.js';
 import type { Log } from '../engine/log.js';
 import { resolve } from '../resolve/resolve.js';
+import { ownOutputFiles } from '../files/own-output.js';
 // './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
 // `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
@@ -30,7 +31,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     await cluster.ping();
     const delivery = await decideDelivery(cluster, ev.plan);
     o.log.line('', delivery.message);
-    const resolved = resolve(ev.plan, { clusterRegistry: delivery.clusterRegistry });
+    const resolved = resolve(ev.plan, { clusterRegistry: delivery.clusterRegistry, exclude: ownOutputFiles() });
     for (const w of resolved.warnings) o.log.line('', `warning: ${w}`);
     const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
     const project = projectId(configFile);

@@ -13,6 +13,7 @@ import type { ImageBuilder } from '../ports/image-builder.js';
 import { resolve, type Resolved, type ResolvedImage, type ResolveOptions } from '../resolve/resolve.js';
 import type { Resource } from '../resolve/resources.js';
 import { imageSources } from '../resolve/sources.js';
+import { renderObject } from '../resolve/render.js';
 import { buildImages, type PushPolicy } from './build/scheduler.js';
 import { Deployer } from './deploy.js';
 import { contentHash } from './labels.js';
@@ -26,6 +27,7 @@ type LiveDecision = Extract<Decision, { kind: 'live' }>;
 import type { Change } from './live-update/plan.js';
 import { warmShellExecutor } from './live-update/warm-shell.js';
 import { WalkCache } from '../files/walk-cache.js';
+import { ownOutputFiles } from '../files/own-output.js';
 import { reportedBy, watchRoots } from './watch-roots.js';
 
 export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
@@ -60,6 +62,13 @@ export interface EngineOptions {
 
 interface QueueItem { resource: string; reason: string; force?: boolean }
 
+/** The ref an image was built as in this update; an image without one is a bug (never deploy an unbuilt ref). */
+function builtRef(refs: Map<string, string>, id: string): string {
+  const ref = refs.get(id);
+  if (!ref) throw new DevloopError('internal', `no built ref for image ${id}: refusing to apply a ref that was not built`);
+  return ref;
+}
+
 export class Engine {
   resolved: Resolved;
   readonly status = new Map<string, ResourceStatus>();
@@ -81,6 +90,12 @@ export class Engine {
   private readonly walks = new WalkCache();
   /** Resource -> the file changes waiting for `devloop trigger` (trigger_mode manual), by path. */
   private readonly pendingChanges = new Map<string, Map<string, Change>>();
+  /** Resource -> the build running for it and the plan it builds, cancelled when newer changes supersede it. */
+  private readonly inFlight = new Map<string, { abort: AbortController; res: Resolved }>();
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
+  /** The files devloop's stdout/stderr are redirected to: ignored when they change inside a watched tree. */
+  private readonly ownOutputs = ownOutputFiles();
+  private ownOutputsSaid = false;
   configError?: DevloopError;
 
   constructor(initial: Resolved, private readonly opts: EngineOptions) {
@@ -216,7 +231,7 @@ export class Engine {
   private liveDecisions(r: Resource, changes: Change[]): LiveDecision[] | undefined {
     if (r.type !== 'k8s' || this.manifestsChanged(r, this.resolved)) return undefined;
     const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id);
-    const changed = this.imagesFor(r).filter((i) => current(i) !== i.tag);
+    const changed = this.imagesFor(r).filter((i) => current(i) !== i.inputs);
     if (changed.length === 0) return undefined;
     const p = this.planLive(r, changed, changes);
     return 'live' in p ? p.live : undefined;
@@ -247,7 +262,13 @@ export class Engine {
   private async runLive(jobs: { d: LiveDecision; resource: string }[]): Promise<void> {
     for (const { d, resource } of jobs) {
       const ok = await this.live.run(d, resource);
-      if (ok) this.liveTags.set(d.image.id, d.image.tag);
+      if (ok) {
+        this.liveTags.set(d.image.id, d.image.inputs);
+        continue;
+      }
+      // The containers hold files of no known build: any later change (even one restoring the file) rebuilds.
+      this.liveTags.set(d.image.id, 'unknown: a live update failed');
+      for (const r of d.resources) this.fail(r, new DevloopError('live-update-failed', `live update of ${d.image.id} failed; the next change of its files rebuilds it`, { hint: `fix the file and save it, or run devloop trigger ${r}` }));
     }
   }
 
@@ -294,8 +315,8 @@ export class Engine {
     }
   }
 
-  private imagesFor(r: Resource): ResolvedImage[] {
-    const byId = new Map(this.resolved.images.map((i) => [i.id, i]));
+  private imagesFor(r: Resource, res: Resolved = this.resolved): ResolvedImage[] {
+    const byId = new Map(res.images.map((i) => [i.id, i]));
     const need = new Set<string>();
     const add = (id: string) => {
       if (need.has(id) || !byId.has(id)) return;
@@ -303,7 +324,7 @@ export class Engine {
       for (const d of byId.get(id)!.deps) add(d);
     };
     r.images.forEach(add);
-    return this.resolved.images.filter((i) => need.has(i.id));
+    return res.images.filter((i) => need.has(i.id));
   }
 
   private async update(r: Resource, item: QueueItem): Promise<void> {
@@ -313,13 +334,29 @@ export class Engine {
     this.pendingChanges.delete(r.name);
     s.updates++;
     if (r.type === 'local') return this.updateLocal(r, item);
-    const images = this.imagesFor(r);
+    // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
+    const res = this.resolved;
+    const images = this.imagesFor(r, res);
+    const refs = new Map<string, string>();
     if (images.length) {
       this.set(r.name, 'building', 'building images');
-      const outcomes = await buildImages(images, {
-        builder: this.opts.builder, log: this.opts.log, push: this.opts.push, reason: item.reason,
-        sourceOf: () => r.name,
-      });
+      const abort = new AbortController();
+      this.inFlight.set(r.name, { abort, res });
+      let outcomes: Awaited<ReturnType<typeof buildImages>>;
+      try {
+        outcomes = await buildImages(images, {
+          builder: this.opts.builder, log: this.opts.log, push: this.opts.push, reason: item.reason,
+          sourceOf: () => r.name, signal: abort.signal,
+        });
+      } finally {
+        this.inFlight.delete(r.name);
+      }
+      if (abort.signal.aborted || this.superseded(r, res)) {
+        // Newer files changed these images' inputs: the queued update builds and deploys those; this one stops here.
+        log(`Superseded by newer changes: not deploying ${images.filter((i) => i.deployed).map((i) => `${i.id}:${i.tag}`).join(', ')}`);
+        s.updates--;
+        return;
+      }
       const failed = [...outcomes.values()].find((o) => o.status === 'failed' || o.status === 'skipped');
       if (failed) {
         const err = failed.error ?? new DevloopError('build-failed', `image ${failed.id} was not built: ${failed.reason ?? ''}`);
@@ -327,23 +364,32 @@ export class Engine {
         return;
       }
       for (const img of images) {
-        if (this.deployedTags.get(img.id) !== img.tag || this.liveTags.has(img.id)) this.live.deployed(img);
-        this.deployedTags.set(img.id, img.tag);
+        refs.set(img.id, outcomes.get(img.id)?.ref ?? img.clusterRef);
+        if (this.deployedTags.get(img.id) !== img.inputs || this.liveTags.has(img.id)) this.live.deployed(img);
+        this.deployedTags.set(img.id, img.inputs);
         this.liveTags.delete(img.id);
       }
     } else if (item.reason !== 'Initial Build') {
       log(item.reason);
     }
     this.set(r.name, 'deploying', 'applying objects');
-    const objects = r.objects.map((i) => this.resolved.rendered[i]);
+    // Rendered now, with the refs this update built and pushed: never a ref that does not exist.
+    const objects = r.objects.map((i) => renderObject(res.objects[i], images, (id) => builtRef(refs, id), res.locators).object);
     this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
-    const applied = await this.deployer.applyAll(r.name, objects, log);
+    const applied = await this.deployer.applyAll(r.name, objects, log, { force: item.force });
     this.runtime.setTemplate(r.name, applied.find((a) => a.templateHash)?.templateHash);
-    this.appliedHash.set(r.name, this.manifestHash(r, this.resolved));
+    this.appliedHash.set(r.name, this.manifestHash(r, res));
     for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
     this.set(r.name, 'runtime', 'applied; watching its pods');
     this.onPodsChanged(r.name);
-    if (this.opts.mode === 'up') await this.runtime.startPortForwards(r);
+    if (this.opts.mode === 'up') await this.runtime.syncPortForwards(r);
+  }
+
+  /** Whether a newer plan changed the inputs of an image this update (built from `res`) deploys. */
+  private superseded(r: Resource, res: Resolved): boolean {
+    if (res === this.resolved) return false;
+    const now = new Map(this.imagesFor(r).map((i) => [i.id, i.inputs]));
+    return this.imagesFor(r, res).some((i) => now.get(i.id) !== i.inputs);
   }
 
   private async updateLocal(r: Resource, item: QueueItem): Promise<void> {
@@ -369,9 +415,15 @@ export class Engine {
     const r = this.resource(name);
     if (!s || !r || r.type !== 'k8s') return;
     const runtimeOwned = s.phase === 'runtime' || s.phase === 'ready' || (s.phase === 'failed' && s.error?.code === 'runtime-failed');
+    // A failed live update keeps the resource failed until the next update succeeds (the containers' files are unknown).
     if (!runtimeOwned) return;
     this.live.onPods(name, this.imagesFor(r));
     const st = runtimeState(r.podReadiness, this.runtime.podsOf(name));
+    if ('recheckInMs' in st && st.recheckInMs !== undefined) {
+      // A restarted container is judged again once it has run long enough to count as up.
+      clearTimeout(this.rechecks.get(name));
+      this.rechecks.set(name, setTimeout(() => this.onPodsChanged(name), st.recheckInMs).unref());
+    }
     if (st.kind === 'ready') this.set(name, 'ready', st.reason);
     else if (st.kind === 'failed') this.set(name, 'failed', st.reason, new DevloopError('runtime-failed', st.reason));
     else this.set(name, 'runtime', st.reason);
@@ -386,9 +438,17 @@ export class Engine {
 
   /** A debounced batch of file changes: re-evaluate if a config file changed, re-resolve, and queue what changed. */
   async handleBatch(batch: ChangeBatch): Promise<void> {
+    const own = batch.files.filter((f) => this.ownOutputs.has(f.path));
+    if (own.length) {
+      if (!this.ownOutputsSaid) this.opts.log.line('', `${own.map((f) => this.rel(f.path)).join(', ')} is where devloop's own output goes: its changes are ignored (never a build input)`);
+      this.ownOutputsSaid = true;
+      batch = { ...batch, files: batch.files.filter((f) => !this.ownOutputs.has(f.path)) };
+      if (batch.files.length === 0) return;
+    }
     const files = batch.files.map((f) => f.path);
     const configFiles = new Set(this.resolved.plan.filesRead);
     let plan = this.resolved.plan;
+    let reloaded = false;
     if (files.some((f) => configFiles.has(f)) || this.configError) {
       const ev = await this.opts.evaluate();
       if (!ev.ok) {
@@ -400,6 +460,7 @@ export class Engine {
         else this.opts.log.line('', `Config changed (${files.filter((f) => configFiles.has(f)).map((f) => this.rel(f)).join(', ')}): evaluated again`);
         this.configError = undefined;
         plan = ev.plan;
+        reloaded = true;
       }
     }
     let next: Resolved;
@@ -412,7 +473,25 @@ export class Engine {
       this.opts.log.line('', `Error, still running the last good config: ${err.message}${err.where ? ` (${err.where})` : ''}`);
       return;
     }
+    // The new config's warnings are shown again, as on start.
+    if (reloaded) for (const w of next.warnings) this.opts.log.line('', `warning: ${w}`);
+    const removed = reloaded ? this.resolved.resources.filter((r) => !next.resources.some((x) => x.name === r.name)) : [];
     await this.applyResolved(next, batch.files.map((f) => ({ path: f.path, deleted: f.type === 'delete' })));
+    if (!reloaded) return;
+    for (const r of removed) {
+      // A resource the config no longer has: its forwards stop and what devloop applied for it is deleted.
+      this.opts.log.line(r.name, 'Removed from the config: deleting its objects');
+      await this.runtime.syncPortForwards({ name: r.name, portForwards: [] });
+      await this.deployer.deleteRemoved(r.name, new Set(), (t) => this.opts.log.line(r.name, t));
+    }
+    if (this.opts.mode !== 'up') return;
+    // Forwards of resources that are deployed and not about to update follow the new config now.
+    for (const r of next.resources) {
+      const s = this.status.get(r.name);
+      if (r.type === 'k8s' && s && s.updates > 0 && !this.queue.some((q) => q.resource === r.name) && s.phase !== 'building' && s.phase !== 'deploying') {
+        await this.runtime.syncPortForwards(r);
+      }
+    }
   }
 
   private rel(p: string): string {
@@ -422,7 +501,7 @@ export class Engine {
 
   private async applyResolved(next: Resolved, changes: Change[]): Promise<void> {
     const files = changes.map((c) => c.path);
-    const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.tag]));
+    const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.inputs]));
     this.resolved = next;
     const known = new Set(this.status.keys());
     this.setResources(next.resources);
@@ -444,7 +523,7 @@ export class Engine {
         if (touched.length) why = filesText;
       } else {
         const imgs = this.imagesFor(r);
-        const changedImages = imgs.filter((i) => current(i) !== i.tag);
+        const changedImages = imgs.filter((i) => current(i) !== i.inputs);
         const objectsChanged = this.manifestsChanged(r, next);
         if (changedImages.length) {
           // Live update only when every changed image can be synced; otherwise rebuild (it reads the files as they
@@ -478,6 +557,11 @@ export class Engine {
         continue;
       }
       this.enqueue({ resource: r.name, reason: why });
+    }
+    // A build whose inputs changed meanwhile is cancelled: the queued update builds the newest files.
+    for (const [name, f] of this.inFlight) {
+      const r = next.resources.find((x) => x.name === name);
+      if (r && this.superseded(r, f.res)) f.abort.abort();
     }
     await this.runLive([...liveJobs.values()]);
   }
@@ -531,7 +615,7 @@ export class Engine {
   private resolveOptions(): ResolveOptions {
     // Made when a walk first asks (a full walk, or new entries), during resolve: this.resolved is still the plan watched.
     let reported: ((abs: string) => boolean) | undefined;
-    return { clusterRegistry: this.opts.clusterRegistry, walks: { cache: this.walks, reported: (abs) => (reported ??= reportedBy(watchRoots(this.resolved)))(abs) } };
+    return { clusterRegistry: this.opts.clusterRegistry, exclude: this.ownOutputs, walks: { cache: this.walks, reported: (abs) => (reported ??= reportedBy(watchRoots(this.resolved)))(abs) } };
   }
 
   /** The file watcher failed: changes may have gone unreported, so every context is walked in full again. */
@@ -541,6 +625,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const t of this.rechecks.values()) clearTimeout(t);
     this.live.close();
     await this.runtime.stop();
     await Promise.all([...this.locals.values()].map((l) => l.stopServe()));

@@ -3,7 +3,7 @@
  * what was applied (even when devloop.ts no longer evaluates) and pods are attributed to their resource.
  */
 import { createHash } from 'node:crypto';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { K8sObject } from '../resolve/manifests.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -11,6 +11,8 @@ export const PROJECT = 'devloop.dev/project';
 export const RESOURCE = 'devloop.dev/resource';
 export const APPLIED_HASH = 'devloop.dev/applied-hash';
 export const CREATED_NAMESPACE = 'devloop.dev/created-namespace';
+/** On pod templates: when `devloop trigger` last asked for new pods. */
+export const RESTARTED_AT = 'devloop.dev/restarted-at';
 /** On pod templates: which render of the template a pod comes from, so status ignores pods of the previous deploy. */
 export const TEMPLATE_HASH = 'devloop.dev/pod-template-hash';
 
@@ -19,11 +21,24 @@ function slug(s: string, max: number): string {
   return (v || 'x').slice(0, max).replace(/[^a-z0-9]+$/, '');
 }
 
-/** A label-safe id for a project: its directory name and a hash of the config's absolute path. */
+/**
+ * A label-safe id for a project: its directory's name and a hash of the directory's absolute path. The project is
+ * its directory, whichever config file `-f` named, so `down`, `get` and `trigger` find a `devloop up -f other.ts`.
+ */
 export function projectId(configFile: string): string {
-  const h = createHash('sha256').update(configFile).digest('hex').slice(0, 8);
-  return `${slug(basename(dirname(configFile)), 50)}-${h}`;
+  const dir = dirname(configFile);
+  const h = createHash('sha256').update(dir).digest('hex').slice(0, 8);
+  return `${slug(basename(dir), 50)}-${h}`;
 }
+
+/** The ids of earlier versions, which hashed the config file's path: `down` still finds objects labelled so. */
+export function legacyProjectIds(configFile: string): string[] {
+  const dir = dirname(configFile);
+  const files = new Set([configFile, ...CONFIG_NAMES.map((n) => join(dir, n))]);
+  return [...files].map((f) => `${slug(basename(dir), 50)}-${createHash('sha256').update(f).digest('hex').slice(0, 8)}`);
+}
+
+const CONFIG_NAMES = ['devloop.ts', 'devloop.mts', 'devloop.js', 'devloop.mjs'];
 
 /** A label value for a resource name (names like `foo:deployment:ns` are not valid label values). */
 export function resourceLabel(name: string): string {
@@ -48,13 +63,14 @@ function podTemplate(o: K8sObject): { metadata?: { labels?: Record<string, strin
 }
 
 /** A copy with the labels on the object and on its pod template (so pods carry them too). Selectors are left alone. */
-export function withLabels(o: K8sObject, labels: Record<string, string>): K8sObject {
+export function withLabels(o: K8sObject, labels: Record<string, string>, templateAnnotations?: Record<string, string>): K8sObject {
   const c = structuredClone(o);
   c.metadata.labels = { ...(c.metadata.labels ?? {}), ...labels };
-  const t = podTemplate(c);
+  const t = podTemplate(c) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
   if (t) {
     t.metadata ??= {};
     t.metadata.labels = { ...(t.metadata.labels ?? {}), ...labels };
+    if (templateAnnotations) t.metadata.annotations = { ...(t.metadata.annotations ?? {}), ...templateAnnotations };
     t.metadata.labels[TEMPLATE_HASH] = contentHash(t as K8sObject).slice(0, 16);
   }
   return c;

@@ -3,9 +3,12 @@ import type { PodView } from '../ports/cluster.js';
 import type { PodReadiness } from '../resolve/resources.js';
 
 export type RuntimeState =
-  | { kind: 'waiting'; reason: string }
+  | { kind: 'waiting'; reason: string; recheckInMs?: number }
   | { kind: 'ready'; reason: string }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string; restarts?: number; recheckInMs?: number };
+
+/** A container that restarted after a failure is not taken as up until it has run this long. */
+export const CRASH_SETTLE_MS = 30_000;
 
 const FATAL_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
@@ -26,11 +29,25 @@ export function podSummary(p: PodView): string {
   return p.reason ? `${p.phase}: ${p.reason}` : p.phase;
 }
 
-export function runtimeState(readiness: PodReadiness, pods: PodView[]): RuntimeState {
+export function runtimeState(readiness: PodReadiness, pods: PodView[], now = Date.now()): RuntimeState {
   if (readiness === 'ignore') return { kind: 'ready', reason: 'applied (pods not waited for)' };
   const p = currentPod(pods);
   if (!p) return { kind: 'waiting', reason: 'waiting for a pod' };
   const name = `pod ${p.name}`;
+  // A crash loop is one state with its restart count: between two crashes the container runs (maybe Ready) for a
+  // moment, which must not read as "ready" then "failed" again on every restart.
+  for (const c of p.containers) {
+    const crashed = c.lastTerminated && c.lastTerminated.exitCode !== 0;
+    if (!crashed || c.restartCount < 1) continue;
+    const backOff = c.state === 'waiting' && c.reason === 'CrashLoopBackOff';
+    const runFor = c.state === 'running' && c.startedAt ? now - Date.parse(c.startedAt) : undefined;
+    const settling = runFor !== undefined && runFor < CRASH_SETTLE_MS;
+    if (!backOff && !settling) continue;
+    const what = `${name}: container ${c.name}: CrashLoopBackOff (${c.restartCount} restart${c.restartCount === 1 ? '' : 's'}, last exit code ${c.lastTerminated!.exitCode})`;
+    const recheckInMs = settling ? CRASH_SETTLE_MS - runFor! + 50 : undefined;
+    if (backOff || c.restartCount >= 2) return { kind: 'failed', reason: what, restarts: c.restartCount, recheckInMs };
+    return { kind: 'waiting', reason: `${name}: container ${c.name} restarted after exit code ${c.lastTerminated!.exitCode}; waiting to see it stay up`, recheckInMs };
+  }
   for (const c of [...p.initContainers, ...p.containers]) {
     if (c.state === 'waiting' && c.reason && FATAL_WAITING.has(c.reason)) {
       return { kind: 'failed', reason: `${name}: container ${c.name}: ${c.reason}${c.message ? ` (${c.message})` : ''}` };

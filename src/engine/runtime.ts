@@ -23,6 +23,8 @@ export class Runtime {
   private readonly summaries = new Map<string, string>(); // pod uid -> last printed summary
   private readonly logStreams = new Map<string, Stoppable>(); // containerID -> stream
   private readonly forwards = new Map<string, PortForwardServer[]>();
+  /** resource -> the forwards it runs, as configured (host:local>container), to see a reloaded config change them. */
+  private readonly forwardKeys = new Map<string, string>();
   private resources: Resource[] = [];
   private readonly templates = new Map<string, string>();
 
@@ -99,8 +101,24 @@ export class Runtime {
     return currentPod(ready);
   }
 
+  /** Makes the resource's forwards the configured ones: a reloaded config's new ports start, removed ones end. */
+  async syncPortForwards(r: Resource | { name: string; portForwards: [] }): Promise<void> {
+    const want = forwardKey(r.portForwards);
+    if (!this.forwards.has(r.name) || this.forwardKeys.get(r.name) === want) {
+      if (r.portForwards.length && 'type' in r) await this.startPortForwards(r);
+      return;
+    }
+    const old = this.forwards.get(r.name)!;
+    this.forwards.delete(r.name);
+    this.forwardKeys.delete(r.name);
+    await Promise.all(old.map((s) => s.close().catch(() => undefined)));
+    if (old.length) this.log.line(r.name, `Port forwards changed in the config: stopped ${old.map((s) => `${s.host}:${s.port}`).join(', ')}`);
+    if (r.portForwards.length && 'type' in r) await this.startPortForwards(r);
+  }
+
   async startPortForwards(r: Resource): Promise<void> {
     if (this.forwards.has(r.name) || r.portForwards.length === 0) return;
+    this.forwardKeys.set(r.name, forwardKey(r.portForwards));
     const servers: PortForwardServer[] = [];
     this.forwards.set(r.name, servers);
     for (const pf of r.portForwards) {
@@ -117,7 +135,7 @@ export class Runtime {
         this.log.line(r.name, `Forwarding http://${s.host}:${s.port} → port ${pf.containerPort} of the resource's ready pod`);
       } catch (e) {
         // Not remembered as started, so a later update (or trigger) tries again.
-        if (servers.length === 0) this.forwards.delete(r.name);
+        if (servers.length === 0) { this.forwards.delete(r.name); this.forwardKeys.delete(r.name); }
         this.events.portForwardFailed(r.name, e);
       }
     }
@@ -131,4 +149,8 @@ export class Runtime {
     await Promise.all([...this.forwards.values()].flat().map((s) => s.close().catch(() => undefined)));
     this.forwards.clear();
   }
+}
+
+function forwardKey(pfs: readonly { host: string; localPort: number; containerPort: number }[]): string {
+  return pfs.map((p) => `${p.host}:${p.localPort}>${p.containerPort}`).join(',');
 }

@@ -4,12 +4,13 @@
  * This is all `ci --dry-run` needs; `up` and `ci` run the same function and then act on the result.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DevloopError } from '../model/errors.js';
 import { parseRef, makeSelector, bestMatch, type ImageRef, type RefSelector } from '../model/ref.js';
 import { makeRegistry, makeRefSet, type RefSet, type Registry } from '../model/registry.js';
 import { imageDependencies, requireTarget, rewriteBaseImages } from '../model/dockerfile.js';
-import { injectImages, type InjectTarget, type Injection } from '../model/inject.js';
+import type { Injection } from '../model/inject.js';
 import type { ImageLocator } from '../model/locator.js';
 import { contextIgnore, type PathMatcher } from '../files/ignore.js';
 import { walkContext } from '../files/walk.js';
@@ -19,9 +20,10 @@ import { anyFilter, rootedFilter, type FileFilter } from '../files/filter.js';
 import { dockerignoreMatcher } from '../files/ignore.js';
 import type { ContextEntry } from '../files/types.js';
 import type { ImageSpec, Plan } from '../config/spec.js';
-import { parseYamlSources, objectName, type K8sObject, type SourcedObject } from './manifests.js';
+import { parseYamlSources, type K8sObject, type SourcedObject } from './manifests.js';
 import { assembleResources, type Resource } from './resources.js';
 import { locatorsOf } from './locators.js';
+import { renderObject } from './render.js';
 
 export const TAG_PREFIX = 'devloop-';
 
@@ -35,6 +37,8 @@ export interface ResolvedImage {
   /** Ids of the images this one builds on, in build order. */
   deps: string[];
   tag: string;
+  /** Hash of everything the image is built from: what the engine compares to decide that an image changed. */
+  inputs: string;
   /** What devloop builds, tags and pushes. */
   localRef: string;
   /** What is written into the manifests. */
@@ -60,7 +64,10 @@ export interface Resolved {
   /** Images that match nothing: not built. */
   unused: { id: string; loc: ImageSpec['loc'] }[];
   objects: SourcedObject[];
+  /** The objects rendered with the expected refs (what `ci --dry-run` prints); the engine renders again with built refs. */
   rendered: K8sObject[];
+  /** Where images are found beyond containers (k8s_kind image_json_path), for rendering again. */
+  locators: ImageLocator[];
   resources: Resource[];
   warnings: string[];
 }
@@ -137,6 +144,8 @@ export interface ResolveOptions {
   clusterRegistry?: Registry;
   /** The watch loop's kept context walks, and which paths its watcher reports (files/walk-cache.ts). */
   walks?: { cache: WalkCache; reported: Reported };
+  /** Absolute paths never taken as build inputs: the files devloop's own stdout/stderr are written to. */
+  exclude?: ReadonlySet<string>;
 }
 
 export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
@@ -164,6 +173,8 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       entries = opts.walks
         ? opts.walks.cache.walk(spec.context, ci.matcher, ci.rules, opts.walks.reported)
         : walkContext(spec.context, ci.matcher);
+      // devloop's own output redirected into the context (`devloop up > up.log`) would change the tag on every line.
+      if (opts.exclude?.size) entries = entries.filter((e) => !opts.exclude!.has(join(spec.context, e.path)));
       if (spec.target) {
         try {
           requireTarget(n.dockerfile!, spec.target, spec.dockerfile);
@@ -175,7 +186,9 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       const rw = rewriteBaseImages(n.dockerfile!, (ref) => bestMatch(parentTags, ref)?.localRef, spec.buildArgs);
       dockerfileText = rw.text;
       rewrites = rw.rewrites.map((w) => ({ line: w.line, from: w.from, to: w.to }));
-      h.update('docker\0').update(hashEntries(spec.context, entries)).update('\0').update(dockerfileText).update('\0');
+      // The Dockerfile as written, not as rewritten: the rewrite names the parent's ref where it is pushed, and a tag
+      // depends on the parent's tag (hashed below), never on a registry, so `ci --dry-run` prints the tags `up` deploys.
+      h.update('docker\0').update(hashEntries(spec.context, entries)).update('\0').update(n.dockerfile!).update('\0');
       h.update(JSON.stringify(Object.entries(spec.buildArgs).sort())).update('\0').update(spec.target ?? '').update('\0');
       h.update(spec.platform ?? '').update('\0');
     } else {
@@ -184,38 +197,29 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       h.update(JSON.stringify(Object.entries(spec.env).sort())).update('\0').update(spec.tag ?? '');
     }
     for (const p of parentTags) h.update(`parent ${p.id} ${p.tag}\0`);
-    tag = TAG_PREFIX + hex16(h);
-    if (n.spec.type === 'custom' && n.spec.tag) tag = n.spec.tag;
+    const inputs = hex16(h);
+    tag = TAG_PREFIX + inputs;
+    // A custom_build with a fixed tag builds that tag, which devloop then tags with the content tag it deploys (so a
+    // change is seen and pods are replaced); one that never reaches the local engine can only be deployed as built.
+    if (n.spec.type === 'custom' && n.spec.tag && n.spec.skipsLocalDocker) tag = n.spec.tag;
     images.set(n.spec.ref, {
-      id: n.spec.ref, spec: n.spec, ref: n.ref, selector: n.selector, refs, deps: n.deps, tag,
+      id: n.spec.ref, spec: n.spec, ref: n.ref, selector: n.selector, refs, deps: n.deps, tag, inputs,
       localRef: refs.local(tag), clusterRef: refs.cluster(tag), dockerfileText, rewrites, entries, matcher,
       deployed: false, injections: [],
     });
   }
 
   const all = [...images.values()];
-  const targets: InjectTarget[] = all.map((img) => ({
-    id: img.id, selector: img.selector, clusterRef: img.clusterRef, entrypoint: img.spec.entrypoint,
-    containerArgs: img.spec.containerArgs, matchInEnvVars: img.spec.matchInEnvVars,
-  }));
   const imagesByObject: string[][] = [];
   const rendered = objects.map((so) => {
-    let res: ReturnType<typeof injectImages>;
-    try {
-      res = injectImages(so.object, targets, { locators });
-    } catch (e) {
-      if (e instanceof DevloopError && !e.location) e.location = so.loc;
-      throw e;
-    }
-    const ids: string[] = [];
+    const res = renderObject(so, all, (id) => images.get(id)!.clusterRef, locators);
     for (const inj of res.injections) {
       const img = images.get(inj.targetId)!;
       img.deployed = true;
-      img.injections.push({ ...inj, object: objectName(so.object) } as Injection);
-      if (!ids.includes(inj.targetId)) ids.push(inj.targetId);
+      img.injections.push(inj);
     }
-    imagesByObject.push(ids);
-    return res.object as K8sObject;
+    imagesByObject.push(res.images);
+    return res.object;
   });
 
   // Images needed: deployed ones and their ancestors. Others are unused (warned, not built).
@@ -246,7 +250,7 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
   const { resources, warnings: rw } = assembleResources({ plan, objects, imagesByObject });
   warnings.push(...rw);
   return {
-    plan, registry, images: all.filter((i) => needed.has(i.id)), unused, objects, rendered, resources, warnings,
+    plan, registry, images: all.filter((i) => needed.has(i.id)), unused, objects, rendered, locators, resources, warnings,
   };
 }
 

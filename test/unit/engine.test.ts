@@ -39,8 +39,8 @@ test('uncategorized objects are applied before workloads, and resource_deps befo
   assert.deepEqual(cluster.applied, ['ConfigMap/settings', 'Deployment/web', 'Deployment/api']);
 });
 
-test('an unchanged object is not applied again, and an existing image is not built again', async () => {
-  const { engine, cluster, builder } = await engineFor({
+test('trigger on an unchanged resource re-uses the built image, applies again and replaces the pods', async () => {
+  const { engine, cluster, builder, lines } = await engineFor({
     'app.yaml': DEPLOYMENT('api', 'api-image'),
     'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\n",
   });
@@ -50,8 +50,25 @@ test('an unchanged object is not applied again, and an existing image is not bui
   await new Promise((r) => setTimeout(r, 100));
   await engine.waitForCi(50);
   await engine.stop();
-  assert.equal(builder.built.length, 1, 'built once');
-  assert.deepEqual(cluster.applied, ['Deployment/api'], 'applied once');
+  assert.equal(builder.built.length, 1, 'built once: the image of the same inputs is re-used');
+  assert.deepEqual(cluster.applied, ['Deployment/api', 'Deployment/api'], 'applied again');
+  const last = cluster.objects.get('Deployment/default/api') as any;
+  assert.match(last.spec.template.metadata.annotations['devloop.dev/restarted-at'], /^\d{4}-/);
+  assert.ok(lines.some((l) => l.includes('Replacing the pods (devloop trigger)')), lines.join('\n'));
+});
+
+test('a batch that changes nothing applies nothing again and builds nothing again', async () => {
+  const { engine, cluster, builder } = await engineFor({
+    'app.yaml': DEPLOYMENT('api', 'api-image'),
+    'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\n",
+  }, 'up');
+  engine.start();
+  await engine.waitForCi(50);
+  await engine.handleBatch({ files: [{ path: '/nonexistent/elsewhere.txt', type: 'update' }] } as never);
+  await new Promise((r) => setTimeout(r, 100));
+  await engine.stop();
+  assert.equal(builder.built.length, 1);
+  assert.deepEqual(cluster.applied, ['Deployment/api']);
 });
 
 test('a failed build fails the resource (ci exits 1) and nothing is applied for it', async () => {

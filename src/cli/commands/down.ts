@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { evaluateConfig, findConfig } from '../../config/evaluate.js';
 import { checkContext, connectCluster, describeContext } from '../../app/cluster.js';
 import { deleteOrder } from '../../engine/apply-order.js';
-import { CREATED_NAMESPACE, PROJECT, projectId } from '../../engine/labels.js';
+import { CREATED_NAMESPACE, PROJECT, legacyProjectIds, projectId } from '../../engine/labels.js';
 import type { ObjectRef } from '../../ports/cluster.js';
 import type { CommonOptions } from '../main.js';
 import { printerLog } from '../log-printer.js';
@@ -27,7 +27,15 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
     checkContext(cluster, ev.ok ? ev.plan : { configFile, allowedContexts: [] } as never);
     describeContext(cluster, log);
     await cluster.ping();
-    const found = await cluster.listByLabels({ [PROJECT]: project });
+    // Objects labelled by earlier versions (which keyed the project on the config file's path) are found too.
+    const found: ObjectRef[] = [];
+    const seen = new Set<string>();
+    for (const id of [project, ...legacyProjectIds(configFile)]) {
+      for (const ref of await cluster.listByLabels({ [PROJECT]: id })) {
+        const key = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+        if (!seen.has(key)) { seen.add(key); found.push(ref); }
+      }
+    }
     const keep: ObjectRef[] = [];
     const del: ObjectRef[] = [];
     for (const ref of found) {

@@ -137,10 +137,17 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
             labels: { 'dev.devloop.built': 'true' }, signal: opts.signal,
           }, out);
         } else {
+          // A fixed `tag:` is what the command builds; devloop tags the result with its content tag, which it deploys.
+          const retag = img.spec.tag !== undefined && img.spec.tag !== img.tag && !img.spec.skipsLocalDocker && !img.spec.outputsImageRefTo;
+          const expectedRef = retag ? img.refs.local(img.spec.tag!) : img.localRef;
           const built = await runCustomBuild({
-            spec: img.spec, expectedRef: img.localRef, registryHost: opts.push.registryHost,
+            spec: img.spec, expectedRef, registryHost: opts.push.registryHost,
             depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d), builder: opts.builder, out, signal: opts.signal,
           });
+          if (retag) {
+            await opts.builder.tag(expectedRef, img.localRef);
+            out.line(`Tagged ${expectedRef} as ${img.localRef} (the content tag devloop deploys)`);
+          }
           if (img.spec.outputsImageRefTo) ref = built;
         }
         steps.push({ name, ms: performance.now() - t0 });
