@@ -8,12 +8,23 @@ export class FakeBuilder implements ImageBuilder {
   readonly pushed: string[] = [];
   readonly images = new Set<string>();
   failing = new Set<string>();
+  failWhen: (req: DockerBuildRequest) => boolean = () => false;
   async engineInfo(): Promise<EngineInfo> {
     return { version: 'fake', apiVersion: '1.41', buildkit: true, hasBridge: true, arch: 'amd64', host: 'fake://' };
   }
+  /** How long a build takes (ms), per request; a build honours its abort signal as the real one does. */
+  buildMs: (req: DockerBuildRequest) => number = () => 0;
   async build(req: DockerBuildRequest, out: BuildOutput): Promise<BuildResult> {
     this.built.push(req.ref);
-    if ([...this.failing].some((f) => req.ref.includes(f))) {
+    const ms = this.buildMs(req);
+    if (ms > 0) {
+      const { DevloopError } = await import('../../src/model/errors.js');
+      await new Promise<void>((ok, fail) => {
+        const t = setTimeout(ok, ms);
+        req.signal?.addEventListener('abort', () => { clearTimeout(t); fail(new DevloopError('build-cancelled', `building ${req.ref} was cancelled`)); }, { once: true });
+      });
+    }
+    if ([...this.failing].some((f) => req.ref.includes(f)) || this.failWhen(req)) {
       const { DevloopError } = await import('../../src/model/errors.js');
       throw new DevloopError('build-failed', `RUN false failed for ${req.ref}`);
     }
@@ -22,7 +33,7 @@ export class FakeBuilder implements ImageBuilder {
     return { imageId: `sha256:${'0'.repeat(64)}`, builder: 'buildkit', steps: [] };
   }
   async imageExists(ref: string): Promise<boolean> { return this.images.has(ref); }
-  async tag(): Promise<void> {}
+  async tag(_from: string, _to: string): Promise<void> {}
   async push(ref: string): Promise<PushResult> { this.pushed.push(ref); return {}; }
   async registryHasTag(ref: string): Promise<boolean> { return this.pushed.includes(ref); }
 }
