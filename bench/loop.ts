@@ -155,7 +155,7 @@ export function getOnce(port: number, timeoutMs = 2000): Promise<string> {
 }
 
 /** Polls GET / on `port` until the body contains `text`; returns performance.now() of the answer. */
-async function untilAnswers(port: number, text: string, deadline: number): Promise<number> {
+export async function untilAnswers(port: number, text: string, deadline: number): Promise<number> {
   for (;;) {
     const body = await getOnce(port).catch(() => '');
     if (body.includes(text)) return performance.now();
@@ -164,7 +164,7 @@ async function untilAnswers(port: number, text: string, deadline: number): Promi
   }
 }
 
-const setMessage = (dir: string, msg: string) => {
+export const setMessage = (dir: string, msg: string) => {
   const f = path.join(dir, 'server.js');
   writeFileSync(f, readFileSync(f, 'utf8').replace(/const message = '.*';/, `const message = '${msg}';`));
 };
