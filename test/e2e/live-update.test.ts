@@ -116,14 +116,20 @@ test('killing the container gets the restarted container the synced files back',
   assert.ok((again.status!.containerStatuses![0].restartCount ?? 0) >= 1);
 });
 
-test('a failing run step is reported with its output and exit code, and the next change rebuilds', async () => {
+test('a failing run step is reported with its output and exit code, fails the resource, and the next change (even one restoring the file) rebuilds', async () => {
   let from = up.mark();
-  writeFileSync(join(dir, 'config/settings.json'), '{ not json\n');
+  const settings = join(dir, 'config/settings.json');
+  const original = readFileSync(settings, 'utf8');
+  writeFileSync(settings, '{ not json\n');
   await up.waitFor(/run step "node -e .*" exited with code 1/, 20_000, from);
   await up.waitFor(/— FAILED/, 20_000, from);
   assert.match(up.output.slice(from), /SyntaxError/);
+  await up.waitFor(/✗ failed: live update of nodejs-express-app-image failed/, 20_000, from);
+  const get = await runDevloop(['get'], { cwd: dir, env });
+  assert.match(get.stdout, /nodejs-express-app\s+k8s\s+failed/, 'the status says failed, not ready');
   from = up.mark();
-  writeFileSync(join(dir, 'config/settings.json'), '{ "greeting": "fixed" }\n');
+  // The file as it was when the image was built: the container still holds the broken one, so this rebuilds too.
+  writeFileSync(settings, original);
   await up.waitFor(/no live update: the last live update failed/, 20_000, from);
   await up.waitFor(/Building Dockerfile: \[nodejs-express-app-image\]/, 30_000, from);
   await up.waitFor(/✓ ready/, 60_000, from);
