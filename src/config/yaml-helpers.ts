@@ -95,7 +95,7 @@ function decodeJson(c: Call, text: string, file?: string): unknown {
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    const what = msg.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    const what = msg.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '').replace(/^JSON\.parse: /, '');
     if (file) return failAt('config-json-invalid', `${c.fn}: invalid JSON: ${what}`, { file, line }, `fix the JSON in ${file}`);
     return failAt('config-json-invalid', `${c.fn}: invalid JSON${line ? ` at line ${line} of the text` : ''}: ${what}`, c.loc, 'fix the JSON text given here');
   }
