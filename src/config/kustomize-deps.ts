@@ -1,8 +1,8 @@
 /**
  * The files a kustomization reads, found by reading kustomization files the way kustomize does: resources,
  * bases and components (directories are followed into their own kustomization), patches of every form,
- * CRDs, configurations, replacements, OpenAPI schemas, and the files and env files of ConfigMap and Secret
- * generators. Files that are missing are listed too (watching them notices their creation). Remote
+ * CRDs, configurations, replacements, OpenAPI schemas, helm charts' values files, and the files and env files of
+ * ConfigMap and Secret generators. Files that are missing are listed too (watching them notices their creation). Remote
  * resources (URLs, git) are left out. Never throws: a file it cannot read is for kustomize to report.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -66,6 +66,7 @@ function walk(dir: string, out: Set<string>, visited: Set<string>): void {
     for (const f of strings(g.files)) file(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
     for (const e of [...strings(g.envs), ...strings(g.env)]) file(e);
   }
+  for (const h of objects(k.helmCharts)) for (const v of [...strings(h.valuesFile), ...strings(h.additionalValuesFiles)]) file(v);
   for (const p of [...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)]) {
     if (isRemote(p) || isInline(p)) continue;
     const full = resolve(dir, p);

@@ -40,10 +40,18 @@ export function toolMessage(stderr: string): string[] {
   return lines;
 }
 
+/** How long a render may take before it is stopped (kustomize fetching a remote base can hang on the network). */
+export const TOOL_TIMEOUT_MS = 300_000;
+
 /** Runs argv in `cwd`; returns stdout, or throws a DevloopError with `code` naming the command, the directory and the tool's message. */
-export function runTool(c: Call, code: string, argv: string[], cwd: string, hint: string): string {
+export function runTool(c: Call, code: string, argv: string[], cwd: string, hint: string, timeoutMs = TOOL_TIMEOUT_MS): string {
   c.r.plan.logs.push(`${c.fn}: ${commandText(argv)}`);
-  const res = spawnSync(argv[0], argv.slice(1), { cwd, env: process.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const res = spawnSync(argv[0], argv.slice(1), { cwd, env: process.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const timedOut = (res.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  if (timedOut) {
+    failAt(code, `${c.fn}: \`${commandText(argv)}\` did not finish within ${timeoutMs / 1000} s and was stopped (in ${cwd})`, c.loc,
+      'run the command by hand to see where it waits (a remote base or chart repository that does not answer?)');
+  }
   if (res.error || res.status !== 0) {
     const why = res.error ? res.error.message : res.signal ? `was killed by ${res.signal}` : `exited with code ${res.status}`;
     const msg = toolMessage(res.stderr ?? '');

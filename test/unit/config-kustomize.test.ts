@@ -10,7 +10,9 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { kustomizeDeps } from '../../src/config/kustomize-deps.js';
-import { findOnPath } from '../../src/config/local-tool.js';
+import { findOnPath, runTool } from '../../src/config/local-tool.js';
+import type { Recorder } from '../../src/config/recorder.js';
+import type { DevloopError } from '../../src/model/errors.js';
 import { parseYamlSources } from '../../src/resolve/manifests.js';
 import { writeProject, removeProject, DEPLOYMENT } from '../helpers/project.js';
 
@@ -92,10 +94,11 @@ test('kustomizeDeps lists every file a kustomization reads, the kustomization fi
       'patchesStrategicMerge:', '- |-', '  apiVersion: v1', '  kind: Service',
       'secretGenerator:', '- name: s', '  files:', '  - id_rsa', '  env: secret.env',
       'replacements:', '- path: repl.yaml', 'configurations:', '- conf.yaml', 'openapi:', '  path: schema.json',
+      'helmCharts:', '- name: redis', '  valuesFile: redis-values.yaml',
     ].join('\n') + '\n',
     'broken/kustomization.yaml': 'resources: [\n',
   });
-  assert.deepEqual(kustomizeDeps(join(dir, 'more')), ['kustomization.yaml', 'extra.yaml', 'json-patch.yaml', 'crd.yaml', 'conf.yaml', 'repl.yaml', 'schema.json', 'id_rsa', 'secret.env']
+  assert.deepEqual(kustomizeDeps(join(dir, 'more')), ['kustomization.yaml', 'extra.yaml', 'json-patch.yaml', 'crd.yaml', 'conf.yaml', 'repl.yaml', 'schema.json', 'id_rsa', 'secret.env', 'redis-values.yaml']
     .map((f) => join(dir, 'more', f)));
   assert.deepEqual(new Set(kustomizeDeps(join(dir, 'overlays/dev'))), new Set(DEPS.map((f) => join(dir, f))));
   assert.deepEqual(kustomizeDeps(join(dir, 'broken')), [join(dir, 'broken/kustomization.yaml')]);
@@ -154,4 +157,16 @@ test('`kustomize build` is used when kustomize is on PATH; kustomize_bin and fla
     assert.match(r3.error.message, /kustomize_bin 'no-such-kustomize' was not found on PATH/);
     assert.match(r3.error.hint ?? '', /leave kustomize_bin out/);
   }
+});
+
+test('a render that does not finish in time is stopped, and the error says which command and where', () => {
+  const call = { fn: 'kustomize', r: { plan: { logs: [] as string[] } } as unknown as Recorder, loc: { file: '/p/devloop.ts', line: 7 } };
+  const t0 = Date.now();
+  assert.throws(() => runTool(call, 'config-kustomize-failed', ['sleep', '30'], '/', 'hint', 300), (e: DevloopError) => {
+    assert.equal(e.code, 'config-kustomize-failed');
+    assert.equal(e.message, 'kustomize: `sleep 30` did not finish within 0.3 s and was stopped (in /)');
+    assert.deepEqual(e.location, { file: '/p/devloop.ts', line: 7 });
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 5000);
 });
