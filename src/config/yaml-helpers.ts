@@ -27,36 +27,36 @@ function single(c: Call, docs: unknown[], streamFn: string): unknown {
 }
 
 /** Reads one YAML document from a file (relative to devloop.ts); `default_value` if the file does not exist. */
-export function read_yaml(path: string, default_value?: unknown): unknown {
+export function read_yaml<T = any>(path: string, default_value?: T): T {
   const c = beginCall('read_yaml');
   checkArg(c.fn, 'path', 'string', path, c.loc, `read_yaml('config.yaml')`);
   const f = readWatched(c, path, 'file', default_value !== undefined);
-  if (f.text === undefined) return default_value;
-  return single(c, decodeStream(c, f.text, f.path), 'read_yaml_stream');
+  if (f.text === undefined) return default_value as T;
+  return single(c, decodeStream(c, f.text, f.path), 'read_yaml_stream') as T;
 }
 
 /** Reads every document of a YAML stream from a file; `default_value` (a list) if the file does not exist. */
-export function read_yaml_stream(path: string, default_value?: unknown[]): unknown[] {
+export function read_yaml_stream<T = any>(path: string, default_value?: T[]): T[] {
   const c = beginCall('read_yaml_stream');
   checkArg(c.fn, 'path', 'string', path, c.loc, `read_yaml_stream('app.yaml')`);
   if (default_value !== undefined && !Array.isArray(default_value)) failAt('config-bad-type', `${c.fn}: the default must be a list`, c.loc);
   const f = readWatched(c, path, 'file', default_value !== undefined);
-  if (f.text === undefined) return default_value as unknown[];
-  return decodeStream(c, f.text, f.path);
+  if (f.text === undefined) return default_value as T[];
+  return decodeStream(c, f.text, f.path) as T[];
 }
 
 /** Parses one YAML document (null for an empty one). */
-export function decode_yaml(yaml: string): unknown {
+export function decode_yaml<T = any>(yaml: string): T {
   const c = beginCall('decode_yaml');
   checkArg(c.fn, 'yaml', 'string', yaml, c.loc, `decode_yaml(read_file('a.yaml'))`);
-  return single(c, decodeStream(c, yaml), 'decode_yaml_stream');
+  return single(c, decodeStream(c, yaml), 'decode_yaml_stream') as T;
 }
 
 /** Parses a YAML stream into its documents (empty documents are dropped). */
-export function decode_yaml_stream(yaml: string): unknown[] {
+export function decode_yaml_stream<T = any>(yaml: string): T[] {
   const c = beginCall('decode_yaml_stream');
   checkArg(c.fn, 'yaml', 'string', yaml, c.loc, `decode_yaml_stream(kustomize('deploy'))`);
-  return decodeStream(c, yaml);
+  return decodeStream(c, yaml) as T[];
 }
 
 function checkEncodable(c: Call, v: unknown, path: string, seen: Set<unknown>): void {
@@ -102,19 +102,19 @@ function decodeJson(c: Call, text: string, file?: string): unknown {
 }
 
 /** Reads a JSON file (relative to devloop.ts); `default_value` if the file does not exist. */
-export function read_json(path: string, default_value?: unknown): unknown {
+export function read_json<T = any>(path: string, default_value?: T): T {
   const c = beginCall('read_json');
   checkArg(c.fn, 'path', 'string', path, c.loc, `read_json('package.json')`);
   const f = readWatched(c, path, 'file', default_value !== undefined);
-  if (f.text === undefined) return default_value;
-  return decodeJson(c, f.text, f.path);
+  if (f.text === undefined) return default_value as T;
+  return decodeJson(c, f.text, f.path) as T;
 }
 
 /** Parses JSON text. */
-export function decode_json(json: string): unknown {
+export function decode_json<T = any>(json: string): T {
   const c = beginCall('decode_json');
   checkArg(c.fn, 'json', 'string', json, c.loc, `decode_json('{"a": 1}')`);
-  return decodeJson(c, json);
+  return decodeJson(c, json) as T;
 }
 
 function sortKeys(v: unknown): unknown {
