@@ -541,3 +541,14 @@ export function config_dir(): string {
 }
 
 
+
+// ---------------------------------------------------------------- deploy sources, YAML and extension helpers (own files)
+
+export { kustomize, type KustomizeOptions } from './kustomize.js';
+export { helm, type HelmOptions } from './helm.js';
+export { read_yaml, read_yaml_stream, decode_yaml, decode_yaml_stream, encode_yaml, encode_yaml_stream, read_json, decode_json, encode_json } from './yaml-helpers.js';
+export {
+  namespace_yaml, namespace_create, namespace_inject, configmap_yaml, configmap_create, configmap_from_dict,
+  secret_yaml_generic, secret_create_generic, secret_from_dict, dotenv,
+  type NamespaceYamlOptions, type NamespaceCreateOptions, type ConfigmapYamlOptions, type FromDictOptions, type SecretYamlGenericOptions, type DotenvOptions,
+} from './ext-helpers.js';
