@@ -1,9 +1,9 @@
 /**
- * What each build is doing now, read from the lines the build scheduler prints (engine/build/scheduler.ts):
- * `STEP 2/3 — Building Dockerfile: [app]`, then the builder's steps indented (`     [3/4] RUN npm install`,
- * classic `     Step 3/4 : RUN npm install`), push progress (`     5f70bf18a086: Pushing [==>  ] 1.2MB/3.4MB`),
- * and a blank line when the step ends. The TTY footer shows it; push progress lines go there instead of the log.
+ * What each build is doing now, from the engine's typed events (engine/events.ts): the step that runs
+ * (`STEP 2/3 build nodejs-express-app-image`), the builder's step in progress, and each layer's push progress.
+ * The TTY footer shows it.
  */
+import type { EngineEvent } from '../engine/events.js';
 
 export interface Activity {
   /** The line prefix: a resource name, or an image's. */
@@ -18,13 +18,6 @@ export interface Activity {
   layers: Map<string, string>;
 }
 
-const INDENT = '     ';
-const STEP = /^STEP (\d+\/\d+) — (?:Building (?:Dockerfile|Custom Build): \[(.+)\]|Pushing (\S+))$/;
-const BUILDKIT_STEP = /^(\[[^\]]*\d+\/\d+\] .+?|\[background\] read source files|exporting to image)(?: [\d.]+[kMG]?B)?( \[cached\]| \[done: [^\]]+\])?$/;
-const CLASSIC_STEP = /^Step (\d+\/\d+) : (.+)$/;
-const PUSH_LAYER = /^([0-9a-f]{12}): (Pushing|Pushed|Layer already exists|Mounted from .*)(?: +(.*))?$/;
-const ENDS = /^(Build Failed: |Image \S+ is up to date|Skipping \S+: )/;
-
 /** `localhost:5005/team/app:devloop-1234` -> `team/app`. */
 function shortName(ref: string): string {
   const noTag = ref.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
@@ -34,62 +27,38 @@ function shortName(ref: string): string {
 }
 
 export class BuildActivity {
-  private readonly bySource = new Map<string, Activity & { phase: 'dockerfile' | 'building' | 'pushing' }>();
+  private readonly bySource = new Map<string, Activity>();
 
-  /** Follows one line; returns true for a push progress line, which a TTY shows in the footer instead. */
-  observe(source: string, text: string, now: number): boolean {
-    const step = STEP.exec(text);
-    if (step) {
-      const [, n, image, ref] = step;
-      const building = image !== undefined;
-      this.bySource.set(source, {
-        source, step: `STEP ${n} ${building ? `build ${image}` : `push ${shortName(ref)}`}`, stepStarted: now, layers: new Map(),
-        phase: building ? (text.includes('Dockerfile') ? 'dockerfile' : 'building') : 'pushing',
-      });
-      return false;
-    }
-    if (ENDS.test(text)) {
-      this.bySource.delete(source);
-      return false;
-    }
-    const a = this.bySource.get(source);
-    if (!a) return false;
-    if (text === '') {
-      if (a.phase !== 'dockerfile') this.bySource.delete(source);
-      return false;
-    }
-    if (!text.startsWith(INDENT)) return false;
-    const body = text.slice(INDENT.length);
-    if (body === 'Building image') {
-      a.phase = 'building';
-      return false;
-    }
-    if (a.phase === 'pushing') {
-      const p = PUSH_LAYER.exec(body);
-      if (!p) return false;
-      if (p[2] === 'Pushing') {
-        a.layers.set(p[1], (p[3] ?? '').trim());
+  /** Follows one event; returns true when what the footer shows changed. */
+  observe(e: EngineEvent, now: number): boolean {
+    switch (e.type) {
+      case 'step-start':
+        this.bySource.set(e.source, {
+          source: e.source, step: `STEP ${e.step}/${e.total} ${e.kind === 'build' ? `build ${e.image}` : `push ${shortName(e.ref)}`}`,
+          stepStarted: now, layers: new Map(),
+        });
+        return true;
+      case 'step-end':
+      case 'image-done':
+        return this.bySource.delete(e.source);
+      case 'image-progress': {
+        const a = this.bySource.get(e.source);
+        if (!a) return false;
+        const p = e.progress;
+        if (p.kind === 'layer') {
+          if (p.state === 'pushing') a.layers.set(p.id, p.progress ?? '');
+          else a.layers.delete(p.id);
+        } else if (p.state === 'started') {
+          a.detail = p.name;
+          a.detailStarted = now;
+        } else if (a.detail === p.name) {
+          a.detail = a.detailStarted = undefined;
+        }
         return true;
       }
-      a.layers.delete(p[1]);
-      return false;
+      default:
+        return false;
     }
-    const bk = BUILDKIT_STEP.exec(body);
-    if (bk) {
-      if (bk[2]) {
-        if (a.detail === bk[1]) a.detail = a.detailStarted = undefined;
-      } else if (a.detail !== bk[1]) {
-        a.detail = bk[1];
-        a.detailStarted = now;
-      }
-      return false;
-    }
-    const classic = CLASSIC_STEP.exec(body);
-    if (classic) {
-      a.detail = `[${classic[1]}] ${classic[2]}`;
-      a.detailStarted = now;
-    }
-    return false;
   }
 
   of(source: string): Activity | undefined {

@@ -78,9 +78,9 @@ class TtyUi implements Ui {
       isTTY: o.isTTY,
     };
     this.log = {
-      line: (source, text) => {
-        if (!this.closed && this.activity.observe(source, text, Date.now())) return this.queueRedraw();
-        this.write(`${prefix(source)}${text}\n`);
+      line: (source, text) => this.write(`${prefix(source)}${text}\n`),
+      event: (e) => {
+        if (!this.closed && this.activity.observe(e, Date.now())) this.queueRedraw();
       },
     };
     this.timer = setInterval(() => this.redraw(), REDRAW_MS);

@@ -18,7 +18,7 @@ import { buildImages, type PushPolicy } from './build/scheduler.js';
 import { Deployer } from './deploy.js';
 import { contentHash } from './labels.js';
 import { LocalResourceRunner } from './local-resource.js';
-import type { Log } from './log.js';
+import { emit, type Log } from './log.js';
 import { runtimeState } from './readiness.js';
 import { Runtime } from './runtime.js';
 import { LiveUpdateController, type Decision } from './live-update/controller.js';
@@ -159,6 +159,7 @@ export class Engine {
     const s = this.status.get(name);
     if (!s) return;
     const was = s.phase;
+    const wasReason = s.reason;
     s.phase = phase;
     s.reason = reason;
     s.error = error;
@@ -168,6 +169,7 @@ export class Engine {
     } else {
       s.readySince = undefined;
     }
+    if (was !== phase || wasReason !== reason) emit(this.opts.log, { type: 'status', resource: name, phase, reason });
     if (was !== phase && (phase === 'ready' || phase === 'failed')) {
       this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
       if (phase === 'failed' && error?.hint) this.opts.log.line(name, `  hint: ${error.hint}`);
@@ -377,6 +379,7 @@ export class Engine {
     const objects = r.objects.map((i) => renderObject(res.objects[i], images, (id) => builtRef(refs, id), res.locators).object);
     this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
     const applied = await this.deployer.applyAll(r.name, objects, log, { force: item.force });
+    emit(this.opts.log, { type: 'applied', resource: r.name, objects: applied.map((a) => ({ name: a.object, applied: a.applied })) });
     this.runtime.setTemplate(r.name, applied.find((a) => a.templateHash)?.templateHash);
     this.appliedHash.set(r.name, this.manifestHash(r, res));
     for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
@@ -451,6 +454,7 @@ export class Engine {
     let reloaded = false;
     if (files.some((f) => configFiles.has(f)) || this.configError) {
       const ev = await this.opts.evaluate();
+      emit(this.opts.log, { type: 'config', ok: ev.ok, error: ev.ok ? undefined : { message: ev.error.message, where: ev.error.where, hint: ev.error.hint }, warnings: ev.ok ? ev.plan.warnings.map((w) => w.message) : [] });
       if (!ev.ok) {
         this.configError = ev.error;
         this.opts.log.line('', `Config error, still running the last good config: ${ev.error.message}${ev.error.where ? ` (${ev.error.where})` : ''}`);

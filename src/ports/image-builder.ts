@@ -11,7 +11,14 @@ import type { ContextEntry } from '../files/types.js';
 /** Where build and push progress goes: one user-facing line at a time, without trailing newline. */
 export interface BuildOutput {
   line(text: string): void;
+  /** The same progress as data, for renderers that show it in place (a footer, the web UI). */
+  progress?(p: ImageProgress): void;
 }
+
+/** A builder's step started, ended or was cached; a pushed layer's progress (`done` when it is in the registry). */
+export type ImageProgress =
+  | { kind: 'step'; name: string; state: 'started' | 'done' | 'cached' }
+  | { kind: 'layer'; id: string; state: 'pushing' | 'done'; progress?: string };
 
 export interface DockerBuildRequest {
   /** Absolute path of the context directory; entry paths are relative to it. */

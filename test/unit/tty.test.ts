@@ -1,5 +1,5 @@
 // The TTY status footer: the text it shows for given statuses and builds, cut to the terminal's width,
-// and what it reads from the build scheduler's lines.
+// and what it takes from the engine's build events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuildActivity } from '../../src/cli/build-activity.js';
@@ -10,20 +10,21 @@ import { wantsFooter } from '../../src/cli/tty.js';
 const T0 = 1_000_000;
 const res = (name: string, phase: FooterResource['phase'], reason = ''): FooterResource => ({ name, phase, reason });
 
-/** The activity of one build, fed with the scheduler's lines: a STEP header, the Dockerfile, then BuildKit steps. */
-function building(source: string, steps: [number, string][]): BuildActivity {
+/** The activity of one build, fed with the scheduler's events: a STEP start, then the builder's steps. */
+function building(source: string, steps: [number, string, 'started' | 'done' | 'cached'][]): BuildActivity {
   const a = new BuildActivity();
-  a.observe(source, 'STEP 2/3 — Building Dockerfile: [web-image]', T0);
-  a.observe(source, 'Building Dockerfile:', T0);
-  a.observe(source, '  FROM node:20', T0);
-  a.observe(source, '', T0);
-  a.observe(source, '     Building image', T0);
-  for (const [t, line] of steps) a.observe(source, `     ${line}`, t);
+  a.observe({ type: 'step-start', source, image: 'web-image', step: 2, total: 3, kind: 'build', builder: 'docker', ref: 'web-image:devloop-0123456789abcdef' }, T0);
+  for (const [t, name, state] of steps) a.observe({ type: 'image-progress', source, image: 'web-image', progress: { kind: 'step', name, state } }, t);
   return a;
 }
 
+const stepStart = (source: string, image: string, step: number, total: number, kind: 'build' | 'push' = 'build', ref = `${image}:devloop-0123456789abcdef`) =>
+  ({ type: 'step-start', source, image, step, total, kind, builder: 'docker', ref }) as const;
+const layer = (source: string, id: string, state: 'pushing' | 'done', progress?: string) =>
+  ({ type: 'image-progress', source, image: 'web-image', progress: { kind: 'layer', id, state, progress } }) as const;
+
 test('up footer: a summary with counts and the time since the last change, then what each busy resource does', () => {
-  const builds = building('web', [[T0 + 100, '[1/4] FROM docker.io/library/node:20'], [T0 + 200, '[1/4] FROM docker.io/library/node:20 [done: 0.1s]'], [T0 + 900, '[3/4] RUN npm install']]);
+  const builds = building('web', [[T0 + 100, '[1/4] FROM docker.io/library/node:20', 'started'], [T0 + 200, '[1/4] FROM docker.io/library/node:20', 'done'], [T0 + 900, '[3/4] RUN npm install', 'started']]);
   const lines = footerLines({
     now: T0 + 3000, width: 200, lastChange: T0 - 9000, builds: builds.all(),
     resources: [res('api', 'ready', 'pods ready'), res('db', 'ready'), res('web', 'building', 'building images')],
@@ -64,7 +65,7 @@ test('up footer: changed files of a manual resource are shown even when it is re
 });
 
 test('footer lines are cut to the width, counting wide characters, with an ellipsis; escape sequences are dropped', () => {
-  const builds = building('web', [[T0, '[3/4] RUN npm install --loglevel verbose && npm run build-all-the-things']]);
+  const builds = building('web', [[T0, '[3/4] RUN npm install --loglevel verbose && npm run build-all-the-things', 'started']]);
   for (const width of [20, 40, 61]) {
     const lines = footerLines({ now: T0 + 2100, width, lastChange: T0, builds: builds.all(), resources: [res('web', 'building'), res('日本語のリソース', 'pending', 'queued\x1b[31m red\x1b[0m')] });
     for (const l of lines) assert.ok(textWidth(l) <= width, `${JSON.stringify(l)} fits in ${width}`);
@@ -83,7 +84,7 @@ test('footer lines are cut to the width, counting wide characters, with an ellip
 
 test('build footer: one line per running build, then "+N more"', () => {
   const a = new BuildActivity();
-  for (const s of ['one', 'two', 'three', 'four']) a.observe(s, `STEP 1/4 — Building Dockerfile: [${s}-image]`, T0);
+  for (const s of ['one', 'two', 'three', 'four']) a.observe(stepStart(s, `${s}-image`, 1, 4), T0);
   const lines = footerLines({ now: T0 + 1500, width: 200, builds: a.all() });
   assert.equal(lines.length, 3);
   assert.match(lines[0], /^. one: STEP 1\/4 build one-image 1\.5s$/);
@@ -91,31 +92,31 @@ test('build footer: one line per running build, then "+N more"', () => {
   assert.deepEqual(footerLines({ now: T0, width: 80, builds: [] }), []);
 });
 
-test('build activity: push progress goes to the footer (the line is hidden), finished layers and the end of the step clear it', () => {
+test('build activity: push progress goes to the footer; finished layers and the end of the step clear it', () => {
   const a = new BuildActivity();
-  assert.equal(a.observe('web', 'STEP 3/3 — Pushing localhost:5005/team/web-image:devloop-0123456789abcdef', T0), false);
-  assert.equal(a.observe('web', '     The push refers to repository [localhost:5005/team/web-image]', T0), false);
-  assert.equal(a.observe('web', '     5f70bf18a086: Pushing [==>          ]  1.2MB/31.4MB', T0 + 500), true);
-  assert.equal(a.observe('web', '     0a1b2c3d4e5f: Layer already exists', T0 + 500), false);
+  assert.equal(a.observe(stepStart('web', 'web-image', 3, 3, 'push', 'localhost:5005/team/web-image:devloop-0123456789abcdef'), T0), true);
+  assert.equal(a.observe(layer('web', '5f70bf18a086', 'pushing', '[==>          ]  1.2MB/31.4MB'), T0 + 500), true);
+  a.observe(layer('web', '0a1b2c3d4e5f', 'done'), T0 + 500);
   let [line] = footerLines({ now: T0 + 1000, width: 200, builds: a.all() });
   assert.equal(line.slice(2), 'web: STEP 3/3 push team/web-image 1.0s › 1 layer: 1.2MB/31.4MB');
-  assert.equal(a.observe('web', '     5f70bf18a086: Pushed', T0 + 1500), false);
+  a.observe(layer('web', '5f70bf18a086', 'done'), T0 + 1500);
   [line] = footerLines({ now: T0 + 2000, width: 200, builds: a.all() });
   assert.equal(line.slice(2), 'web: STEP 3/3 push team/web-image 2.0s');
-  a.observe('web', '', T0 + 2000);
+  a.observe({ type: 'step-end', source: 'web', image: 'web-image', kind: 'push', ms: 2000 }, T0 + 2000);
   assert.deepEqual(a.all(), []);
 });
 
-test('build activity: the blank line after the Dockerfile does not end the step; failures and up-to-date images do', () => {
-  const a = building('web', [[T0, '[2/4] WORKDIR /app [cached]']]);
+test('build activity: a cached step shows nothing in progress; failures and up-to-date images end the activity', () => {
+  const a = building('web', [[T0, '[2/4] WORKDIR /app', 'cached']]);
   assert.equal(a.of('web')?.detail, undefined);
-  a.observe('web', '     Step 3/4 : RUN npm install', T0 + 10);
+  a.observe({ type: 'image-progress', source: 'web', image: 'web-image', progress: { kind: 'step', name: '[3/4] RUN npm install', state: 'started' } }, T0 + 10);
   assert.equal(a.of('web')?.detail, '[3/4] RUN npm install');
-  a.observe('web', '     [3/4] RUN npm install 12.5MB [done: 4.2s]', T0 + 20);
-  a.observe('web', 'Build Failed: building web-image failed', T0 + 30);
+  a.observe({ type: 'image-progress', source: 'web', image: 'web-image', progress: { kind: 'step', name: '[3/4] RUN npm install', state: 'done' } }, T0 + 20);
+  assert.equal(a.of('web')?.detail, undefined);
+  a.observe({ type: 'image-done', source: 'web', image: 'web-image', status: 'failed', reason: 'building web-image failed' }, T0 + 30);
   assert.equal(a.of('web'), undefined);
   const b = new BuildActivity();
-  b.observe('web', 'Image web-image is up to date: it already exists', T0);
+  b.observe({ type: 'image-done', source: 'web', image: 'web-image', status: 'up-to-date' }, T0);
   assert.deepEqual(b.all(), []);
 });
 

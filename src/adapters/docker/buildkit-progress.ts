@@ -116,15 +116,18 @@ export class BuildkitPrinter {
     if (!st.hidden) {
       if (!st.headerPrinted && v.cached) {
         this.out.line(`${st.shownName} [cached]`);
+        this.out.progress?.({ kind: 'step', name: st.shownName, state: 'cached' });
         st.headerPrinted = st.donePrinted = true;
       } else if (!st.headerPrinted && (v.started !== undefined || shown.length > 0)) {
         this.out.line(st.shownName);
+        this.out.progress?.({ kind: 'step', name: st.shownName, state: 'started' });
         st.headerPrinted = true;
       }
       for (const line of shown) this.out.line(`  → ${line}`);
       if (shown.length > 0) st.printedLogs = true;
       if (v.completed !== undefined && v.error === '' && !st.donePrinted) {
         st.donePrinted = true;
+        this.out.progress?.({ kind: 'step', name: st.shownName, state: 'done' });
         const ms = durationMs(v);
         if (st.printedLogs || ms >= DONE_LINE_MIN_MS) {
           const size = st.bytes > 0 ? ` ${formatBytes(st.bytes)}` : '';

@@ -58,8 +58,13 @@ export class ClassicPrinter {
     const current = this.stepList.at(-1);
     if (m) {
       const t = this.now();
-      if (current && current.endMs === undefined) current.endMs = t;
-      this.stepList.push({ name: line.replace(/^Step (\d+\/\d+) : /, '[$1] '), cached: false, startMs: t, tail: [] });
+      if (current && current.endMs === undefined) {
+        current.endMs = t;
+        this.out.progress?.({ kind: 'step', name: current.name, state: current.cached ? 'cached' : 'done' });
+      }
+      const name = line.replace(/^Step (\d+\/\d+) : /, '[$1] ');
+      this.stepList.push({ name, cached: false, startMs: t, tail: [] });
+      this.out.progress?.({ kind: 'step', name, state: 'started' });
       return;
     }
     if (!current) return;

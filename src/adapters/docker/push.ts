@@ -61,11 +61,14 @@ class PushProgress {
       const last = this.lastLayerLine.get(m.id);
       if (last !== undefined && t - last < LAYER_LINE_INTERVAL_MS) return;
       this.lastLayerLine.set(m.id, t);
-      this.out.line(`${m.id}: Pushing ${m.progress ?? ''}`.trimEnd());
+      // A renderer that shows progress in place takes it as data; otherwise it is a line like any other.
+      if (this.out.progress) this.out.progress({ kind: 'layer', id: m.id, state: 'pushing', progress: m.progress?.trim() });
+      else this.out.line(`${m.id}: Pushing ${m.progress ?? ''}`.trimEnd());
       return;
     }
     if (this.lastStatus.get(m.id) === status) return;
     this.lastStatus.set(m.id, status);
+    this.out.progress?.({ kind: 'layer', id: m.id, state: 'done' });
     this.out.line(`${m.id}: ${status}`);
   }
 }

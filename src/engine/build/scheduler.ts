@@ -6,9 +6,9 @@
  */
 import { isAbsolute, relative, sep } from 'node:path';
 import { DevloopError, isDevloopError } from '../../model/errors.js';
-import type { ImageBuilder } from '../../ports/image-builder.js';
+import type { BuildOutput, ImageBuilder } from '../../ports/image-builder.js';
 import type { ResolvedImage } from '../../resolve/resolve.js';
-import type { Log } from '../log.js';
+import { emit, type Log } from '../log.js';
 import { runCustomBuild } from './custom-build.js';
 
 export interface PushPolicy {
@@ -44,6 +44,13 @@ export interface BuildOptions {
 }
 
 const INDENT = '     ';
+
+/** A builder's output: its lines indented under the image's source; its progress as events when the log takes them. */
+function outputFor(log: Log, source: string, image: string): BuildOutput {
+  const out: BuildOutput = { line: (t) => log.line(source, INDENT + t) };
+  if (log.event) out.progress = (progress) => emit(log, { type: 'image-progress', source, image, progress });
+  return out;
+}
 
 function dockerfileInContext(context: string, dockerfile: string): string | undefined {
   const rel = relative(context, dockerfile);
@@ -102,6 +109,7 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
     if (failedDep) {
       const reason = `not built: its base image ${failedDep.id} ${failedDep.status === 'failed' ? 'failed to build' : 'was not built'}`;
       log.line(s, `Skipping ${img.id}: ${reason}`);
+      emit(log, { type: 'image-done', source: s, image: img.id, status: 'skipped', reason });
       return { id: img.id, status: 'skipped', ref: img.clusterRef, pushed: false, reason, steps: [] };
     }
     const steps: { name: string; ms: number }[] = [];
@@ -109,14 +117,16 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
     if (!w.build && !w.push) {
       const reason = `${img.localRef} already exists${needsPush(img, opts.push) ? ' in the engine and the registry' : ''} (same inputs, same tag)`;
       log.line(s, `Image ${img.id} is up to date: ${reason}`);
+      emit(log, { type: 'image-done', source: s, image: img.id, status: 'up-to-date', reason });
       return { id: img.id, status: 'up-to-date', ref, pushed: false, reason, steps };
     }
     try {
       if (w.build) {
         const name = img.spec.type === 'docker' ? `Building Dockerfile: [${img.id}]` : `Building Custom Build: [${img.id}]`;
         log.line(s, `STEP ${++step}/${total} — ${name}`);
+        emit(log, { type: 'step-start', source: s, image: img.id, step, total, kind: 'build', builder: img.spec.type, ref: img.localRef });
         const t0 = performance.now();
-        const out = { line: (t: string) => log.line(s, INDENT + t) };
+        const out = outputFor(log, s, img.id);
         if (img.spec.type === 'docker' && (img.spec.ssh.length || img.spec.secret.length)) {
           // Forwarding SSH agents and secrets needs a BuildKit session devloop does not open yet: say so rather than build without them.
           throw new DevloopError('build-unsupported', `docker_build('${img.id}'): ${img.spec.ssh.length ? 'ssh' : 'secret'} is not supported by devloop's builder yet`, {
@@ -151,20 +161,25 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
           if (img.spec.outputsImageRefTo) ref = built;
         }
         steps.push({ name, ms: performance.now() - t0 });
+        emit(log, { type: 'step-end', source: s, image: img.id, kind: 'build', ms: performance.now() - t0 });
         log.line(s, '');
       }
       if (w.push || (w.build && needsPush(img, opts.push))) {
         const name = `Pushing ${img.localRef}`;
         log.line(s, `STEP ${++step}/${total} — ${name}`);
+        emit(log, { type: 'step-start', source: s, image: img.id, step, total, kind: 'push', builder: img.spec.type, ref: img.localRef });
         const t0 = performance.now();
-        await opts.builder.push(img.localRef, { line: (t) => log.line(s, INDENT + t) });
+        await opts.builder.push(img.localRef, outputFor(log, s, img.id));
         steps.push({ name, ms: performance.now() - t0 });
+        emit(log, { type: 'step-end', source: s, image: img.id, kind: 'push', ms: performance.now() - t0 });
         log.line(s, '');
       }
+      emit(log, { type: 'image-done', source: s, image: img.id, status: 'built' });
       return { id: img.id, status: 'built', ref, pushed: w.push || (w.build && needsPush(img, opts.push)), steps };
     } catch (e) {
       const error = toDevloopError(e, img);
       log.line(s, `Build Failed: ${error.message}`);
+      emit(log, { type: 'image-done', source: s, image: img.id, status: 'failed', reason: error.message });
       return { id: img.id, status: 'failed', ref, pushed: false, error, steps };
     }
   };

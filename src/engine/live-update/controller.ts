@@ -14,7 +14,7 @@ import type { Resource } from '../../resolve/resources.js';
 import type { SyncStep } from '../../config/spec.js';
 import { walkContext } from '../../files/walk.js';
 import { NOTHING_IGNORED } from '../../files/ignore.js';
-import type { Log } from '../log.js';
+import { emit, type Log } from '../log.js';
 import { planLiveUpdate, remotePath, type Change, type SyncPlan } from './plan.js';
 import { packFiles } from './tar.js';
 import { updateContainer } from './updater.js';
@@ -145,6 +145,7 @@ export class LiveUpdateController {
       if (f.error!.hint) this.host.log.line(resourceName, `  hint: ${f.error!.hint}`);
     }
     this.host.log.line(resourceName, `live update ${d.resources.join(', ')}: ${parts.join(', ')}, ${ms} ms${failed.length ? ' — FAILED' : ''}`);
+    emit(this.host.log, { type: 'live-update', resource: resourceName, image: d.image.id, files: plan.copies.length, deleted: plan.deletes.length, runs: ran, ms, ok: failed.length === 0 });
     return failed.length === 0;
   }
 
