@@ -14,6 +14,7 @@ import { resolve, type Resolved, type ResolvedImage, type ResolveOptions } from 
 import type { Resource } from '../resolve/resources.js';
 import { imageSources } from '../resolve/sources.js';
 import { renderObject } from '../resolve/render.js';
+import { blockedOn, decideChange, pickNext, superseded } from './decide.js';
 import { buildImages, type PushPolicy } from './build/scheduler.js';
 import { Deployer } from './deploy.js';
 import { contentHash } from './labels.js';
@@ -274,12 +275,15 @@ export class Engine {
     }
   }
 
-  private depsReady(r: Resource): string | undefined {
-    if (this.status.get(r.name)?.updates) return undefined; // only the first deploy waits for resource_deps
-    const waiting = r.resourceDeps.filter((d) => !this.status.get(d)?.everReady);
-    const uncategorized = r.name !== 'uncategorized' && r.type === 'k8s' && this.status.has('uncategorized') && !this.status.get('uncategorized')!.everReady && this.status.get('uncategorized')!.phase !== 'disabled';
-    if (uncategorized) waiting.push('uncategorized');
-    return waiting.length ? waiting.join(', ') : undefined;
+  /** What a queued resource's first update still waits for (resource_deps, uncategorized objects), if anything. */
+  private blocked(name: string): string | undefined {
+    const r = this.resource(name);
+    if (!r) return undefined;
+    const st = (n: string) => {
+      const x = this.status.get(n);
+      return x && { everReady: x.everReady, disabled: x.phase === 'disabled' };
+    };
+    return blockedOn({ exists: true, updated: Boolean(this.status.get(name)?.updates), resourceDeps: r.resourceDeps, waitsForUncategorized: r.type === 'k8s' }, st, name);
   }
 
   private kick(): void {
@@ -287,24 +291,16 @@ export class Engine {
     this.processing = true;
     void this.process().finally(() => {
       this.processing = false;
-      if (this.queue.some((q) => !this.depsReadyBlock(q))) this.kick();
+      if (this.queue.some((q) => !this.blocked(q.resource))) this.kick();
     });
-  }
-
-  private depsReadyBlock(q: QueueItem): string | undefined {
-    const r = this.resource(q.resource);
-    return r ? this.depsReady(r) : undefined;
   }
 
   private async process(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const idx = this.queue.findIndex((q) => !this.depsReadyBlock(q));
-      for (const q of this.queue) {
-        const blocked = this.depsReadyBlock(q);
-        if (blocked) this.set(q.resource, 'waiting', `waiting for ${blocked} to be ready first (resource_deps)`);
-      }
-      if (idx < 0) return;
+      const { next: idx, waiting } = pickNext(this.queue.map((q) => q.resource), (n) => this.blocked(n));
+      for (const w of waiting) this.set(w.resource, 'waiting', `waiting for ${w.on} to be ready first (resource_deps)`);
+      if (idx === undefined) return;
       const [item] = this.queue.splice(idx, 1);
       const r = this.resource(item.resource);
       if (!r) continue;
@@ -391,9 +387,10 @@ export class Engine {
   /** Whether a newer plan changed the inputs of an image this update (built from `res`) deploys. */
   private superseded(r: Resource, res: Resolved): boolean {
     if (res === this.resolved) return false;
-    const now = new Map(this.imagesFor(r).map((i) => [i.id, i.inputs]));
-    return this.imagesFor(r, res).some((i) => now.get(i.id) !== i.inputs);
+    const inputs = (list: ResolvedImage[]) => new Map(list.map((i) => [i.id, i.inputs]));
+    return superseded(inputs(this.imagesFor(r, res)), inputs(this.imagesFor(r)));
   }
+
 
   private async updateLocal(r: Resource, item: QueueItem): Promise<void> {
     const runner = this.locals.get(r.name)!;
@@ -515,52 +512,43 @@ export class Engine {
     const liveJobs = new Map<string, { d: LiveDecision; resource: string }>();
     for (const r of next.resources) {
       const s = this.status.get(r.name)!;
-      // A resource the new config added (or whose auto_init was turned on) starts now.
-      if (!known.has(r.name) || (r.autoInit && s.phase === 'disabled' && s.updates === 0)) {
-        if (r.autoInit) this.enqueue({ resource: r.name, reason: 'Initial Build' });
-        continue;
-      }
-      let why: string | undefined;
-      if (r.type === 'local') {
-        const deps = r.local?.deps ?? [];
-        const touched = files.filter((f) => deps.some((d) => f === d || f.startsWith(`${d}/`)));
-        if (touched.length) why = filesText;
-      } else {
-        const imgs = this.imagesFor(r);
-        const changedImages = imgs.filter((i) => current(i) !== i.inputs);
-        const objectsChanged = this.manifestsChanged(r, next);
-        if (changedImages.length) {
-          // Live update only when every changed image can be synced; otherwise rebuild (it reads the files as they
-          // are when it runs), saying why. Manual resources wait for `devloop trigger`, which decides then.
-          const plan = r.triggerMode === 'manual' ? {} : this.planLive(r, changedImages, changes);
-          if ('live' in plan && !objectsChanged) {
-            for (const d of plan.live) if (!liveJobs.has(d.image.id)) liveJobs.set(d.image.id, { d, resource: r.name });
-            continue;
-          }
-          const reason = 'reason' in plan && plan.reason ? ` (no live update: ${plan.reason})` : '';
-          why = `${filesText} → rebuilding ${changedImages.map((i) => i.id).join(', ')}${reason}`;
-        } else if (objectsChanged) {
-          why = `${filesText} → its manifests changed`;
-        } else if (files.length && imgs.length) {
-          const related = files.filter((f) => imgs.some((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps).some((root) => f.startsWith(`${root}/`) || f === root)));
-          if (related.length) this.opts.log.line(r.name, `${related.length} file${related.length === 1 ? '' : 's'} changed but the image inputs did not (same content or ignored): nothing to rebuild`);
+      const imgs = r.type === 'k8s' ? this.imagesFor(r) : [];
+      const changedImages = imgs.filter((i) => current(i) !== i.inputs);
+      const deps = r.local?.deps ?? [];
+      const roots = imgs.flatMap((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps));
+      // Live update is considered for auto resources with changed images (manual ones decide when triggered).
+      const plan = changedImages.length && r.triggerMode === 'auto' && known.has(r.name) ? this.planLive(r, changedImages, changes) : undefined;
+      const d = decideChange({
+        type: r.type, isNew: !known.has(r.name), autoInit: r.autoInit, triggerMode: r.triggerMode, neverRun: s.updates === 0,
+        disabled: s.phase === 'disabled', filesText,
+        localDepsTouched: files.filter((f) => deps.some((x) => f === x || f.startsWith(`${x}/`))).length,
+        changedImages: changedImages.map((i) => i.id), objectsChanged: r.type === 'k8s' && this.manifestsChanged(r, next),
+        relatedFiles: files.filter((f) => roots.some((root) => f === root || f.startsWith(`${root}/`))).length,
+        live: plan && ('live' in plan ? 'sync' : { reason: plan.reason }),
+      });
+      switch (d.kind) {
+        case 'start':
+          this.enqueue({ resource: r.name, reason: d.reason });
+          break;
+        case 'live':
+          for (const x of (plan as { live: LiveDecision[] }).live) if (!liveJobs.has(x.image.id)) liveJobs.set(x.image.id, { d: x, resource: r.name });
+          break;
+        case 'update':
+          this.enqueue({ resource: r.name, reason: d.reason });
+          break;
+        case 'pending': {
+          s.pendingFiles.push(...shown.filter((f) => !s.pendingFiles.includes(f)));
+          if (d.firstRun) break;
+          const pending = this.pendingChanges.get(r.name) ?? new Map<string, Change>();
+          for (const c of changes) pending.set(c.path, c);
+          this.pendingChanges.set(r.name, pending);
+          this.opts.log.line(r.name, `${d.reason}: pending until triggered (trigger_mode manual): devloop trigger ${r.name}`);
+          this.changed();
+          break;
         }
+        case 'unchanged':
+          if (d.note) this.opts.log.line(r.name, d.note);
       }
-      if (!why) continue;
-      if (s.phase === 'disabled' && !s.updates) {
-        if (r.triggerMode === 'manual') { s.pendingFiles.push(...shown); continue; }
-        // auto_init: false + auto: the first file change starts it, as in Tilt.
-      }
-      if (r.triggerMode === 'manual' && s.updates > 0) {
-        s.pendingFiles.push(...shown.filter((f) => !s.pendingFiles.includes(f)));
-        const pending = this.pendingChanges.get(r.name) ?? new Map<string, Change>();
-        for (const c of changes) pending.set(c.path, c);
-        this.pendingChanges.set(r.name, pending);
-        this.opts.log.line(r.name, `${why}: pending until triggered (trigger_mode manual): devloop trigger ${r.name}`);
-        this.changed();
-        continue;
-      }
-      this.enqueue({ resource: r.name, reason: why });
     }
     // A build whose inputs changed meanwhile is cancelled: the queued update builds the newest files.
     for (const [name, f] of this.inFlight) {

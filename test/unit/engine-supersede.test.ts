@@ -47,7 +47,11 @@ async function setup() {
     writeFileSync(join(dir, 'src.txt'), text);
     await engine.handleBatch({ files: [{ path: join(dir, 'src.txt'), type: 'update' }] } as never);
   };
-  return { dir, engine, builder, cluster, appliedRefs, lines, expected, save };
+  const reload = async (arg: string) => {
+    writeFileSync(join(dir, 'devloop.ts'), CONFIG.replace("ignore: ['app.yaml']", `ignore: ['app.yaml'], build_args: { K: '${arg}' }`));
+    await engine.handleBatch({ files: [{ path: join(dir, 'devloop.ts'), type: 'update' }] } as never);
+  };
+  return { dir, engine, builder, cluster, appliedRefs, lines, expected, save, reload };
 }
 
 async function settle(engine: Engine, ms = 4000): Promise<void> {
@@ -89,7 +93,7 @@ function rng(seed: number): () => number {
   };
 }
 
-test('property: random saves at random moments, builds of random length that sometimes fail: no unbuilt ref is ever applied, and the cluster ends on the last files', async () => {
+test('property: random saves and config reloads at random moments, builds of random length that sometimes fail: no unbuilt ref is ever applied, and the cluster ends on the last files', async () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const t = await setup();
     const rand = rng(seed);
@@ -99,7 +103,8 @@ test('property: random saves at random moments, builds of random length that som
     t.engine.start();
     const steps = 8 + Math.floor(rand() * 8);
     for (let i = 0; i < steps; i++) {
-      await t.save(`v${i}-${seed}-${Math.floor(rand() * 3)}`);
+      if (rand() < 0.25) await t.reload(`k${Math.floor(rand() * 3)}`); // a config reload that changes a build arg
+      else await t.save(`v${i}-${seed}-${Math.floor(rand() * 3)}`);
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 150)));
     }
     await settle(t.engine);
