@@ -1,10 +1,13 @@
 /**
- * The reconciler loop. One Engine holds the state; it decides what to do next (build these images,
- * apply that resource, rerun a local cmd) and reports every decision in one line. Work runs one resource
- * update at a time, in order (uncategorized first, resource_deps before their dependents' first deploy).
+ * The reconciler loop. One Engine holds the plan in effect and the queue of updates; it turns events (start, file
+ * batches, config reloads, triggers) into updates through the pure decisions of decide.ts, and hands each update to
+ * the deploy target of the resource's kind (targets/). Updates run one at a time, in order (uncategorized first,
+ * resource_deps before their dependents' first deploy); a newer change supersedes the build it makes stale.
  */
 import { relative } from 'node:path';
 import type { EvalResult } from '../config/evaluate.js';
+import { ownOutputFiles } from '../files/own-output.js';
+import { WalkCache } from '../files/walk-cache.js';
 import { DevloopError, isDevloopError } from '../model/errors.js';
 import type { Registry } from '../model/registry.js';
 import type { Cluster } from '../ports/cluster.js';
@@ -12,41 +15,17 @@ import type { ChangeBatch } from '../ports/file-watcher.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 import { resolve, type Resolved, type ResolvedImage, type ResolveOptions } from '../resolve/resolve.js';
 import type { Resource } from '../resolve/resources.js';
-import { imageSources } from '../resolve/sources.js';
-import { renderObject } from '../resolve/render.js';
-import { blockedOn, decideChange, pickNext, superseded } from './decide.js';
-import { buildImages, type PushPolicy } from './build/scheduler.js';
-import { Deployer } from './deploy.js';
-import { contentHash } from './labels.js';
-import { LocalResourceRunner } from './local-resource.js';
-import { emit, type Log } from './log.js';
-import { runtimeState } from './readiness.js';
-import { Runtime } from './runtime.js';
-import { LiveUpdateController, type Decision } from './live-update/controller.js';
-
-type LiveDecision = Extract<Decision, { kind: 'live' }>;
+import type { PushPolicy } from './build/scheduler.js';
+import { blockedOn, decideChange, pickNext } from './decide.js';
 import type { Change } from './live-update/plan.js';
-import { warmShellExecutor } from './live-update/warm-shell.js';
-import { WalkCache } from '../files/walk-cache.js';
-import { ownOutputFiles } from '../files/own-output.js';
+import { emit, type Log } from './log.js';
+import { StatusBoard, type ResourceStatus } from './status-board.js';
+import { K8sTarget, type LiveDecision } from './targets/k8s.js';
+import { LocalTarget } from './targets/local.js';
+import type { DeployTarget, UpdateItem } from './targets/target.js';
 import { reportedBy, watchRoots } from './watch-roots.js';
 
-export type ResourcePhase = 'pending' | 'waiting' | 'building' | 'deploying' | 'runtime' | 'ready' | 'failed' | 'disabled';
-
-export interface ResourceStatus {
-  name: string;
-  type: 'k8s' | 'local';
-  phase: ResourcePhase;
-  reason: string;
-  triggerMode: 'auto' | 'manual';
-  /** Files changed since the last update, waiting for a trigger (manual mode) or for the queue. */
-  pendingFiles: string[];
-  everReady: boolean;
-  /** When it last became ready (epoch ms). */
-  readySince?: number;
-  updates: number;
-  error?: DevloopError;
-}
+export type { ResourcePhase, ResourceStatus } from './status-board.js';
 
 export interface EngineOptions {
   mode: 'up' | 'ci';
@@ -61,39 +40,18 @@ export interface EngineOptions {
   cwd: string;
 }
 
-interface QueueItem { resource: string; reason: string; force?: boolean }
-
-/** The ref an image was built as in this update; an image without one is a bug (never deploy an unbuilt ref). */
-function builtRef(refs: Map<string, string>, id: string): string {
-  const ref = refs.get(id);
-  if (!ref) throw new DevloopError('internal', `no built ref for image ${id}: refusing to apply a ref that was not built`);
-  return ref;
-}
-
 export class Engine {
   resolved: Resolved;
-  readonly status = new Map<string, ResourceStatus>();
-  private readonly deployer: Deployer;
-  private readonly runtime: Runtime;
-  private readonly locals = new Map<string, LocalResourceRunner>();
-  private readonly queue: QueueItem[] = [];
+  private readonly board: StatusBoard;
+  private readonly k8s: K8sTarget;
+  private readonly targets: Record<Resource['type'], DeployTarget>;
+  private readonly queue: UpdateItem[] = [];
   private processing = false;
   private stopped = false;
-  /** Image id -> the tag deployed (what the cluster runs). */
-  private readonly deployedTags = new Map<string, string>();
-  /** Resource -> hash of the rendered objects last applied. */
-  private readonly appliedHash = new Map<string, string>();
-  private readonly listeners = new Set<() => void>();
-  /** Image id -> the tag its running containers match after live updates (files synced on top of the deployed tag). */
-  private readonly liveTags = new Map<string, string>();
-  private readonly live: LiveUpdateController;
   /** Context walks kept between batches: a batch re-reads only the paths it reports. */
   private readonly walks = new WalkCache();
   /** Resource -> the file changes waiting for `devloop trigger` (trigger_mode manual), by path. */
   private readonly pendingChanges = new Map<string, Map<string, Change>>();
-  /** Resource -> the build running for it and the plan it builds, cancelled when newer changes supersede it. */
-  private readonly inFlight = new Map<string, { abort: AbortController; res: Resolved }>();
-  private readonly rechecks = new Map<string, NodeJS.Timeout>();
   /** The files devloop's stdout/stderr are redirected to: ignored when they change inside a watched tree. */
   private readonly ownOutputs = ownOutputFiles();
   private ownOutputsSaid = false;
@@ -101,46 +59,21 @@ export class Engine {
 
   constructor(initial: Resolved, private readonly opts: EngineOptions) {
     this.resolved = initial;
-    this.deployer = new Deployer(opts.cluster, opts.project);
-    this.runtime = new Runtime(opts.cluster, opts.project, opts.log, {
-      podsChanged: (r) => this.onPodsChanged(r),
-      portForwardFailed: (r, e) => this.fail(r, isDevloopError(e) ? e : new DevloopError('port-forward-failed', String((e as Error).message ?? e))),
+    this.board = new StatusBoard(opts.log, () => this.kick());
+    this.k8s = new K8sTarget({
+      ...opts, board: this.board, resolved: () => this.resolved, enqueue: (i) => this.enqueue(i), queued: (n) => this.queue.some((q) => q.resource === n),
     });
-    this.live = new LiveUpdateController({
-      log: opts.log, cwd: opts.cwd,
-      // Warm shells only where live updates happen (`up`); `ci` re-seeds at most, through one-off execs.
-      executor: opts.mode === 'up'
-        ? warmShellExecutor({
-          exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin),
-          session: opts.cluster.execSession && ((t, cmd) => opts.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)),
-        })
-        : { exec: (t, cmd, stdin) => opts.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) },
-      podsOf: (r) => this.runtime.podsOf(r),
-      resources: () => this.resolved.resources,
-      rebuild: (r, reason) => this.enqueue({ resource: r, reason: `${reason} → rebuilding` }),
-    });
+    this.targets = { k8s: this.k8s, local: new LocalTarget(this.board, opts.log) };
     this.setResources(initial.resources);
   }
 
+  get status(): Map<string, ResourceStatus> {
+    return this.board.status;
+  }
+
   private setResources(resources: Resource[]): void {
-    for (const r of resources) {
-      if (this.status.has(r.name)) {
-        const s = this.status.get(r.name)!;
-        s.triggerMode = r.triggerMode;
-        continue;
-      }
-      this.status.set(r.name, {
-        name: r.name, type: r.type, phase: r.autoInit ? 'pending' : 'disabled', reason: r.autoInit ? 'queued' : 'auto_init is off: waiting for a trigger',
-        triggerMode: r.triggerMode, pendingFiles: [], everReady: false, updates: 0,
-      });
-      if (r.type === 'local' && r.local) {
-        const runner = new LocalResourceRunner(r.local, this.opts.log, r.name);
-        runner.onServeExit = (code) => this.fail(r.name, new DevloopError('serve-exited', `serve_cmd of '${r.name}' exited${code !== undefined ? ` with code ${code}` : ''}`));
-        this.locals.set(r.name, runner);
-      }
-    }
-    for (const name of [...this.status.keys()]) if (!resources.some((r) => r.name === name)) this.status.delete(name);
-    this.runtime.setResources(resources);
+    this.board.setResources(resources);
+    for (const t of Object.values(this.targets)) t.setResources(resources);
   }
 
   resource(name: string): Resource | undefined {
@@ -148,39 +81,7 @@ export class Engine {
   }
 
   onChange(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private changed(): void {
-    for (const fn of this.listeners) fn();
-  }
-
-  private set(name: string, phase: ResourcePhase, reason: string, error?: DevloopError): void {
-    const s = this.status.get(name);
-    if (!s) return;
-    const was = s.phase;
-    const wasReason = s.reason;
-    s.phase = phase;
-    s.reason = reason;
-    s.error = error;
-    if (phase === 'ready') {
-      s.everReady = true;
-      if (was !== 'ready') s.readySince = Date.now();
-    } else {
-      s.readySince = undefined;
-    }
-    if (was !== phase || wasReason !== reason) emit(this.opts.log, { type: 'status', resource: name, phase, reason });
-    if (was !== phase && (phase === 'ready' || phase === 'failed')) {
-      this.opts.log.line(name, phase === 'ready' ? `✓ ready: ${reason}` : `✗ failed: ${reason}`);
-      if (phase === 'failed' && error?.hint) this.opts.log.line(name, `  hint: ${error.hint}`);
-    }
-    this.changed();
-    if (phase === 'ready') this.kick();
-  }
-
-  private fail(name: string, e: DevloopError): void {
-    this.set(name, 'failed', e.message, e);
+    return this.board.onChange(fn);
   }
 
   /** Queues the first update of every auto_init resource and starts processing. */
@@ -189,90 +90,45 @@ export class Engine {
       if (!r.autoInit) continue;
       if (this.opts.mode === 'ci' && r.triggerMode === 'manual') {
         // ci runs what would run by itself; manual resources wait for a trigger that never comes in ci.
-        this.set(r.name, 'disabled', 'trigger_mode manual: not run by devloop ci');
+        this.board.set(r.name, 'disabled', 'trigger_mode manual: not run by devloop ci');
         continue;
       }
       this.enqueue({ resource: r.name, reason: 'Initial Build' });
     }
   }
 
-  enqueue(item: QueueItem): void {
+  enqueue(item: UpdateItem): void {
     const existing = this.queue.find((q) => q.resource === item.resource);
     if (existing) {
       existing.force ||= item.force;
       return;
     }
     this.queue.push(item);
-    const s = this.status.get(item.resource);
-    if (s && s.phase !== 'building' && s.phase !== 'deploying') this.set(item.resource, 'pending', 'queued');
+    const s = this.board.get(item.resource);
+    if (s && s.phase !== 'building' && s.phase !== 'deploying') this.board.set(item.resource, 'pending', 'queued');
     this.kick();
   }
 
-  /** `devloop trigger NAME`: update now (also manual and auto_init:false resources). */
+  /** `devloop trigger NAME`: update now (also manual and auto_init:false resources), doing the work even if nothing changed. */
   trigger(name: string): void {
     const r = this.resource(name);
     if (!r) {
       throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${this.resolved.resources.map((x) => x.name).join(', ')}` });
     }
-    const s = this.status.get(name)!;
+    const s = this.board.get(name)!;
     const files = s.pendingFiles.length ? `${s.pendingFiles.length} changed file(s)` : 'no changed files';
     const changes = [...(this.pendingChanges.get(name)?.values() ?? [])];
     this.pendingChanges.delete(name);
     // Pending changes that live update can sync are synced, as they would have been in auto mode.
-    const live = changes.length ? this.liveDecisions(r, changes) : undefined;
+    const live = changes.length && r.type === 'k8s' ? this.k8s.liveDecisions(r, changes) : undefined;
     if (live) {
       s.pendingFiles = [];
       this.opts.log.line(name, `Triggered by devloop trigger (${files}): live update`);
-      this.changed();
-      void this.runLive(live.map((d) => ({ d, resource: name })));
+      this.board.changed();
+      void this.k8s.runLive(live.map((d) => ({ d, resource: name })));
       return;
     }
     this.enqueue({ resource: name, reason: `Triggered by devloop trigger (${files})`, force: true });
-  }
-
-  /** The live updates that carry pending `changes` into a deployed resource's containers, or undefined: rebuild. */
-  private liveDecisions(r: Resource, changes: Change[]): LiveDecision[] | undefined {
-    if (r.type !== 'k8s' || this.manifestsChanged(r, this.resolved)) return undefined;
-    const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id);
-    const changed = this.imagesFor(r).filter((i) => current(i) !== i.inputs);
-    if (changed.length === 0) return undefined;
-    const p = this.planLive(r, changed, changes);
-    return 'live' in p ? p.live : undefined;
-  }
-
-  /**
-   * Whether these changed images of a resource can all be synced (live update) or the resource must rebuild, and
-   * why. No reason: live update was not considered (never deployed yet, or busy: a rebuild is running or queued, and
-   * a sync would land in containers about to be replaced).
-   */
-  private planLive(r: Resource, changed: ResolvedImage[], changes: Change[]): { live: LiveDecision[] } | { reason?: string } {
-    const s = this.status.get(r.name)!;
-    const busy = s.phase === 'building' || s.phase === 'deploying' || this.queue.some((q) => q.resource === r.name);
-    if (s.updates === 0 || busy) return {};
-    const live: LiveDecision[] = [];
-    for (const i of changed) {
-      const d = this.live.decide(i, changes);
-      if (d.kind === 'rebuild') return { reason: d.reason };
-      live.push(d);
-    }
-    return { live };
-  }
-
-  private manifestsChanged(r: Resource, res: Resolved): boolean {
-    return this.appliedHash.has(r.name) && this.appliedHash.get(r.name) !== this.manifestHash(r, res);
-  }
-
-  private async runLive(jobs: { d: LiveDecision; resource: string }[]): Promise<void> {
-    for (const { d, resource } of jobs) {
-      const ok = await this.live.run(d, resource);
-      if (ok) {
-        this.liveTags.set(d.image.id, d.image.inputs);
-        continue;
-      }
-      // The containers hold files of no known build: any later change (even one restoring the file) rebuilds.
-      this.liveTags.set(d.image.id, 'unknown: a live update failed');
-      for (const r of d.resources) this.fail(r, new DevloopError('live-update-failed', `live update of ${d.image.id} failed; the next change of its files rebuilds it`, { hint: `fix the file and save it, or run devloop trigger ${r}` }));
-    }
   }
 
   /** What a queued resource's first update still waits for (resource_deps, uncategorized objects), if anything. */
@@ -280,10 +136,10 @@ export class Engine {
     const r = this.resource(name);
     if (!r) return undefined;
     const st = (n: string) => {
-      const x = this.status.get(n);
+      const x = this.board.get(n);
       return x && { everReady: x.everReady, disabled: x.phase === 'disabled' };
     };
-    return blockedOn({ exists: true, updated: Boolean(this.status.get(name)?.updates), resourceDeps: r.resourceDeps, waitsForUncategorized: r.type === 'k8s' }, st, name);
+    return blockedOn({ exists: true, updated: Boolean(this.board.get(name)?.updates), resourceDeps: r.resourceDeps, waitsForUncategorized: r.type === 'k8s' }, st, name);
   }
 
   private kick(): void {
@@ -299,139 +155,28 @@ export class Engine {
     for (;;) {
       if (this.stopped) return;
       const { next: idx, waiting } = pickNext(this.queue.map((q) => q.resource), (n) => this.blocked(n));
-      for (const w of waiting) this.set(w.resource, 'waiting', `waiting for ${w.on} to be ready first (resource_deps)`);
+      for (const w of waiting) this.board.set(w.resource, 'waiting', `waiting for ${w.on} to be ready first (resource_deps)`);
       if (idx === undefined) return;
       const [item] = this.queue.splice(idx, 1);
       const r = this.resource(item.resource);
       if (!r) continue;
+      const s = this.board.get(r.name)!;
+      s.pendingFiles = [];
+      this.pendingChanges.delete(r.name);
+      s.updates++;
       try {
-        await this.update(r, item);
+        // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
+        if (!(await this.targets[r.type].update(r, item, this.resolved))) s.updates--;
       } catch (e) {
-        this.fail(r.name, isDevloopError(e) ? e : new DevloopError('internal', `updating ${r.name}: ${(e as Error).message}`, { cause: e }));
+        this.board.fail(r.name, isDevloopError(e) ? e : new DevloopError('internal', `updating ${r.name}: ${(e as Error).message}`, { cause: e }));
         if (!isDevloopError(e)) this.opts.log.line(r.name, (e as Error).stack ?? String(e));
       }
     }
   }
 
-  private imagesFor(r: Resource, res: Resolved = this.resolved): ResolvedImage[] {
-    const byId = new Map(res.images.map((i) => [i.id, i]));
-    const need = new Set<string>();
-    const add = (id: string) => {
-      if (need.has(id) || !byId.has(id)) return;
-      need.add(id);
-      for (const d of byId.get(id)!.deps) add(d);
-    };
-    r.images.forEach(add);
-    return res.images.filter((i) => need.has(i.id));
-  }
-
-  private async update(r: Resource, item: QueueItem): Promise<void> {
-    const s = this.status.get(r.name)!;
-    const log = (t: string) => this.opts.log.line(r.name, t);
-    s.pendingFiles = [];
-    this.pendingChanges.delete(r.name);
-    s.updates++;
-    if (r.type === 'local') return this.updateLocal(r, item);
-    // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
-    const res = this.resolved;
-    const images = this.imagesFor(r, res);
-    const refs = new Map<string, string>();
-    if (images.length) {
-      this.set(r.name, 'building', 'building images');
-      const abort = new AbortController();
-      this.inFlight.set(r.name, { abort, res });
-      let outcomes: Awaited<ReturnType<typeof buildImages>>;
-      try {
-        outcomes = await buildImages(images, {
-          builder: this.opts.builder, log: this.opts.log, push: this.opts.push, reason: item.reason,
-          sourceOf: () => r.name, signal: abort.signal,
-        });
-      } finally {
-        this.inFlight.delete(r.name);
-      }
-      if (abort.signal.aborted || this.superseded(r, res)) {
-        // Newer files changed these images' inputs: the queued update builds and deploys those; this one stops here.
-        log(`Superseded by newer changes: not deploying ${images.filter((i) => i.deployed).map((i) => `${i.id}:${i.tag}`).join(', ')}`);
-        s.updates--;
-        return;
-      }
-      const failed = [...outcomes.values()].find((o) => o.status === 'failed' || o.status === 'skipped');
-      if (failed) {
-        const err = failed.error ?? new DevloopError('build-failed', `image ${failed.id} was not built: ${failed.reason ?? ''}`);
-        this.fail(r.name, err);
-        return;
-      }
-      for (const img of images) {
-        refs.set(img.id, outcomes.get(img.id)?.ref ?? img.clusterRef);
-        if (this.deployedTags.get(img.id) !== img.inputs || this.liveTags.has(img.id)) this.live.deployed(img);
-        this.deployedTags.set(img.id, img.inputs);
-        this.liveTags.delete(img.id);
-      }
-    } else if (item.reason !== 'Initial Build') {
-      log(item.reason);
-    }
-    this.set(r.name, 'deploying', 'applying objects');
-    // Rendered now, with the refs this update built and pushed: never a ref that does not exist.
-    const objects = r.objects.map((i) => renderObject(res.objects[i], images, (id) => builtRef(refs, id), res.locators).object);
-    this.opts.log.line(r.name, `Applying ${objects.length} object${objects.length === 1 ? '' : 's'} to the cluster (${this.opts.cluster.info().context})`);
-    const applied = await this.deployer.applyAll(r.name, objects, log, { force: item.force });
-    emit(this.opts.log, { type: 'applied', resource: r.name, objects: applied.map((a) => ({ name: a.object, applied: a.applied })) });
-    this.runtime.setTemplate(r.name, applied.find((a) => a.templateHash)?.templateHash);
-    this.appliedHash.set(r.name, this.manifestHash(r, res));
-    for (const ns of new Set(applied.map((a) => a.namespace ?? this.opts.cluster.info().namespace))) this.runtime.watchNamespace(ns);
-    this.set(r.name, 'runtime', 'applied; watching its pods');
-    this.onPodsChanged(r.name);
-    if (this.opts.mode === 'up') await this.runtime.syncPortForwards(r);
-  }
-
-  /** Whether a newer plan changed the inputs of an image this update (built from `res`) deploys. */
-  private superseded(r: Resource, res: Resolved): boolean {
-    if (res === this.resolved) return false;
-    const inputs = (list: ResolvedImage[]) => new Map(list.map((i) => [i.id, i.inputs]));
-    return superseded(inputs(this.imagesFor(r, res)), inputs(this.imagesFor(r)));
-  }
-
-
-  private async updateLocal(r: Resource, item: QueueItem): Promise<void> {
-    const runner = this.locals.get(r.name)!;
-    this.set(r.name, 'building', item.reason === 'Initial Build' ? 'running cmd' : `running cmd (${item.reason})`);
-    if (item.reason !== 'Initial Build') this.opts.log.line(r.name, item.reason);
-    try {
-      await runner.runCmd();
-    } catch (e) {
-      this.fail(r.name, e as DevloopError);
-      return;
-    }
-    if (r.local?.serveCmd) {
-      await runner.startServe();
-      this.set(r.name, 'ready', 'serve_cmd is running');
-    } else {
-      this.set(r.name, 'ready', 'cmd succeeded');
-    }
-  }
-
-  private onPodsChanged(name: string): void {
-    const s = this.status.get(name);
-    const r = this.resource(name);
-    if (!s || !r || r.type !== 'k8s') return;
-    const runtimeOwned = s.phase === 'runtime' || s.phase === 'ready' || (s.phase === 'failed' && s.error?.code === 'runtime-failed');
-    // A failed live update keeps the resource failed until the next update succeeds (the containers' files are unknown).
-    if (!runtimeOwned) return;
-    this.live.onPods(name, this.imagesFor(r));
-    const st = runtimeState(r.podReadiness, this.runtime.podsOf(name));
-    if ('recheckInMs' in st && st.recheckInMs !== undefined) {
-      // A restarted container is judged again once it has run long enough to count as up.
-      clearTimeout(this.rechecks.get(name));
-      this.rechecks.set(name, setTimeout(() => this.onPodsChanged(name), st.recheckInMs).unref());
-    }
-    if (st.kind === 'ready') this.set(name, 'ready', st.reason);
-    else if (st.kind === 'failed') this.set(name, 'failed', st.reason, new DevloopError('runtime-failed', st.reason));
-    else this.set(name, 'runtime', st.reason);
-  }
-
   /** The pods of a resource, for ci's failure report. */
   podsOf(name: string) {
-    return this.runtime.podsOf(name);
+    return this.k8s.podsOf(name);
   }
 
   // ------------------------------------------------------------------ changes (up mode)
@@ -455,7 +200,7 @@ export class Engine {
       if (!ev.ok) {
         this.configError = ev.error;
         this.opts.log.line('', `Config error, still running the last good config: ${ev.error.message}${ev.error.where ? ` (${ev.error.where})` : ''}`);
-        this.changed();
+        this.board.changed();
       } else {
         if (this.configError) this.opts.log.line('', 'Config fixed.');
         else this.opts.log.line('', `Config changed (${files.filter((f) => configFiles.has(f)).map((f) => this.rel(f)).join(', ')}): evaluated again`);
@@ -480,17 +225,15 @@ export class Engine {
     await this.applyResolved(next, batch.files.map((f) => ({ path: f.path, deleted: f.type === 'delete' })));
     if (!reloaded) return;
     for (const r of removed) {
-      // A resource the config no longer has: its forwards stop and what devloop applied for it is deleted.
+      // A resource the config no longer has: what runs for it stops and what devloop applied for it is deleted.
       this.opts.log.line(r.name, 'Removed from the config: deleting its objects');
-      await this.runtime.syncPortForwards({ name: r.name, portForwards: [] });
-      await this.deployer.deleteRemoved(r.name, new Set(), (t) => this.opts.log.line(r.name, t));
+      await this.targets[r.type].remove(r);
     }
-    if (this.opts.mode !== 'up') return;
     // Forwards of resources that are deployed and not about to update follow the new config now.
     for (const r of next.resources) {
-      const s = this.status.get(r.name);
+      const s = this.board.get(r.name);
       if (r.type === 'k8s' && s && s.updates > 0 && !this.queue.some((q) => q.resource === r.name) && s.phase !== 'building' && s.phase !== 'deploying') {
-        await this.runtime.syncPortForwards(r);
+        await this.k8s.syncForwards(r);
       }
     }
   }
@@ -504,37 +247,34 @@ export class Engine {
     const files = changes.map((c) => c.path);
     const prevTags = new Map(this.resolved.images.map((i) => [i.id, i.inputs]));
     this.resolved = next;
-    const known = new Set(this.status.keys());
+    const known = new Set(this.board.status.keys());
     this.setResources(next.resources);
     const shown = files.map((f) => this.rel(f));
     const filesText = `${files.length} File${files.length === 1 ? '' : 's'} Changed: [${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}]`;
-    const current = (i: ResolvedImage) => this.liveTags.get(i.id) ?? this.deployedTags.get(i.id) ?? prevTags.get(i.id);
     const liveJobs = new Map<string, { d: LiveDecision; resource: string }>();
     for (const r of next.resources) {
-      const s = this.status.get(r.name)!;
-      const imgs = r.type === 'k8s' ? this.imagesFor(r) : [];
-      const changedImages = imgs.filter((i) => current(i) !== i.inputs);
+      const s = this.board.get(r.name)!;
+      const imgs = r.type === 'k8s' ? this.k8s.imagesFor(r) : [];
+      const changedImages = imgs.filter((i: ResolvedImage) => this.k8s.current(i, prevTags.get(i.id)) !== i.inputs);
       const deps = r.local?.deps ?? [];
       const roots = imgs.flatMap((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps));
       // Live update is considered for auto resources with changed images (manual ones decide when triggered).
-      const plan = changedImages.length && r.triggerMode === 'auto' && known.has(r.name) ? this.planLive(r, changedImages, changes) : undefined;
+      const plan = changedImages.length && r.triggerMode === 'auto' && known.has(r.name) ? this.k8s.planLive(r, changedImages, changes) : undefined;
       const d = decideChange({
         type: r.type, isNew: !known.has(r.name), autoInit: r.autoInit, triggerMode: r.triggerMode, neverRun: s.updates === 0,
         disabled: s.phase === 'disabled', filesText,
         localDepsTouched: files.filter((f) => deps.some((x) => f === x || f.startsWith(`${x}/`))).length,
-        changedImages: changedImages.map((i) => i.id), objectsChanged: r.type === 'k8s' && this.manifestsChanged(r, next),
+        changedImages: changedImages.map((i) => i.id), objectsChanged: r.type === 'k8s' && this.k8s.manifestsChanged(r, next),
         relatedFiles: files.filter((f) => roots.some((root) => f === root || f.startsWith(`${root}/`))).length,
         live: plan && ('live' in plan ? 'sync' : { reason: plan.reason }),
       });
       switch (d.kind) {
         case 'start':
+        case 'update':
           this.enqueue({ resource: r.name, reason: d.reason });
           break;
         case 'live':
           for (const x of (plan as { live: LiveDecision[] }).live) if (!liveJobs.has(x.image.id)) liveJobs.set(x.image.id, { d: x, resource: r.name });
-          break;
-        case 'update':
-          this.enqueue({ resource: r.name, reason: d.reason });
           break;
         case 'pending': {
           s.pendingFiles.push(...shown.filter((f) => !s.pendingFiles.includes(f)));
@@ -543,26 +283,15 @@ export class Engine {
           for (const c of changes) pending.set(c.path, c);
           this.pendingChanges.set(r.name, pending);
           this.opts.log.line(r.name, `${d.reason}: pending until triggered (trigger_mode manual): devloop trigger ${r.name}`);
-          this.changed();
+          this.board.changed();
           break;
         }
         case 'unchanged':
           if (d.note) this.opts.log.line(r.name, d.note);
       }
     }
-    // A build whose inputs changed meanwhile is cancelled: the queued update builds the newest files.
-    for (const [name, f] of this.inFlight) {
-      const r = next.resources.find((x) => x.name === name);
-      if (r && this.superseded(r, f.res)) f.abort.abort();
-    }
-    await this.runLive([...liveJobs.values()]);
-  }
-
-  /** Hash of a resource's rendered objects with the refs of its images masked: a change of tag alone is not a manifest change. */
-  private manifestHash(r: Resource, res: Resolved): string {
-    let text = JSON.stringify(r.objects.map((i) => res.rendered[i]));
-    for (const img of res.images) text = text.split(img.clusterRef).join(`<${img.id}>`);
-    return contentHash({ text } as never);
+    this.k8s.cancelSuperseded(next);
+    await this.k8s.runLive([...liveJobs.values()]);
   }
 
   // ------------------------------------------------------------------ ci
@@ -577,7 +306,7 @@ export class Engine {
       const finish = (v: { ok: boolean; failed?: ResourceStatus }) => { off(); if (timer) clearInterval(timer); resolveP(v); };
       const check = () => {
         if (this.stopped) return finish({ ok: false });
-        const relevant = [...this.status.values()].filter((s) => s.phase !== 'disabled');
+        const relevant = [...this.board.status.values()].filter((s) => s.phase !== 'disabled');
         const failed = relevant.find((s) => s.phase === 'failed');
         if (failed) return finish({ ok: false, failed });
         const now = Date.now();
@@ -617,10 +346,6 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.rechecks.values()) clearTimeout(t);
-    this.live.close();
-    await this.runtime.stop();
-    await Promise.all([...this.locals.values()].map((l) => l.stopServe()));
+    await Promise.all(Object.values(this.targets).map((t) => t.stop()));
   }
 }
-
