@@ -26,6 +26,7 @@ import { loadProject } from '../src/app/load.js';
 import { buildImages } from '../src/engine/build/scheduler.js';
 import { silentLog } from '../src/engine/log.js';
 import { fixturesDir, repoRoot } from '../test/helpers/project.js';
+import { execaRunner } from '../src/adapters/process/execa-runner.js';
 import { runGuarded } from './guard.js';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 12));
@@ -93,7 +94,7 @@ async function devloopInProcess(dir: string, builder: DockerImageBuilder, force 
       built++;
     }
   } else {
-    const outcomes = await buildImages(resolved.images, { builder, log: silentLog, push: { enabled: false }, reason: 'bench' });
+    const outcomes = await buildImages(resolved.images, { builder, processes: execaRunner, log: silentLog, push: { enabled: false }, reason: 'bench' });
     for (const o of outcomes.values()) {
       if (o.status === 'failed') throw o.error;
       if (o.status === 'built') { built++; refs.push(o.ref); }

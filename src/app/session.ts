@@ -5,6 +5,7 @@ import { projectId } from '../engine/labels.js';
 import type { Log } from '../engine/log.js';
 import { resolve } from '../resolve/resolve.js';
 import { ownOutputFiles } from '../files/own-output.js';
+import { execaRunner } from '../adapters/process/execa-runner.js';
 // './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
 // `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
@@ -36,7 +37,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
     const project = projectId(configFile);
     const engine = new Engine(resolved, {
-      mode: o.mode, builder, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
+      mode: o.mode, builder, processes: execaRunner, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
       evaluate: () => evaluateConfig(configFile), cwd: o.cwd,
     });
     return { engine, cluster, builder, configFile, project };

@@ -13,6 +13,7 @@ import type { Registry } from '../model/registry.js';
 import type { Cluster } from '../ports/cluster.js';
 import type { ChangeBatch } from '../ports/file-watcher.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
+import type { ProcessRunner } from '../ports/process.js';
 import { resolve, type Resolved, type ResolvedImage, type ResolveOptions } from '../resolve/resolve.js';
 import type { Resource } from '../resolve/resources.js';
 import type { PushPolicy } from './build/scheduler.js';
@@ -30,6 +31,8 @@ export type { ResourcePhase, ResourceStatus } from './status-board.js';
 export interface EngineOptions {
   mode: 'up' | 'ci';
   builder: ImageBuilder;
+  /** Runs local_resource and custom_build commands. */
+  processes: ProcessRunner;
   cluster: Cluster;
   log: Log;
   project: string;
@@ -63,7 +66,7 @@ export class Engine {
     this.k8s = new K8sTarget({
       ...opts, board: this.board, resolved: () => this.resolved, enqueue: (i) => this.enqueue(i), queued: (n) => this.queue.some((q) => q.resource === n),
     });
-    this.targets = { k8s: this.k8s, local: new LocalTarget(this.board, opts.log) };
+    this.targets = { k8s: this.k8s, local: new LocalTarget(this.board, opts.log, opts.processes) };
     this.setResources(initial.resources);
   }
 

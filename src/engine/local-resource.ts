@@ -1,17 +1,16 @@
 /** local_resource: `cmd` runs to completion (at start and when its deps change); `serve_cmd` runs as a long process, restarted when cmd reruns. */
-import type { ResultPromise } from 'execa';
 import type { LocalResourceSpec } from '../config/spec.js';
 import { DevloopError } from '../model/errors.js';
 import type { Log } from './log.js';
-import { pipeLines } from './lines.js';
+import type { ProcessRunner, RunningProcess } from '../ports/process.js';
 
 export class LocalResourceRunner {
-  private serve?: ResultPromise;
+  private serve?: RunningProcess;
   private stopping = false;
   /** Called when the serve process exits by itself (not when devloop stops or restarts it). */
   onServeExit?: (code: number | undefined) => void;
 
-  constructor(readonly spec: LocalResourceSpec, private readonly log: Log, private readonly source: string) {}
+  constructor(readonly spec: LocalResourceSpec, private readonly log: Log, private readonly source: string, private readonly processes: ProcessRunner) {}
 
   /** Runs cmd; resolves when it succeeded, throws DevloopError with the output tail when it fails. */
   async runCmd(): Promise<void> {
@@ -19,17 +18,18 @@ export class LocalResourceRunner {
     if (!spec.cmd) return;
     this.log.line(this.source, `Running cmd: ${spec.cmdText}`);
     const tail: string[] = [];
-    const { execa } = await import('execa');
-    const child = execa(spec.cmd[0], spec.cmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false });
-    pipeLines(child.all, (l) => {
-      this.log.line(this.source, l);
-      tail.push(l);
-      if (tail.length > 20) tail.shift();
-    });
     const t0 = performance.now();
-    const r = await child;
+    const child = await this.processes.start(spec.cmd, {
+      cwd: spec.dir, env: spec.env,
+      onLine: (l) => {
+        this.log.line(this.source, l);
+        tail.push(l);
+        if (tail.length > 20) tail.shift();
+      },
+    });
+    const r = await child.done;
     if (r.failed) {
-      throw new DevloopError('local-cmd-failed', `local_resource '${spec.name}': "${spec.cmdText}" ${r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `failed: ${r.shortMessage}`}`, {
+      throw new DevloopError('local-cmd-failed', `local_resource '${spec.name}': "${spec.cmdText}" ${r.summary}`, {
         location: spec.loc, details: tail.slice(-10), hint: `it ran in ${spec.dir}`,
       });
     }
@@ -43,11 +43,9 @@ export class LocalResourceRunner {
     await this.stopServe();
     this.stopping = false;
     this.log.line(this.source, `Starting serve_cmd: ${spec.serveCmdText}`);
-    const { execa } = await import('execa');
-    const child = execa(spec.serveCmd[0], spec.serveCmd.slice(1), { cwd: spec.dir, env: spec.env, all: true, reject: false, stdin: 'ignore', buffer: false, cleanup: true });
+    const child = await this.processes.start(spec.serveCmd, { cwd: spec.dir, env: spec.env, onLine: (l) => this.log.line(this.source, l) });
     this.serve = child;
-    pipeLines(child.all, (l) => this.log.line(this.source, l));
-    void child.then((r) => {
+    void child.done.then((r) => {
       if (this.serve !== child || this.stopping) return;
       this.serve = undefined;
       this.log.line(this.source, `serve_cmd exited${r.exitCode !== undefined ? ` with code ${r.exitCode}` : ''}`);
@@ -66,7 +64,7 @@ export class LocalResourceRunner {
     this.serve = undefined;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await child.catch(() => undefined);
+    await child.done;
     clearTimeout(timer);
   }
 }

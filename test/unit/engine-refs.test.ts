@@ -15,6 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { runtimeState } from '../../src/engine/readiness.js';
 import type { PodView } from '../../src/ports/cluster.js';
 import { FakeBuilder, FakeCluster } from '../fakes/ports.js';
+import { execaRunner } from '../../src/adapters/process/execa-runner.js';
 import { fixturesDir, writeProject, removeProject, DEPLOYMENT } from '../helpers/project.js';
 
 const dirs: string[] = [];
@@ -31,7 +32,7 @@ async function run(files: Record<string, string>, prepare?: (b: FakeBuilder) => 
   const lines: string[] = [];
   const resolved = resolve(ev.plan);
   const engine = new Engine(resolved, {
-    mode: 'ci', builder, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
+    mode: 'ci', builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
     evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
   });
   engine.start();

@@ -11,6 +11,7 @@ import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { resolve } from '../../src/resolve/resolve.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FakeBuilder, FakeCluster } from '../fakes/ports.js';
+import { execaRunner } from '../../src/adapters/process/execa-runner.js';
 import { writeProject, removeProject, DEPLOYMENT } from '../helpers/project.js';
 
 const dirs: string[] = [];
@@ -34,7 +35,7 @@ async function setup() {
   };
   const lines: string[] = [];
   const engine = new Engine(resolve(ev.plan), {
-    mode: 'up', builder, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
+    mode: 'up', builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
     evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
   });
   /** The tag the current files resolve to. */

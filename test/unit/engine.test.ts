@@ -5,6 +5,7 @@ import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { resolve } from '../../src/resolve/resolve.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FakeBuilder, FakeCluster } from '../fakes/ports.js';
+import { execaRunner } from '../../src/adapters/process/execa-runner.js';
 import { writeProject, removeProject, DEPLOYMENT } from '../helpers/project.js';
 
 const dirs: string[] = [];
@@ -19,7 +20,7 @@ async function engineFor(files: Record<string, string>, mode: 'up' | 'ci' = 'ci'
   const cluster = new FakeCluster();
   const lines: string[] = [];
   const engine = new Engine(resolve(ev.plan), {
-    mode, builder, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
+    mode, builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
     evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
   });
   return { engine, builder, cluster, lines };

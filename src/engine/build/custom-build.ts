@@ -8,7 +8,7 @@ import { DevloopError } from '../../model/errors.js';
 import { parseRef, tryParseRef } from '../../model/ref.js';
 import type { ImageBuilder } from '../../ports/image-builder.js';
 import type { CustomBuildSpec } from '../../config/spec.js';
-import { pipeLines } from '../lines.js';
+import type { ProcessRunner } from '../../ports/process.js';
 
 export interface CustomBuildRun {
   spec: CustomBuildSpec;
@@ -18,6 +18,7 @@ export interface CustomBuildRun {
   /** Local refs of image_deps, in order: given as DEVLOOP_IMAGE_<i> (and TILT_IMAGE_<i> for ported scripts). */
   depRefs: string[];
   builder: ImageBuilder;
+  processes: ProcessRunner;
   out: { line(text: string): void };
   signal?: AbortSignal;
 }
@@ -54,19 +55,10 @@ export async function runCustomBuild(run: CustomBuildRun): Promise<string> {
     tail.push(l);
     if (tail.length > 30) tail.shift();
   };
-  // Loaded on first use: execa is only needed by custom_build, and loading it costs every command start-up time.
-  const { execa } = await import('execa');
-  const child = execa(spec.command[0], spec.command.slice(1), {
-    cwd: spec.dir, env: { ...spec.env, ...env }, extendEnv: true, all: true, reject: false, stdin: 'ignore',
-    cancelSignal: run.signal, buffer: false,
-  });
-  const ended = new Promise<void>((ok) => (child.all ? child.all.on('end', () => ok()) : ok()));
-  pipeLines(child.all, onLine);
-  const res = await child;
-  await ended;
+  const child = await run.processes.start(spec.command, { cwd: spec.dir, env: { ...spec.env, ...env }, onLine, signal: run.signal });
+  const res = await child.done;
   if (res.failed) {
-    const why = res.isCanceled ? 'was cancelled' : res.exitCode !== undefined ? `exited with code ${res.exitCode}` : `failed: ${res.shortMessage}`;
-    throw new DevloopError('custom-build-failed', `custom_build('${spec.ref}'): command "${spec.commandText}" ${why}`, {
+    throw new DevloopError('custom-build-failed', `custom_build('${spec.ref}'): command "${spec.commandText}" ${res.summary}`, {
       location: spec.loc, details: tail.slice(-15), hint: `it ran in ${spec.dir}; run it there by hand to see why it fails`,
     });
   }

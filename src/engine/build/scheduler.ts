@@ -7,6 +7,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { DevloopError, isDevloopError } from '../../model/errors.js';
 import type { BuildOutput, ImageBuilder } from '../../ports/image-builder.js';
+import type { ProcessRunner } from '../../ports/process.js';
 import type { ResolvedImage } from '../../resolve/resolve.js';
 import { emit, type Log } from '../log.js';
 import { runCustomBuild } from './custom-build.js';
@@ -33,6 +34,8 @@ export interface ImageOutcome {
 
 export interface BuildOptions {
   builder: ImageBuilder;
+  /** Runs custom_build commands. */
+  processes: ProcessRunner;
   log: Log;
   push: PushPolicy;
   /** The prefix of an image's lines (the resource that uses it, or the image name). */
@@ -152,7 +155,7 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
           const expectedRef = retag ? img.refs.local(img.spec.tag!) : img.localRef;
           const built = await runCustomBuild({
             spec: img.spec, expectedRef, registryHost: opts.push.registryHost,
-            depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d), builder: opts.builder, out, signal: opts.signal,
+            depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d), builder: opts.builder, processes: opts.processes, out, signal: opts.signal,
           });
           if (retag) {
             await opts.builder.tag(expectedRef, img.localRef);

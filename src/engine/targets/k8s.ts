@@ -6,6 +6,7 @@
 import { DevloopError } from '../../model/errors.js';
 import type { Cluster } from '../../ports/cluster.js';
 import type { ImageBuilder } from '../../ports/image-builder.js';
+import type { ProcessRunner } from '../../ports/process.js';
 import { renderObject } from '../../resolve/render.js';
 import type { Resolved, ResolvedImage } from '../../resolve/resolve.js';
 import type { Resource } from '../../resolve/resources.js';
@@ -27,6 +28,7 @@ export type LiveDecision = Extract<Decision, { kind: 'live' }>;
 export interface K8sHost {
   mode: 'up' | 'ci';
   builder: ImageBuilder;
+  processes: ProcessRunner;
   cluster: Cluster;
   log: Log;
   project: string;
@@ -113,7 +115,7 @@ export class K8sTarget implements DeployTarget {
       let outcomes: Awaited<ReturnType<typeof buildImages>>;
       try {
         outcomes = await buildImages(images, {
-          builder: this.h.builder, log: this.h.log, push: this.h.push, reason: item.reason, sourceOf: () => r.name, signal: abort.signal,
+          builder: this.h.builder, processes: this.h.processes, log: this.h.log, push: this.h.push, reason: item.reason, sourceOf: () => r.name, signal: abort.signal,
         });
       } finally {
         this.inFlight.delete(r.name);
