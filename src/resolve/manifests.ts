@@ -51,7 +51,7 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
     }
     docs.forEach((doc, index) => {
       const items: unknown[] = [];
-      flatten(doc, items);
+      flatten(doc.value, items);
       for (const item of items) {
         const o = item as Partial<K8sObject>;
         const loc = fileLoc(doc.line);

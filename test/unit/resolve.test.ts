@@ -163,7 +163,7 @@ test('services join the workload whose pod labels match; other objects are uncat
 const errorCases: { name: string; files: Record<string, string>; code: string; file: string; line: number; message: RegExp; hint?: RegExp }[] = [
   {
     name: 'k8s_resource for a workload that does not exist lists those that do',
-    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'y'), 'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n" },
+    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'z'), 'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n" },
     code: 'config-unknown-resource', file: 'devloop.ts', line: 3, message: /no workload named 'wbe' \(did you mean 'web'\?\)/, hint: /web, api/,
   },
   {
