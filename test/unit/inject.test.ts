@@ -408,3 +408,14 @@ test('objectKey and objectName', () => {
     assert.equal(objectName(obj), name);
   }
 });
+
+test('a locator path missing on a selected object, or yielding a literal, is an error naming the object and the path', () => {
+  const obj = { apiVersion: 'example.dev/v1', kind: 'Environment', metadata: { name: 'bare' }, spec: {} };
+  const target = { id: 'app', selector: makeSelector('app'), clusterRef: 'localhost:5005/app:devloop-1' };
+  const run = (path: string) => () => injectImages(obj, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: [path] })] });
+  assert.throws(run('{.spec.runtime.image}'), (e: unknown) => isDevloopError(e) && e.code === 'json-path-not-found' && e.object === 'Environment/bare'
+    && /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/.test(e.message) && /kind=Environment/.test(e.hint ?? ''));
+  assert.throws(run("{.spec}{'app'}"), (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path' && /yields "app", which is not a field/.test(e.message));
+  // An empty list is not a missing path.
+  assert.deepEqual(injectImages({ ...obj, spec: { containers: [] } }, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: ['{.spec.containers[*].image}'] })] }).injections, []);
+});

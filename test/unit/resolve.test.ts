@@ -193,6 +193,29 @@ const errorCases: { name: string; files: Record<string, string>; code: string; f
     code: 'image-cycle', file: 'devloop.ts', line: 3, message: /img-a -> img-b -> img-a/,
   },
   {
+    name: 'YAML that kubectl refuses (.inf) points at the YAML file and line',
+    files: { 'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ratio: .inf\n', 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
+    code: 'yaml-invalid', file: 'app.yaml', line: 6, message: /infinity cannot be sent to Kubernetes/, hint: /Quote it/,
+  },
+  {
+    name: 'an image_json_path that does not exist on a selected object names the object and the path',
+    files: {
+      Dockerfile: 'FROM busybox\n',
+      'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n---\napiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: bare }\nspec: {}\n',
+      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.');\n",
+    },
+    code: 'json-path-not-found', file: 'env.yaml', line: 6, message: /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/, hint: /kind=Environment/,
+  },
+  {
+    name: 'entrypoint on an image found only in a custom resource field',
+    files: {
+      Dockerfile: 'FROM busybox\n',
+      'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n',
+      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.', { entrypoint: ['/serve'] });\n",
+    },
+    code: 'override-outside-container', file: 'devloop.ts', line: 4, message: /entrypoint of image 'env-runtime' cannot be applied: the image is found only outside containers \(Environment\/staging spec\.runtime\.image\)/, hint: /command/,
+  },
+  {
     name: 'duplicate objects in the YAML',
     files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('web', 'y'), 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
     code: 'yaml-duplicate', file: 'app.yaml', line: 16, message: /duplicate YAML: Deployment\/web/, hint: /allow_duplicates/,
