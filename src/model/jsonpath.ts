@@ -59,11 +59,12 @@ interface V {
 
 /** Every value the path reaches in `root`, in client-go's order. Throws JsonPathError. */
 export function evalJsonPath(path: JsonPath, root: unknown): JsonPathMatch[] {
-  const out: JsonPathMatch[] = [];
-  for (const node of path.root.nodes) {
-    for (const r of walk([{ v: root, seg: [] }], node)) out.push({ segments: r.seg, value: r.v });
-  }
-  return out;
+  return evalJsonPathGroups(path, root).flat();
+}
+
+/** The matches of each top-level part of the template (`{.a}x{.b}` has three), as client-go groups them. */
+export function evalJsonPathGroups(path: JsonPath, root: unknown): JsonPathMatch[][] {
+  return path.root.nodes.map((node) => walk([{ v: root, seg: [] }], node).map((r) => ({ segments: r.seg, value: r.v })));
 }
 
 function walk(input: V[], node: JpNode): V[] {
