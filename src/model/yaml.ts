@@ -130,7 +130,8 @@ class Decoder {
       }
       const name = this.key(k, at);
       const v = this.value(value as AnyNode);
-      Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[name] = v;
     }
     return out;
   }
@@ -248,7 +249,7 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
   };
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(chunk.text, { version: '1.1', schema: 'failsafe', merge: false, uniqueKeys: false, lineCounter: lc, prettyErrors: true });
+    const parsed = parseAllDocuments(chunk.text, { version: '1.1', schema: 'failsafe', merge: false, uniqueKeys: false, lineCounter: lc, prettyErrors: false });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (e) {
     if (e instanceof RangeError) throw new DevloopError('yaml-invalid', 'invalid YAML: nested too deeply', { location: { file, line: chunk.line }, hint: 'Nest fewer levels.' });
@@ -259,9 +260,8 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
   if (!doc) return { value: null, line: chunk.line };
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
     throw new DevloopError('yaml-invalid', `invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
-      location: pos ? { file, line: pos.line + chunk.line - 1, column: pos.col } : where(err.pos[0]),
+      location: where(err.pos[0]),
       hint: 'Fix the YAML (indentation, a missing colon or quote are the usual causes).',
     });
   }
