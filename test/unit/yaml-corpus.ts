@@ -106,4 +106,11 @@ inlineSequenceMap:
   { from: 'devloop', whole: `${HEADER}x: 1\n----\n` },
   { from: 'devloop', whole: '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "x": 9007199254740993, "y": 1.0, "x": 2,\n "z": [1e3, -0, 12345678901234567890, 9.2e18, "0755", "yes"]}\n' },
   { from: 'devloop', whole: '  {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n' },
+  // devloop: streams as tools write them (CRLF and a byte order mark, helm's comments, document end markers, Lists)
+  { from: 'devloop', whole: `\ufeff${HEADER}x: 0755\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n`.replace(/\n/g, '\r\n') },
+  { from: 'devloop', whole: `---\n# Source: chart/templates/a.yaml\n${HEADER}x: on\n---\n# Source: chart/templates/empty.yaml\n---\n# Source: chart/templates/b.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {k: yes}\n` },
+  { from: 'devloop', whole: `${HEADER}x: 1\n...\n` },
+  { from: 'devloop', whole: 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {m: "0755"}\n  x: 0755\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n' },
+  { from: 'devloop', whole: `${HEADER}x:\n\ty: 1\n` },
+  { from: 'devloop', whole: `${HEADER}x: &anchor\n  a: 1\n---\n${HEADER.replace('name: c', 'name: d')}y: *anchor\n` },
 ];
