@@ -228,13 +228,15 @@ function describe(v: unknown): string {
   return `the ${typeof v === 'bigint' ? 'number' : typeof v} ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`;
 }
 
-/** `spec.template.spec.containers[0].image`; keys that are not plain names are written `['a.b']`. */
+/**
+ * `spec.template.spec.containers[0].image`, written so that `{.` + it + `}` selects it again: characters that
+ * end a field name in JSONPath are escaped (`metadata.labels.app\\.kubernetes\\.io/name`).
+ */
 export function formatPath(segments: readonly PathSegment[]): string {
   let out = '';
   for (const seg of segments) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `['${seg.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+    else out += `${out === '' ? '' : '.'}${seg.replace(/[\\.,[\]$@{} \t]/g, '\\$&')}`;
   }
   return out;
 }
