@@ -26,8 +26,15 @@ export interface JsonPathMatch {
   readonly value: unknown;
 }
 
-/** An evaluation error (a key not found, an index out of range), in client-go's words. */
-export class JsonPathError extends Error {}
+/**
+ * An evaluation error (a key not found, an index out of range), in client-go's words. `partial` is what
+ * client-go's failing step returned with it, which an existence filter still counts.
+ */
+export class JsonPathError extends Error {
+  constructor(message: string, readonly partial: readonly unknown[] = []) {
+    super(message);
+  }
+}
 
 const HINT = "Kubernetes JSONPath, e.g. '{.spec.image}', '{.spec.containers[*].image}', '{.spec.containers[?(@.name==\"web\")].image}'; a key with dots is written '{.metadata.labels.app\\.kubernetes\\.io/name}'.";
 
@@ -83,7 +90,11 @@ function walk(input: V[], node: JpNode): V[] {
     case 'array':
       return evalArray(input, node.params);
     case 'union':
-      return node.nodes.flatMap((alt) => walk(input, alt));
+      try {
+        return node.nodes.flatMap((alt) => walk(input, alt));
+      } catch (e) {
+        throw e instanceof JsonPathError ? new JsonPathError(e.message, input) : e;
+      }
     case 'wildcard':
       return input.flatMap(children);
     case 'recursive':
@@ -91,7 +102,7 @@ function walk(input: V[], node: JpNode): V[] {
     case 'filter':
       return evalFilter(input, node.left, node.right, node.op);
     case 'identifier':
-      throw new JsonPathError(`unrecognized identifier ${node.name}`);
+      throw new JsonPathError(`unrecognized identifier ${node.name}`, input);
   }
 }
 
@@ -111,7 +122,7 @@ function evalArray(input: V[], node: readonly SliceParam[]): V[] {
   const result: V[] = [];
   for (const x of input) {
     if (x.v === null || x.v === undefined) continue;
-    if (!Array.isArray(x.v)) throw new JsonPathError(`${describe(x.v)} is not array or slice`);
+    if (!Array.isArray(x.v)) throw new JsonPathError(`${describe(x.v)} is not array or slice`, input);
     const len = x.v.length;
     const [p0, p1, p2] = node.map((p) => ({ ...p })) as [SliceParam, SliceParam, SliceParam];
     if (!p0.known) p0.value = 0;
@@ -119,12 +130,12 @@ function evalArray(input: V[], node: readonly SliceParam[]): V[] {
     if (!p1.known) p1.value = len;
     if (p1.value < 0 || (p1.value === 0 && p1.derived)) p1.value += len;
     if (p1.value === p0.value) return result; // nothing requested (client-go stops here)
-    if (p0.value >= len || p0.value < 0) throw new JsonPathError(`array index out of bounds: index ${p0.value}, length ${len}`);
-    if (p1.value > len || p1.value < 0) throw new JsonPathError(`array index out of bounds: index ${p1.value - 1}, length ${len}`);
-    if (p0.value > p1.value) throw new JsonPathError(`starting index ${p0.value} is greater than ending index ${p1.value}`);
+    if (p0.value >= len || p0.value < 0) throw new JsonPathError(`array index out of bounds: index ${p0.value}, length ${len}`, input);
+    if (p1.value > len || p1.value < 0) throw new JsonPathError(`array index out of bounds: index ${p1.value - 1}, length ${len}`, input);
+    if (p0.value > p1.value) throw new JsonPathError(`starting index ${p0.value} is greater than ending index ${p1.value}`, input);
     let step = 1;
     if (p2.known) {
-      if (p2.value <= 0) throw new JsonPathError('step must be > 0');
+      if (p2.value <= 0) throw new JsonPathError('step must be > 0', input);
       step = p2.value;
     }
     for (let i = p0.value; i < p1.value; i += step) result.push({ v: x.v[i], seg: at(x, i) });
@@ -153,26 +164,46 @@ function evalRecursive(input: V[]): V[] {
 function evalFilter(input: V[], left: JpList, right: JpList, op: string): V[] {
   const results: V[] = [];
   for (const x of input) {
-    if (!Array.isArray(x.v)) throw new JsonPathError(`${describe(x.v)} is not array or slice and cannot be filtered`);
+    if (!Array.isArray(x.v)) throw new JsonPathError(`${describe(x.v)} is not array or slice and cannot be filtered`, input);
     x.v.forEach((el, i) => {
       const item: V = { v: el, seg: at(x, i) };
       if (op === 'exists') {
-        let found: V[] = [];
+        let found: readonly unknown[];
         try {
           found = walk([item], left);
         } catch (e) {
           if (!(e instanceof JsonPathError)) throw e;
+          found = e.partial; // client-go counts what the failing step returned
         }
         if (found.length > 0) results.push(item);
         return;
       }
-      const lefts = walk([item], left);
+      const again = (e: unknown, partial: readonly unknown[]): never => {
+        throw e instanceof JsonPathError ? new JsonPathError(e.message, partial) : e;
+      };
+      let lefts: V[] = [];
+      try {
+        lefts = walk([item], left);
+      } catch (e) {
+        again(e, input);
+      }
       if (lefts.length === 0) return;
-      if (lefts.length > 1) throw new JsonPathError('can only compare one element at a time');
-      const rights = walk([item], right);
+      if (lefts.length > 1) throw new JsonPathError('can only compare one element at a time', input);
+      let rights: V[] = [];
+      try {
+        rights = walk([item], right);
+      } catch (e) {
+        again(e, input);
+      }
       if (rights.length === 0) return;
-      if (rights.length > 1) throw new JsonPathError('can only compare one element at a time');
-      if (compare(op, lefts[0]!, rights[0]!)) results.push(item);
+      if (rights.length > 1) throw new JsonPathError('can only compare one element at a time', input);
+      let pass = false;
+      try {
+        pass = compare(op, lefts[0]!, rights[0]!);
+      } catch (e) {
+        again(e, results);
+      }
+      if (pass) results.push(item);
     });
   }
   return results;

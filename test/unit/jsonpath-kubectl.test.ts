@@ -70,6 +70,7 @@ const cases: Case[] = [
   ['{..image}', 'devloop', true], ['{.spec..name}', 'devloop'], ['{.spec.nothing}', 'devloop'], ['{.nodes[*].nothing}', 'devloop'],
   ["{.nodes[0].metadata.labels['kubernetes.io/hostname']}", 'devloop'], ['{.nodes[0]["metadata"]}', 'devloop'],
   ['x{.kind}y{.metadata.name}', 'devloop'], ['{.kind}{.metadata.name}', 'devloop'], ['{.spec.containers[?(@.name=="fake1")].image}', 'devloop'],
+  ['{.spec.containers[?(@.name[5])].name}', 'devloop'], ['{.spec.containers[?(@[0])].name}', 'devloop'], ['{.spec.containers[?(@.name.x)].name}', 'devloop'],
   ['{.types.strings[0].*}', 'devloop'], ['{.metadata.name[0]}', 'devloop'], ['{.points[?(@.q=="a")].id}', 'devloop'],
 ];
 
