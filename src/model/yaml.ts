@@ -11,7 +11,7 @@
  * - integers that fit int64 stay exact (a BigInt beyond 2^53; see exact-json.ts for writing them).
  * Every error names file:line:column.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseAllDocuments, stringify, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseAllDocuments, stringify, visit, type Document, type Node } from 'yaml';
 import { DevloopError } from './errors.js';
 import { keyString, resolveScalar, ScalarError, type Scalar } from './yaml-scalar.js';
 import './exact-json.js';
@@ -47,7 +47,8 @@ class Decoder {
   private aliasDepth = 0;
   private depth = 0;
   private readonly active = new Set<unknown>();
-  private readonly targets = new Map<unknown, Node | undefined>();
+  private readonly targets = new Map<unknown, Node>();
+  private indexed = false;
 
   constructor(private readonly doc: Document.Parsed, private readonly text: string) {}
 
@@ -60,10 +61,24 @@ class Decoder {
   }
 
   private target(node: Node): Node {
-    if (!this.targets.has(node)) this.targets.set(node, isAlias(node) ? (node.resolve(this.doc) as Node | undefined) : undefined);
+    if (!this.indexed) this.indexAnchors();
     const t = this.targets.get(node);
     if (!t) throw new Failure(`unknown anchor '${isAlias(node) ? node.source : '?'}' referenced`, node, 'Define the anchor (&name) before the alias (*name), in the same document.');
     return t;
+  }
+
+  /** Each alias's node: the last one anchored with its name before it (an anchor counts from its node's start). */
+  private indexAnchors(): void {
+    this.indexed = true;
+    const anchors = new Map<string, Node>();
+    visit(this.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const t = anchors.get(node.source);
+          if (t) this.targets.set(node, t);
+        } else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
   }
 
   /** Follows an alias as go-yaml does (counting it, refusing one met again inside its own expansion). */

@@ -419,3 +419,14 @@ test('a locator path missing on a selected object, or yielding a literal, is an 
   // An empty list is not a missing path.
   assert.deepEqual(injectImages({ ...obj, spec: { containers: [] } }, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: ['{.spec.containers[*].image}'] })] }).injections, []);
 });
+
+test('the JSON path hint shows a key with dots the way client-go selects it', () => {
+  assert.throws(() => compileJsonPath('{.spec['), (e: unknown) => {
+    assert.ok(isDevloopError(e));
+    assert.match(e.hint ?? '', /\{\.metadata\.labels\.app\\\.kubernetes\\\.io\/name\}/);
+    assert.doesNotMatch(e.hint ?? '', /\['app\./, "['a.b'] is the path a.b to client-go: never advertised");
+    return true;
+  });
+  const labels = { metadata: { labels: { 'app.kubernetes.io/name': 'web' } } };
+  assert.deepEqual(evalJsonPath(compileJsonPath('{.metadata.labels.app\\.kubernetes\\.io/name}'), labels).map((m) => m.value), ['web']);
+});
