@@ -252,9 +252,12 @@ function splitDocuments(text: string, file: string): Chunk[] {
 
 /** Every document of a YAML stream, read as kubectl reads it. Throws DevloopError `yaml-invalid` at file:line:column. */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
-  if (/^\s*\{/.test(text)) return [parseJsonDocument(text, file)];
+  if (/^\s*\{/.test(text)) return parseJsonDocuments(text, file);
   return splitDocuments(text, file).map((chunk) => parseChunk(chunk, file));
 }
+
+/** What go-yaml's reader refuses: characters outside YAML's printable set. */
+const NOT_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 function parseChunk(chunk: Chunk, file: string): YamlDocument {
   const lc = new LineCounter();
@@ -262,6 +265,14 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
     const p = lc.linePos(offset ?? 0);
     return { file, line: p.line + chunk.line - 1, column: p.col };
   };
+  const bad = NOT_PRINTABLE.exec(chunk.text);
+  if (bad) {
+    const before = chunk.text.slice(0, bad.index).split('\n');
+    throw new DevloopError('yaml-invalid', `invalid YAML: control characters are not allowed (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`, {
+      location: { file, line: chunk.line + before.length - 1, column: before[before.length - 1]!.length + 1 },
+      hint: 'Remove the character, or write it as an escape in a double-quoted string (e.g. "\\x01").',
+    });
+  }
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(chunk.text, { version: '1.1', schema: 'failsafe', merge: false, uniqueKeys: false, lineCounter: lc, prettyErrors: false });
@@ -294,31 +305,46 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
   }
 }
 
-/** A stream that starts with `{` is JSON to kubectl (strict: quoted keys, no comments). */
-function parseJsonDocument(text: string, file: string): YamlDocument {
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    const offset = m ? Number(m[1]) : 0;
-    const before = text.slice(0, offset).split('\n');
-    throw new DevloopError('yaml-invalid', `invalid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, {
-      location: { file, line: before.length, column: before[before.length - 1]!.length + 1 },
-      hint: 'A file that starts with { is read as JSON (as kubectl does): quote every key and string, or write it as YAML.',
-    });
-  }
-  const exact = (v: unknown): unknown => {
-    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v >= -(2n ** 63n) && v < 2n ** 63n ? v : exactIfInt64(Number(v));
-    if (typeof v === 'number') return exactIfInt64(v === 0 ? 0 : v);
-    if (Array.isArray(v)) return v.map(exact);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: exact(x), enumerable: true, writable: true, configurable: true });
-      return out;
+/** A stream that starts with `{` is JSON to kubectl (strict: quoted keys, no comments), one value after another. */
+function parseJsonDocuments(text: string, file: string): YamlDocument[] {
+  const out: YamlDocument[] = [];
+  let offset = 0;
+  while (offset < text.length && /\S/.test(text.slice(offset))) {
+    const rest = text.slice(offset);
+    let end = rest.length;
+    try {
+      JSON.parse(rest);
+    } catch (e) {
+      const m = /^Unexpected non-whitespace character after JSON at position (\d+)/.exec((e as Error).message);
+      if (m) end = Number(m[1]);
+      else {
+        const at = /position (\d+)/.exec((e as Error).message);
+        const before = text.slice(0, offset + (at ? Number(at[1]) : 0)).split('\n');
+        throw new DevloopError('yaml-invalid', `invalid JSON: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, {
+          location: { file, line: before.length, column: before[before.length - 1]!.length + 1 },
+          hint: 'A file that starts with { is read as JSON (as kubectl does): quote every key and string, or write it as YAML.',
+        });
+      }
     }
-    return v;
-  };
-  return { value: exact(parse(text, { schema: 'json', intAsBigInt: true, uniqueKeys: false })), line: 1 + (/^\s*/.exec(text)![0].split('\n').length - 1) };
+    const piece = rest.slice(0, end);
+    const line = text.slice(0, offset + /^\s*/.exec(piece)![0].length).split('\n').length;
+    out.push({ value: exactJson(parse(piece, { schema: 'json', intAsBigInt: true, uniqueKeys: false })), line });
+    offset += end;
+  }
+  return out;
+}
+
+/** JSON numbers as kubectl keeps them: int64 exact, anything else a float64. */
+function exactJson(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v >= -(2n ** 63n) && v < 2n ** 63n ? v : exactIfInt64(Number(v));
+  if (typeof v === 'number') return exactIfInt64(v === 0 ? 0 : v);
+  if (Array.isArray(v)) return v.map(exactJson);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: exactJson(x), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
 }
 
 /**

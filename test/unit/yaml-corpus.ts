@@ -112,5 +112,9 @@ inlineSequenceMap:
   { from: 'devloop', whole: `${HEADER}x: 1\n...\n` },
   { from: 'devloop', whole: 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {m: "0755"}\n  x: 0755\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n' },
   { from: 'devloop', whole: `${HEADER}x:\n\ty: 1\n` },
+  // devloop: characters go-yaml's reader refuses, and a JSON stream of several objects
+  own('x: "a\x01b"'), own('x: a\x7fb'), own('x: "a\u009fb"'), own('x: "a\ufffeb"'), own('x: "tab\there, é, \u{1F600}"'),
+  { from: 'devloop', whole: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"x":0.5}\n  {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}\n' },
+  { from: 'devloop', whole: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}\n{"apiVersion":"v1",\n' },
   { from: 'devloop', whole: `${HEADER}x: &anchor\n  a: 1\n---\n${HEADER.replace('name: c', 'name: d')}y: *anchor\n` },
 ];
