@@ -8,8 +8,11 @@
  * - an anchor whose value holds an alias to itself is refused; alias expansion is limited exactly as go-yaml
  *   limits it (CVE-2019-11253): more than 100 aliased nodes, over 1000 decoded, whose share of the work is
  *   above 99% (falling to 10% between 400,000 and 4,000,000 decoded nodes) stops the read;
- * - integers that fit int64 stay exact (a BigInt beyond 2^53; see exact-json.ts for writing them).
- * Every error names file:line:column.
+ * - integers that fit int64 stay exact (a BigInt beyond 2^53; see exact-json.ts for writing them);
+ * - the stream is split as kubectl splits it (at lines starting with `---`, each piece read on its own), and
+ *   one that starts with `{` is strict JSON, as kubectl reads it; characters outside YAML's printable set are
+ *   refused.
+ * Every error names file:line (and column where known).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseAllDocuments, stringify, visit, type Document, type Node } from 'yaml';
 import { DevloopError } from './errors.js';
