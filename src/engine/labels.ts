@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { K8sObject } from '../resolve/manifests.js';
+import { stringifyJson } from '../model/exact-json.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const PROJECT = 'devloop.dev/project';
@@ -77,5 +78,5 @@ export function withLabels(o: K8sObject, labels: Record<string, string>, templat
 }
 
 export function contentHash(o: K8sObject): string {
-  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(stringifyJson(o)).digest('hex').slice(0, 32);
 }

@@ -16,7 +16,7 @@
  * null image is skipped (the API server will say what it thinks of it), as is an empty image volume.
  */
 import { DevloopError } from './errors.js';
-import { evalJsonPath, formatPath, getAt, isMap, setAt, type PathSegment } from './jsonpath.js';
+import { evalJsonPath, formatPath, getAt, isMap, JsonPathError, setAt, type JsonPath, type PathSegment } from './jsonpath.js';
 import { locatorMatches, type ImageLocator } from './locator.js';
 import { bestMatch, familiarString, parseRef, refProblem, selectorMatches, tryParseRef, type ImageRef, type RefSelector } from './ref.js';
 
@@ -166,7 +166,7 @@ export function findImages(obj: unknown, opts: FindOptions = {}): ImageOccurrenc
   for (const locator of opts.locators ?? []) {
     if (!locatorMatches(locator, obj)) continue;
     for (const jp of locator.jsonPaths) {
-      for (const { segments, value } of evalJsonPath(jp, obj)) {
+      for (const { segments, value } of locate(obj, jp, 'image_json_path', locator.description)) {
         if (value === null) continue;
         if (typeof value !== 'string') {
           throw new DevloopError('invalid-manifest-image', `image_json_path ${jp.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a string`, {
@@ -179,7 +179,7 @@ export function findImages(obj: unknown, opts: FindOptions = {}): ImageOccurrenc
     }
     const io = locator.imageObject;
     if (!io) continue;
-    for (const { segments, value } of evalJsonPath(io.path, obj)) {
+    for (const { segments, value } of locate(obj, io.path, 'image_object json_path', locator.description)) {
       if (value === null) continue;
       if (!isMap(value)) {
         throw new DevloopError('invalid-manifest-image', `image_object json_path ${io.path.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a map with '${io.repoField}'`, {
@@ -299,6 +299,30 @@ export function injectImages(obj: K8sObject, targets: readonly InjectTarget[], o
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The values a locator's path reaches in an object it selects. As in Tilt, a path that does not exist on a
+ * selected object is an error, as is a match that is not a field of the object (a literal of the path).
+ */
+function locate(obj: unknown, path: JsonPath, what: string, locator: string): { segments: PathSegment[]; value: unknown }[] {
+  let matches;
+  try {
+    matches = evalJsonPath(path, obj);
+  } catch (e) {
+    if (!(e instanceof JsonPathError)) throw e;
+    throw new DevloopError('json-path-not-found', `${what} ${path.source} does not match: ${e.message}`, {
+      object: objectName(obj),
+      hint: `The path must exist on every object its locator (${locator}) selects: fix the path, or select fewer objects with kind/name/namespace.`,
+    });
+  }
+  return matches.map(({ segments, value }) => {
+    if (segments) return { segments, value };
+    throw new DevloopError('invalid-json-path', `${what} ${path.source} yields ${JSON.stringify(value)}, which is not a field of the object`, {
+      object: objectName(obj),
+      hint: 'Point the path at the field that holds the image, e.g. {.spec.image}; text outside {…} and quoted strings are literals.',
+    });
+  });
+}
 
 function imageString(obj: unknown, value: unknown, segments: PathSegment[]): string {
   if (typeof value === 'string') return value;

@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 
-/** A Kubernetes object as plain data (what js-yaml parses). */
+/** A Kubernetes object as plain data (what model/yaml.ts parses; integers beyond 2^53 are BigInts). */
 export type KObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown }; [k: string]: unknown };
 
 export interface ObjectRef {

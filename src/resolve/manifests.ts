@@ -1,6 +1,9 @@
-/** Reads the YAML given to k8s_yaml() into Kubernetes objects: multi-document streams, `List`s flattened, duplicates refused. */
-import yaml from 'js-yaml';
+/**
+ * Reads the YAML given to k8s_yaml() into Kubernetes objects as kubectl reads them (model/yaml.ts: YAML 1.1,
+ * integers exact): multi-document streams, `List`s flattened, duplicates refused.
+ */
 import { DevloopError } from '../model/errors.js';
+import { parseYamlDocuments, type YamlDocument } from '../model/yaml.js';
 import type { Loc, YamlSource } from '../config/spec.js';
 
 export interface K8sObject {
@@ -21,20 +24,6 @@ export function objectName(o: K8sObject): string {
   return `${o.kind}/${o.metadata.name}`;
 }
 
-/** 1-based line where each YAML document starts (the line after its `---`). */
-function docStartLines(text: string): number[] {
-  const starts: number[] = [];
-  const lines = text.split('\n');
-  let docStart = 1;
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^---(\s|$)/.test(lines[i])) continue;
-    if (i > 0) starts.push(docStart);
-    docStart = i + 2;
-  }
-  starts.push(docStart);
-  return starts;
-}
-
 function flatten(doc: unknown, out: unknown[]): void {
   if (doc === null || doc === undefined) return;
   const d = doc as { kind?: unknown; items?: unknown };
@@ -50,23 +39,22 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
   const seen = new Map<string, SourcedObject>();
   for (const src of sources) {
     const fileLoc = (line?: number): Loc => (src.path ? { file: src.path, line } : src.loc);
-    let docs: unknown[];
+    let docs: YamlDocument[];
     try {
-      docs = yaml.loadAll(src.text, undefined, { filename: src.path ?? src.source });
+      docs = parseYamlDocuments(src.text, src.path ?? src.source);
     } catch (e) {
-      const err = e as { reason?: string; mark?: { line: number; column: number }; message: string };
-      throw new DevloopError('yaml-invalid', `${src.path ? 'invalid YAML' : `invalid YAML in ${src.source}`}: ${err.reason ?? err.message.split('\n')[0]}`, {
-        location: src.path ? { file: src.path, line: (err.mark?.line ?? 0) + 1, column: (err.mark?.column ?? 0) + 1 } : src.loc,
-        hint: 'fix the YAML (indentation, a missing colon or quote are the usual causes)',
-      });
+      // Inline text has no file: point at the k8s_yaml() call and say where in the text.
+      if (e instanceof DevloopError && !src.path && e.location?.line !== undefined) {
+        throw new DevloopError(e.code, `${e.message.replace(/^invalid YAML/, `invalid YAML in ${src.source}`)} (line ${e.location.line} of the text)`, { location: src.loc, hint: e.hint });
+      }
+      throw e;
     }
-    const allStarts = docStartLines(src.text);
     docs.forEach((doc, index) => {
       const items: unknown[] = [];
-      flatten(doc, items);
+      flatten(doc.value, items);
       for (const item of items) {
         const o = item as Partial<K8sObject>;
-        const loc = fileLoc(allStarts[index] ?? 1);
+        const loc = fileLoc(doc.line);
         if (typeof o !== 'object' || Array.isArray(o)) {
           throw new DevloopError('yaml-not-object', `document ${index + 1} of ${src.source} is not a Kubernetes object`, { location: loc, hint: 'each YAML document must be a mapping with apiVersion, kind and metadata.name' });
         }

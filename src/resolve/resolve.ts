@@ -222,6 +222,17 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
     return res.object;
   });
 
+  // entrypoint / container_args replace a container's command: an image found only in other fields cannot take them.
+  for (const img of all) {
+    const option = img.spec.entrypoint ? 'entrypoint' : img.spec.containerArgs ? 'container_args' : undefined;
+    if (!option || img.injections.length === 0 || img.injections.some((i) => /container$/i.test(i.kind))) continue;
+    const where = img.injections.map((i) => `${(i as Injection & { object: string }).object} ${i.path}`).join(', ');
+    throw new DevloopError('override-outside-container', `${option} of image '${img.id}' cannot be applied: the image is found only outside containers (${where})`, {
+      location: img.spec.loc,
+      hint: `${option} replaces a container's ${option === 'entrypoint' ? 'command' : 'args'}; for an image in a custom resource's field, set the command in that resource instead, or remove ${option}.`,
+    });
+  }
+
   // Images needed: deployed ones and their ancestors. Others are unused (warned, not built).
   const needed = new Set<string>();
   const need = (id: string): void => {

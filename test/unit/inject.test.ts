@@ -235,7 +235,6 @@ test('custom resources: k8s_kind / k8s_image_json_path locators', () => {
     ['name filter anchored', { name: 'web', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }, 'x.io/v1', 'web-1'), [], { image: 'app' }],
     ['namespace filter', { namespace: 'dev', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
     ['namespace filter mismatch', { namespace: 'prod', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }), [], { image: 'app' }],
-    ['path missing in this object', { kind: 'Thing', jsonPaths: ['{.spec.image}'] }, env('Thing', { other: 1 }), [], { other: 1 }],
     [
       'sibling imagePullPolicy is set when present',
       { kind: 'Thing', jsonPaths: ['{.spec.a.image}', '{.spec.b.image}'] },
@@ -340,7 +339,7 @@ test('compileLocator validates its spec', () => {
     [{ kind: 'X', jsonPaths: ['{.a}'], imageObject: { jsonPath: '{.b}', repoField: 'r', tagField: 't' } }, 'invalid-locator', /Cannot specify both image_json_path and image_object/],
     [{ kind: '(' }, 'invalid-locator', /error parsing kind regexp/],
     [{ kind: 'X', imageObject: { jsonPath: '{.b}', repoField: '', tagField: 't' } }, 'invalid-locator', /image_object/],
-    [{ kind: 'X', jsonPaths: ['{.spec[?(@.x)]}'] }, 'invalid-json-path', /unsupported selector/],
+    [{ kind: 'X', jsonPaths: ['{.spec[0:x]}'] }, 'invalid-json-path', /invalid array index 0:x/],
   ];
   for (const [spec, code, message] of cases) {
     assert.throws(() => compileLocator(spec), (e: unknown) => isDevloopError(e) && e.code === code && message.test(e.message), JSON.stringify(spec));
@@ -348,11 +347,11 @@ test('compileLocator validates its spec', () => {
   assert.equal(compileLocator({ kind: 'Env', apiVersion: 'x.io/v1' }).description, 'kind=Env apiVersion=x.io/v1');
 });
 
-test('JSON path subset: parse, evaluate, format', () => {
+test('JSON path as client-go evaluates it: fields, escaped dots, wildcards, slices, filters, recursive descent; format', () => {
   const doc = {
     spec: {
       image: 'a',
-      containers: [{ image: 'b' }, { image: 'c' }, { name: 'no-image' }],
+      containers: [{ name: 'web', image: 'b' }, { name: 'side', image: 'c' }, { name: 'no-image' }],
       images: { web: 'd', 'app.kubernetes.io/x': 'e' },
       'dotted.key': 'f',
     },
@@ -365,20 +364,34 @@ test('JSON path subset: parse, evaluate, format', () => {
     ['{.spec.containers[*].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
     ['{.spec.containers[1].image}', [['spec.containers[1].image', 'c']]],
     ['{.spec.containers[-1].name}', [['spec.containers[2].name', 'no-image']]],
-    ['{.spec.containers[7].image}', []],
+    ['{.spec.containers[0:2].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
+    ['{.spec.containers[::2].name}', [['spec.containers[0].name', 'web'], ['spec.containers[2].name', 'no-image']]],
+    ['{.spec.containers[0,1].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
+    ["{.spec.containers[?(@.name=='side')].image}", [['spec.containers[1].image', 'c']]],
+    ["{.spec.containers[?(@.name!='side')].name}", [['spec.containers[0].name', 'web'], ['spec.containers[2].name', 'no-image']]],
+    ['{.spec.containers[?(@.image)].name}', [['spec.containers[0].name', 'web'], ['spec.containers[1].name', 'side']]],
+    ['{..image}', [['spec.image', 'a'], ['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
     ['{.spec.images.web}', [['spec.images.web', 'd']]],
-    ["{.spec.images['app.kubernetes.io/x']}", [["spec.images['app.kubernetes.io/x']", 'e']]],
-    ['{.spec.dotted\\.key}', [["spec['dotted.key']", 'f']]],
-    ['{.spec.images.*}', [['spec.images.web', 'd'], ["spec.images['app.kubernetes.io/x']", 'e']]],
-    ['{.spec.images[*]}', [['spec.images.web', 'd'], ["spec.images['app.kubernetes.io/x']", 'e']]],
-    ['{.spec.missing.image}', []],
-    ['{.spec.image.deeper}', []],
+    ['{.spec.images.app\\.kubernetes\\.io/x}', [['spec.images.app\\.kubernetes\\.io/x', 'e']]],
+    ["{.spec['images']['web']}", [['spec.images.web', 'd']]],
+    ['{.spec.dotted\\.key}', [['spec.dotted\\.key', 'f']]],
+    ['{.spec.images.*}', [['spec.images.web', 'd'], ['spec.images.app\\.kubernetes\\.io/x', 'e']]],
   ];
   for (const [path, expected] of cases) {
-    const got = evalJsonPath(compileJsonPath(path), doc).map((m) => [formatPath(m.segments), m.value]);
+    const got = evalJsonPath(compileJsonPath(path), doc).map((m) => [formatPath(m.segments!), m.value]);
     assert.deepEqual(got, expected, path);
   }
-  for (const bad of ['', '{}', '{.spec', '{.spec..image}', '{.spec[1:2]}', '{.spec[?(@.a)]}', '{.spec.}', '{.spec[0}']) {
+  // What client-go refuses when it evaluates: a missing key, an index out of range, a quoted key with dots (a path).
+  for (const [path, message] of [
+    ['{.spec.missing.image}', /missing is not found/],
+    ['{.spec.image.deeper}', /deeper is not found/],
+    ['{.spec.containers[7].image}', /array index out of bounds: index 7, length 3/],
+    ["{.spec.images['app.kubernetes.io/x']}", /app is not found/],
+    ['{.spec.containers[?(@.name==1)].image}', /incompatible types for comparison/],
+  ] as const) {
+    assert.throws(() => evalJsonPath(compileJsonPath(path), doc), (e: Error) => message.test(e.message), path);
+  }
+  for (const bad of ['', '{}', '{.spec', '{.spec[0}', '{.spec[a]}', '{range .spec}{end}', '{.spec....a}']) {
     assert.throws(() => compileJsonPath(bad), (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path', bad);
   }
 });
@@ -394,4 +407,26 @@ test('objectKey and objectName', () => {
     assert.deepEqual(objectKey(obj), key);
     assert.equal(objectName(obj), name);
   }
+});
+
+test('a locator path missing on a selected object, or yielding a literal, is an error naming the object and the path', () => {
+  const obj = { apiVersion: 'example.dev/v1', kind: 'Environment', metadata: { name: 'bare' }, spec: {} };
+  const target = { id: 'app', selector: makeSelector('app'), clusterRef: 'localhost:5005/app:devloop-1' };
+  const run = (path: string) => () => injectImages(obj, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: [path] })] });
+  assert.throws(run('{.spec.runtime.image}'), (e: unknown) => isDevloopError(e) && e.code === 'json-path-not-found' && e.object === 'Environment/bare'
+    && /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/.test(e.message) && /kind=Environment/.test(e.hint ?? ''));
+  assert.throws(run("{.spec}{'app'}"), (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path' && /yields "app", which is not a field/.test(e.message));
+  // An empty list is not a missing path.
+  assert.deepEqual(injectImages({ ...obj, spec: { containers: [] } }, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: ['{.spec.containers[*].image}'] })] }).injections, []);
+});
+
+test('the JSON path hint shows a key with dots the way client-go selects it', () => {
+  assert.throws(() => compileJsonPath('{.spec['), (e: unknown) => {
+    assert.ok(isDevloopError(e));
+    assert.match(e.hint ?? '', /\{\.metadata\.labels\.app\\\.kubernetes\\\.io\/name\}/);
+    assert.doesNotMatch(e.hint ?? '', /\['app\./, "['a.b'] is the path a.b to client-go: never advertised");
+    return true;
+  });
+  const labels = { metadata: { labels: { 'app.kubernetes.io/name': 'web' } } };
+  assert.deepEqual(evalJsonPath(compileJsonPath('{.metadata.labels.app\\.kubernetes\\.io/name}'), labels).map((m) => m.value), ['web']);
 });

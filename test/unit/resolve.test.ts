@@ -163,7 +163,7 @@ test('services join the workload whose pod labels match; other objects are uncat
 const errorCases: { name: string; files: Record<string, string>; code: string; file: string; line: number; message: RegExp; hint?: RegExp }[] = [
   {
     name: 'k8s_resource for a workload that does not exist lists those that do',
-    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'y'), 'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n" },
+    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'z'), 'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n" },
     code: 'config-unknown-resource', file: 'devloop.ts', line: 3, message: /no workload named 'wbe' \(did you mean 'web'\?\)/, hint: /web, api/,
   },
   {
@@ -191,6 +191,29 @@ const errorCases: { name: string; files: Record<string, string>; code: string; f
       'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('img-a', 'a');\ndocker_build('img-b', 'b');\n",
     },
     code: 'image-cycle', file: 'devloop.ts', line: 3, message: /img-a -> img-b -> img-a/,
+  },
+  {
+    name: 'YAML that kubectl refuses (.inf) points at the YAML file and line',
+    files: { 'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ratio: .inf\n', 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
+    code: 'yaml-invalid', file: 'app.yaml', line: 6, message: /infinity cannot be sent to Kubernetes/, hint: /Quote it/,
+  },
+  {
+    name: 'an image_json_path that does not exist on a selected object names the object and the path',
+    files: {
+      Dockerfile: 'FROM busybox\n',
+      'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n---\napiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: bare }\nspec: {}\n',
+      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.');\n",
+    },
+    code: 'json-path-not-found', file: 'env.yaml', line: 6, message: /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/, hint: /kind=Environment/,
+  },
+  {
+    name: 'entrypoint on an image found only in a custom resource field',
+    files: {
+      Dockerfile: 'FROM busybox\n',
+      'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n',
+      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.', { entrypoint: ['/serve'] });\n",
+    },
+    code: 'override-outside-container', file: 'devloop.ts', line: 4, message: /entrypoint of image 'env-runtime' cannot be applied: the image is found only outside containers \(Environment\/staging spec\.runtime\.image\)/, hint: /command/,
   },
   {
     name: 'duplicate objects in the YAML',

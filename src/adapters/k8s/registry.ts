@@ -1,5 +1,5 @@
 /** KEP-1755: the local registry a dev cluster advertises in kube-public/local-registry-hosting. */
-import yaml from 'js-yaml';
+import { parseYamlDocuments } from '../../model/yaml.js';
 import type { AdvertisedRegistry } from '../../ports/cluster.js';
 import type { K8s } from './context.js';
 import { mapError } from './errors.js';
@@ -23,7 +23,7 @@ export function parseLocalRegistryHosting(text: string | undefined): AdvertisedR
   if (!text) return undefined;
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    doc = parseYamlDocuments(text, 'localRegistryHosting.v1')[0]?.value;
   } catch {
     return undefined;
   }

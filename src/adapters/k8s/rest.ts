@@ -7,6 +7,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { stringifyJson } from '../../model/exact-json.js';
 
 /** The API server answered with an error (a metav1.Status, or at least a status code). */
 export class ApiError extends Error {
@@ -88,7 +89,7 @@ export class Rest {
     for (const [k, v] of Object.entries(auth.headers ?? {})) if (v !== undefined) headers[k] = String(v);
     let payload: Buffer | undefined;
     if (opts.body !== undefined) {
-      payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+      payload = Buffer.from(typeof opts.body === 'string' ? opts.body : stringifyJson(opts.body)); // integers beyond 2^53 exact
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
     }

@@ -1,6 +1,7 @@
 /** `devloop ci`: with --dry-run, print the rendered manifests (stdout) and the plan (stderr); otherwise run the loop once and exit 0 or 1. */
-import yaml from 'js-yaml';
 import { loadProject } from '../../app/load.js';
+import { stringifyJson } from '../../model/exact-json.js';
+import { stringifyYaml } from '../../model/yaml.js';
 import { startSession } from '../../app/session.js';
 import type { Engine } from '../../engine/engine.js';
 import type { CommonOptions } from '../main.js';
@@ -28,8 +29,9 @@ async function dryRun(opts: CiOptions, o: Output): Promise<number> {
 }
 
 export function renderObjects(objects: object[], format: 'yaml' | 'json'): string {
-  if (format === 'json') return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
-  return objects.map((obj) => yaml.dump(obj, { noRefs: true, lineWidth: -1 })).join('---\n');
+  // Integers beyond 2^53 stay exact; strings YAML 1.1 would type (yes, 0755) are quoted, so kubectl reads the same back.
+  if (format === 'json') return `${stringifyJson({ apiVersion: 'v1', kind: 'List', items: objects }, 2)}\n`;
+  return objects.map((obj) => stringifyYaml(obj)).join('---\n');
 }
 
 async function ciRun(opts: CiOptions, out: Output): Promise<number> {
