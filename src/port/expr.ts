@@ -1,0 +1,405 @@
+/** Starlark expressions as TypeScript: literals, operators, calls (keyword arguments into the trailing options object). */
+import type { SyntaxNode } from '@lezer/common';
+import { INSTEAD, TILT_SIGNATURES } from '../config/tilt-names.js';
+import { Ctx, isIdentifier, jsName, kids } from './context.js';
+import { formatMethod, jsString, percentFormat, stringValue } from './strings.js';
+
+export interface Args { pos: SyntaxNode[]; kw: Array<[string, SyntaxNode]>; star: boolean }
+
+/** Splits an ArgList into positional and keyword arguments. */
+export function parseArgs(c: Ctx, list: SyntaxNode): Args {
+  const parts = kids(list).filter((k) => k.name !== '(' && k.name !== ')');
+  const args: Args = { pos: [], kw: [], star: false };
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i];
+    if (k.name === ',') continue;
+    if (k.name === '*' || k.name === '**') { args.star = true; i++; continue; }
+    if (k.name === 'VariableName' && parts[i + 1]?.name === 'AssignOp') {
+      args.kw.push([c.text(k), parts[i + 2]]);
+      i += 2;
+      continue;
+    }
+    if (args.kw.length) c.fail('a positional argument after a keyword argument', k);
+    if (parts[i + 1]?.name === 'for') c.fail('a generator expression as an argument', k);
+    args.pos.push(k);
+  }
+  return args;
+}
+
+const PRECEDENCE_SAFE = new Set(['VariableName', 'Number', 'String', 'Boolean', 'None', 'ArrayExpression', 'TupleExpression',
+  'DictionaryExpression', 'CallExpression', 'MemberExpression', 'ParenthesizedExpression']);
+
+/** An operand: parenthesized unless it is atomic. */
+function operand(c: Ctx, n: SyntaxNode, ind: string): string {
+  const s = expr(c, n, ind);
+  return PRECEDENCE_SAFE.has(n.name) ? s : `(${s})`;
+}
+
+function isStringLit(n: SyntaxNode): boolean {
+  return n.name === 'String';
+}
+
+function isList(c: Ctx, n: SyntaxNode): boolean {
+  return n.name === 'ArrayExpression' || n.name === 'ArrayComprehensionExpression' || (n.name === 'VariableName' && c.lists.has(c.text(n)));
+}
+
+function seq(c: Ctx, items: SyntaxNode[], ind: string, open: string, close: string): string {
+  const parts = items.map((i) => expr(c, i, `${ind}  `));
+  const one = `${open}${parts.join(', ')}${close}`;
+  if (one.length + ind.length <= 100 && !one.includes('\n')) return one;
+  return `${open}\n${parts.map((p) => `${ind}  ${p},`).join('\n')}\n${ind}${close}`;
+}
+
+export function objectOf(c: Ctx, entries: Array<[string, string]>, ind: string): string {
+  return objectParts(entries.map(([k, v]) => `${isIdentifier(k) ? k : jsString(k)}: ${v}`), ind);
+}
+
+function objectParts(parts: string[], ind: string): string {
+  if (parts.length === 0) return '{}';
+  const one = `{ ${parts.join(', ')} }`;
+  if (one.length + ind.length <= 100 && !one.includes('\n')) return one;
+  return `{\n${parts.map((p) => `${ind}  ${p},`).join('\n')}\n${ind}}`;
+}
+
+function items(n: SyntaxNode): SyntaxNode[] {
+  return kids(n).filter((k) => !['[', ']', '(', ')', ',', '{', '}'].includes(k.name));
+}
+
+export function expr(c: Ctx, n: SyntaxNode, ind = ''): string {
+  switch (n.name) {
+    case 'VariableName': return name(c, n);
+    case 'Number': return c.text(n).replace(/[lL]$/, '');
+    case 'String': return jsString(stringValue(c.text(n)));
+    case 'ContinuedString': return kids(n).map((k) => expr(c, k, ind)).join(' + ');
+    case 'Boolean': return c.text(n) === 'True' ? 'true' : 'false';
+    case 'None': return 'null';
+    case 'ArrayExpression': return seq(c, items(n), ind, '[', ']');
+    case 'TupleExpression': return seq(c, items(n), ind, '[', ']');
+    case 'ParenthesizedExpression': return `(${expr(c, items(n)[0], ind)})`;
+    case 'DictionaryExpression': return dict(c, n, ind);
+    case 'CallExpression': return call(c, n, ind);
+    case 'MemberExpression': return member(c, n, ind);
+    case 'BinaryExpression': return binary(c, n, ind);
+    case 'UnaryExpression': {
+      const [op, x] = kids(n);
+      const o = c.text(op);
+      return o === 'not' ? `!${operand(c, x, ind)}` : `${o}${operand(c, x, ind)}`;
+    }
+    case 'ConditionalExpression': {
+      const k = kids(n);
+      return `${operand(c, k[2], ind)} ? ${operand(c, k[0], ind)} : ${operand(c, k[4], ind)}`;
+    }
+    case 'ArrayComprehensionExpression': return comprehension(c, n, ind);
+    case 'FormatString': return c.fail('an f-string (not Starlark)', n);
+    default: return c.fail(n.type.isError ? 'a syntax error' : `${describe(n.name)}`, n);
+  }
+}
+
+function describe(nodeName: string): string {
+  const words = nodeName.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return `a ${words}`;
+}
+
+function name(c: Ctx, n: SyntaxNode): string {
+  const v = c.text(n);
+  if (c.userNames.has(v)) return jsName(v);
+  const miss = c.missing.get(v);
+  if (miss) return c.fail(miss, n);
+  const alias = c.aliases.get(v);
+  if (alias) return c.useDevloop(alias);
+  if (c.devloop.has(v)) return c.useDevloop(v);
+  if (v === '__file__') return c.fail('__file__: use config_dir() for its directory', n);
+  if (INSTEAD[v] !== undefined || TILT_SIGNATURES[v]) return c.fail(`devloop has no ${v}: ${INSTEAD[v] ?? 'not in this version of devloop'}`, n);
+  return jsName(v);
+}
+
+function dict(c: Ctx, n: SyntaxNode, ind: string): string {
+  const k = items(n);
+  const parts: string[] = [];
+  for (let i = 0; i < k.length; i++) {
+    if (k[i].name === '**') { parts.push(`...${expr(c, k[i + 1], ind)}`); i++; continue; }
+    if (k[i + 1]?.name === 'for') c.fail('a dict comprehension', n);
+    const key = k[i];
+    const value = k[i + 2];
+    if (k[i + 1]?.name !== ':' || !value) c.fail('a dict entry I cannot read', key);
+    const v = expr(c, value, `${ind}  `);
+    if (key.name === 'String') {
+      const name = stringValue(c.text(key));
+      parts.push(`${isIdentifier(name) ? name : jsString(name)}: ${v}`);
+    } else {
+      parts.push(`[${expr(c, key, ind)}]: ${v}`);
+    }
+    i += 2;
+  }
+  return objectParts(parts, ind);
+}
+
+function comprehension(c: Ctx, n: SyntaxNode, ind: string): string {
+  const k = items(n);
+  const fors = k.filter((x) => x.name === 'for').length;
+  if (fors !== 1) c.fail('a comprehension with more than one for', n);
+  const iFor = k.findIndex((x) => x.name === 'for');
+  const iIn = k.findIndex((x) => x.name === 'in');
+  const iIf = k.findIndex((x) => x.name === 'if');
+  const targets = k.slice(iFor + 1, iIn).filter((x) => x.name !== ',');
+  const { iter, param } = loopParts(c, targets, k[iIn + 1], ind);
+  let out = iter;
+  if (iIf > 0) out += `.filter((${param}) => ${expr(c, k[iIf + 1], ind)})`;
+  const elt = k.slice(0, iFor);
+  if (elt.length !== 1) c.fail('a comprehension I cannot read', n);
+  if (!(targets.length === 1 && c.text(elt[0]) === c.text(targets[0]))) out += `.map((${param}) => ${expr(c, elt[0], ind)})`;
+  return out;
+}
+
+/** The iterable and the loop variable(s) of `for TARGETS in ITER`; `d.items()` becomes Object.entries(d). */
+export function loopParts(c: Ctx, targets: SyntaxNode[], iterNode: SyntaxNode, ind: string): { iter: string; param: string } {
+  for (const t of targets) if (t.name !== 'VariableName') c.fail('a loop target that is not a plain name', t);
+  for (const t of targets) c.userNames.add(c.text(t));
+  const names = targets.map((t) => jsName(c.text(t)));
+  const param = names.length === 1 ? names[0] : `[${names.join(', ')}]`;
+  return { iter: expr(c, iterNode, ind), param };
+}
+
+function call(c: Ctx, n: SyntaxNode, ind: string): string {
+  const [callee, list] = kids(n);
+  const args = parseArgs(c, list);
+  if (args.star) c.fail('*args or **kwargs in a call', list);
+  const pos = (): string[] => args.pos.map((a) => expr(c, a, ind));
+  const noKw = (what: string): void => { if (args.kw.length) c.fail(`keyword arguments to ${what}`, list); };
+  if (callee.name === 'VariableName') {
+    const fn = c.text(callee);
+    if (c.userFuncs.has(fn)) return userCall(c, fn, args, ind);
+    const miss = c.missing.get(fn);
+    if (miss) c.fail(miss, callee);
+    if (!c.userNames.has(fn)) {
+      const special = builtinCall(c, fn, args, pos, noKw);
+      if (special !== undefined) return special;
+      const target = c.aliases.get(fn) ?? fn;
+      if (c.devloop.has(target)) return devloopCall(c, target, args, ind);
+      if (INSTEAD[fn] !== undefined || TILT_SIGNATURES[fn]) c.fail(`devloop has no ${fn}: ${INSTEAD[fn] ?? 'not in this version of devloop'}`, callee);
+    }
+    if (args.kw.length) {
+      c.check(`${fn}(): keyword arguments passed as a trailing options object; ${c.loadedNames.has(fn) ? 'port the file it comes from to take one' : 'check the function takes one'}`);
+      return `${jsName(fn)}(${[...pos(), objectOf(c, args.kw.map(([k, v]) => [k, expr(c, v, ind)]), ind)].join(', ')})`;
+    }
+    return `${jsName(fn)}(${pos().join(', ')})`;
+  }
+  if (callee.name === 'MemberExpression') return methodCall(c, callee, args, pos, noKw, ind);
+  noKw('this call');
+  return `${operand(c, callee, ind)}(${pos().join(', ')})`;
+}
+
+function builtinCall(c: Ctx, fn: string, args: Args, pos: () => string[], noKw: (w: string) => void): string | undefined {
+  const one = (): string => {
+    noKw(`${fn}()`);
+    if (args.pos.length !== 1) c.fail(`${fn}() with ${args.pos.length} arguments`);
+    return pos()[0];
+  };
+  switch (fn) {
+    case 'print': noKw('print()'); return `console.log(${pos().join(', ')})`;
+    case 'str': return `String(${one()})`;
+    case 'len': return `${wrapped(c, args.pos[0], one())}.length`;
+    case 'int': return `Number(${one()})`;
+    case 'bool': return `Boolean(${one()})`;
+    case 'list': return `[...${wrapped(c, args.pos[0], one())}]`;
+    case 'sorted': return `[...${wrapped(c, args.pos[0], one())}].sort()`;
+    case 'blob': return c.devloop.has('blob') ? undefined : one();
+    case 'enumerate': return `${wrapped(c, args.pos[0], one())}.entries()`;
+    case 'range': {
+      noKw('range()');
+      const p = pos();
+      if (p.length === 1) return `Array.from({ length: ${p[0]} }, (_, i) => i)`;
+      if (p.length === 2) return `Array.from({ length: ${p[1]} - ${p[0]} }, (_, i) => ${p[0]} + i)`;
+      return c.fail('range() with a step');
+    }
+    case 'struct': case 'dict':
+      if (args.pos.length) c.fail(`${fn}() with positional arguments`);
+      return objectOf(c, args.kw.map(([k, v]) => [k, expr(c, v)]), '');
+    case 'decode_json': return c.devloop.has(fn) ? undefined : `JSON.parse(${one()})`;
+    case 'encode_json': return c.devloop.has(fn) ? undefined : `JSON.stringify(${one()}, null, 2)`;
+    case 'read_json':
+      if (c.devloop.has(fn)) return undefined;
+      noKw('read_json()');
+      return `JSON.parse(${c.useDevloop('read_file')}(${pos().join(', ')}))`;
+    case 'fail': return c.fail('fail() inside an expression: throw new Error(...) as a statement');
+    default: return undefined;
+  }
+}
+
+function wrapped(c: Ctx, n: SyntaxNode, s: string): string {
+  return PRECEDENCE_SAFE.has(n.name) ? s : `(${s})`;
+}
+
+/** A call of a devloop function: Tilt's keyword (and extra positional) arguments go into the trailing options object. */
+function devloopCall(c: Ctx, fn: string, args: Args, ind: string): string {
+  const sig = TILT_SIGNATURES[fn] ?? { params: [], positional: args.pos.length, options: true };
+  const slots: Array<string | undefined> = [];
+  const opts: Array<[string, string]> = [];
+  const inner = `${ind}  `;
+  args.pos.forEach((a, i) => {
+    if (i < sig.positional || sig.options === false) slots[i] = expr(c, a, ind);
+    else if (sig.params[i]) opts.push([sig.params[i], expr(c, a, inner)]);
+    else c.fail(`${fn}() with more positional arguments than Tilt takes`, a);
+  });
+  for (const [k, v] of args.kw) {
+    const idx = sig.params.indexOf(k);
+    if (idx >= 0 && (idx < sig.positional || sig.options === false)) slots[idx] = expr(c, v, ind);
+    else if (sig.options === false) c.fail(`${fn}() has no parameter ${k}`, v);
+    else opts.push([k, expr(c, v, inner)]);
+  }
+  while (slots.length && slots[slots.length - 1] === undefined) slots.pop();
+  const parts = [...slots].map((s) => s ?? 'undefined');
+  if (opts.length) parts.push(objectOf(c, opts, ind));
+  return `${c.useDevloop(fn)}(${parts.join(', ')})`;
+}
+
+function userCall(c: Ctx, fn: string, args: Args, ind: string): string {
+  const params = c.userFuncs.get(fn)!;
+  const slots: Array<string | undefined> = args.pos.map((a) => expr(c, a, ind));
+  for (const [k, v] of args.kw) {
+    const idx = params.indexOf(k);
+    if (idx < 0) c.fail(`${fn}() has no parameter ${k}`, v);
+    slots[idx] = expr(c, v, ind);
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < slots.length; i++) parts.push(slots[i] ?? 'undefined');
+  return `${jsName(fn)}(${parts.join(', ')})`;
+}
+
+const METHODS: Record<string, (obj: string, a: string[]) => string | undefined> = {
+  strip: (o, a) => (a.length ? undefined : `${o}.trim()`),
+  rstrip: (o, a) => (a.length ? undefined : `${o}.trimEnd()`),
+  lstrip: (o, a) => (a.length ? undefined : `${o}.trimStart()`),
+  lower: (o) => `${o}.toLowerCase()`,
+  upper: (o) => `${o}.toUpperCase()`,
+  startswith: (o, a) => (a.length === 1 ? `${o}.startsWith(${a[0]})` : undefined),
+  endswith: (o, a) => (a.length === 1 ? `${o}.endsWith(${a[0]})` : undefined),
+  replace: (o, a) => (a.length === 2 ? `${o}.replaceAll(${a[0]}, ${a[1]})` : undefined),
+  split: (o, a) => (a.length === 0 ? `${o}.trim().split(/\\s+/)` : a.length === 1 ? `${o}.split(${a[0]})` : undefined),
+  splitlines: (o, a) => (a.length ? undefined : `${o}.split('\\n')`),
+  append: (o, a) => (a.length === 1 ? `${o}.push(${a[0]})` : undefined),
+  extend: (o, a) => (a.length === 1 ? `${o}.push(...${a[0]})` : undefined),
+  get: (o, a) => (a.length === 1 ? `${o}[${a[0]}]` : a.length === 2 ? `(${o}[${a[0]}] ?? ${a[1]})` : undefined),
+  items: (o, a) => (a.length ? undefined : `Object.entries(${o})`),
+  keys: (o, a) => (a.length ? undefined : `Object.keys(${o})`),
+  values: (o, a) => (a.length ? undefined : `Object.values(${o})`),
+  update: (o, a) => (a.length === 1 ? `Object.assign(${o}, ${a[0]})` : undefined),
+  join: (o, a) => (a.length === 1 ? `${a[0]}.join(${o})` : undefined),
+  find: (o, a) => (a.length === 1 ? `${o}.indexOf(${a[0]})` : undefined),
+  count: (o, a) => (a.length === 1 ? `${o}.split(${a[0]}).length - 1` : undefined),
+};
+
+const OS_PATH: Record<string, [string, string]> = {
+  join: ['node:path', 'join'], basename: ['node:path', 'basename'], dirname: ['node:path', 'dirname'], abspath: ['node:path', 'resolve'],
+  relpath: ['node:path', 'relative'], exists: ['node:fs', 'existsSync'], realpath: ['node:fs', 'realpathSync'],
+};
+
+function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[], noKw: (w: string) => void, ind: string): string {
+  const k = kids(callee);
+  const obj = k[0];
+  const prop = k[k.length - 1];
+  if (k[1]?.name !== '.' || prop.name !== 'PropertyName') { noKw('this call'); return `${member(c, callee, ind)}(${pos().join(', ')})`; }
+  const m = c.text(prop);
+  const objText = c.text(obj);
+  if (isStringLit(obj) && m === 'format') return formatMethod(stringValue(objText), pos(), new Map(args.kw.map(([key, v]) => [key, expr(c, v, ind)])));
+  if (objText === 'os.path' && OS_PATH[m]) { noKw(`os.path.${m}()`); const [mod, fn] = OS_PATH[m]; return `${c.useNode(mod, fn)}(${pos().join(', ')})`; }
+  if (objText === 'os' && !c.userNames.has('os')) {
+    noKw(`os.${m}()`);
+    const a = pos();
+    if (m === 'getenv' && a.length === 1) return `process.env[${a[0]}]`;
+    if (m === 'getenv' && a.length === 2) return `(process.env[${a[0]}] ?? ${a[1]})`;
+    if (m === 'getcwd') return 'process.cwd()';
+    return c.fail(`os.${m}(): ${INSTEAD.os}`, callee);
+  }
+  if ((objText === 'config' || objText === 'shlex' || objText === 'sys') && !c.userNames.has(objText) && !c.devloop.has(objText)) {
+    return c.fail(`${objText}.${m}(): ${INSTEAD[objText] ?? 'not in this version of devloop'}`, callee);
+  }
+  if (m === 'format') c.fail('.format() on a string that is not a literal: write a template literal', callee);
+  noKw(`.${m}()`);
+  const o = operand(c, obj, ind);
+  const t = METHODS[m]?.(o, pos());
+  if (t !== undefined) return t;
+  if (METHODS[m]) c.fail(`.${m}() with these arguments`, callee);
+  return `${o}.${m}(${pos().join(', ')})`;
+}
+
+function member(c: Ctx, n: SyntaxNode, ind: string): string {
+  const k = kids(n);
+  const obj = k[0];
+  const objText = c.text(obj);
+  if (k[1]?.name === '.') {
+    const prop = c.text(k[2]);
+    if (objText === 'os' && !c.userNames.has('os')) {
+      if (prop === 'environ') return 'process.env';
+      return c.fail(`os.${prop}: ${INSTEAD.os}`, n);
+    }
+    if (objText === 'config' && !c.userNames.has('config') && !c.devloop.has('config')) {
+      if (prop === 'main_dir' && c.devloop.has('config_dir')) return `${c.useDevloop('config_dir')}()`;
+      return c.fail(`config.${prop}: ${INSTEAD.config}`, n);
+    }
+    return `${operand(c, obj, ind)}.${prop}`;
+  }
+  // subscript or slice
+  const inner = k.slice(2, -1);
+  const colon = inner.findIndex((x) => x.name === ':');
+  const o = operand(c, obj, ind);
+  if (colon < 0) {
+    if (inner.length !== 1) c.fail('a subscript I cannot read', n);
+    const idx = inner[0];
+    if (idx.name === 'UnaryExpression' && c.text(idx).startsWith('-')) return `${o}.at(${expr(c, idx, ind)})`;
+    return `${o}[${expr(c, idx, ind)}]`;
+  }
+  if (inner.filter((x) => x.name === ':').length > 1) c.fail('a slice with a step', n);
+  const lo = inner.slice(0, colon);
+  const hi = inner.slice(colon + 1);
+  const from = lo.length ? expr(c, lo[0], ind) : '0';
+  return hi.length ? `${o}.slice(${from}, ${expr(c, hi[0], ind)})` : `${o}.slice(${from})`;
+}
+
+function binary(c: Ctx, n: SyntaxNode, ind: string): string {
+  const k = kids(n);
+  const left = k[0];
+  const right = k[k.length - 1];
+  const op = k.slice(1, -1).map((x) => c.text(x)).join(' ');
+  const l = (): string => operand(c, left, ind);
+  const r = (): string => operand(c, right, ind);
+  const isNone = (x: SyntaxNode): boolean => x.name === 'None';
+  switch (op) {
+    case 'and': return `${l()} && ${r()}`;
+    case 'or': return `${l()} || ${r()}`;
+    case '==': return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
+    case '!=': return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
+    case 'is': return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
+    case 'is not': return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
+    case 'in': return membership(c, left, right, ind);
+    case 'not in': return `!${membership(c, left, right, ind)}`;
+    case '//': return `Math.floor(${l()} / ${r()})`;
+    case '+':
+      if (isList(c, left) || isList(c, right)) return `[...${l()}, ...${r()}]`;
+      return `${l()} + ${r()}`;
+    case '*':
+      if (isStringLit(left)) return `${l()}.repeat(${r()})`;
+      if (isList(c, left) || isList(c, right)) c.fail('a list repeated with *', n);
+      return `${l()} * ${r()}`;
+    case '%':
+      if (isStringLit(left)) {
+        const vals = right.name === 'TupleExpression' ? items(right).map((x) => expr(c, x, ind)) : [expr(c, right, ind)];
+        return percentFormat(stringValue(c.text(left)), vals);
+      }
+      if (right.name === 'TupleExpression' || isStringLit(right)) c.fail("'%' formatting of a string held in a variable: write a template literal", n);
+      c.check("'%' kept as the remainder operator; if its left side is a string, write a template literal instead");
+      return `${l()} % ${r()}`;
+    default:
+      if (['-', '/', '**', '<', '>', '<=', '>=', '&', '|', '^', '<<', '>>'].includes(op)) return `${l()} ${op} ${r()}`;
+      return c.fail(`the operator ${op}`, n);
+  }
+}
+
+function membership(c: Ctx, left: SyntaxNode, right: SyntaxNode, ind: string): string {
+  const x = expr(c, left, ind);
+  if (right.name === 'DictionaryExpression') return `(${x} in ${expr(c, right, ind)})`;
+  if (!['ArrayExpression', 'TupleExpression', 'String'].includes(right.name) && !isList(c, right)) {
+    c.check(`'in' written as .includes(): right for a list or a string; for a dict write (key in obj)`);
+  }
+  return `${operand(c, right, ind)}.includes(${x})`;
+}
