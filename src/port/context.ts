@@ -23,6 +23,8 @@ export class Ctx {
   readonly userNames = new Set<string>();
   /** Local names standing for a devloop function (a load() alias, an extension function with a devloop equivalent). */
   readonly aliases = new Map<string, string>();
+  /** What to check where an aliased name is used (an extension function written as a devloop one). */
+  readonly aliasAdvice = new Map<string, string>();
   /** Names from load() of the Tiltfile's own files: called with a trailing options object like devloop's. */
   readonly loadedNames = new Set<string>();
   /** Names a load() brought in that devloop has nothing for, with what to do instead. */

@@ -106,7 +106,11 @@ function name(c: Ctx, n: SyntaxNode): string {
   const miss = c.missing.get(v);
   if (miss) return c.fail(miss, n);
   const alias = c.aliases.get(v);
-  if (alias) return c.useDevloop(alias);
+  if (alias) {
+    const advice = c.aliasAdvice.get(v);
+    if (advice) c.check(advice);
+    return c.useDevloop(alias);
+  }
   if (c.devloop.has(v)) return c.useDevloop(v);
   if (v === '__file__') return c.fail('__file__: use config_dir() for its directory', n);
   if (INSTEAD[v] !== undefined || TILT_SIGNATURES[v]) return c.fail(`devloop has no ${v}: ${INSTEAD[v] ?? 'not in this version of devloop'}`, n);
@@ -175,6 +179,7 @@ function call(c: Ctx, n: SyntaxNode, ind: string): string {
       const special = builtinCall(c, fn, args, pos, noKw);
       if (special !== undefined) return special;
       const target = c.aliases.get(fn) ?? fn;
+      if (c.aliasAdvice.has(fn)) c.check(c.aliasAdvice.get(fn)!);
       if (c.devloop.has(target)) return devloopCall(c, target, args, ind);
       if (INSTEAD[fn] !== undefined || TILT_SIGNATURES[fn]) c.fail(`devloop has no ${fn}: ${INSTEAD[fn] ?? 'not in this version of devloop'}`, callee);
     }
@@ -219,8 +224,12 @@ function builtinCall(c: Ctx, fn: string, args: Args, pos: () => string[], noKw: 
     case 'encode_json': return c.devloop.has(fn) ? undefined : `JSON.stringify(${one()}, null, 2)`;
     case 'read_json':
       if (c.devloop.has(fn)) return undefined;
-      noKw('read_json()');
-      return `JSON.parse(${c.useDevloop('read_file')}(${pos().join(', ')}))`;
+    {
+      const dflt = args.kw.find(([k]) => k === 'default')?.[1] ?? args.pos[1];
+      if (args.kw.some(([k]) => k !== 'default') || !args.pos[0]) c.fail('read_json() with these arguments');
+      const path = expr(c, args.pos[0]);
+      return `JSON.parse(${c.useDevloop('read_file')}(${path}${dflt ? `, JSON.stringify(${expr(c, dflt)})` : ''}))`;
+    }
     case 'fail': return c.fail('fail() inside an expression: throw new Error(...) as a statement');
     default: return undefined;
   }

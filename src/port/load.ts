@@ -49,7 +49,7 @@ function extension(c: Ctx, path: string, symbols: Array<[string, string]>): Load
       if (local !== remote) c.aliases.set(local, remote); else c.useDevloop(remote);
     } else if (renamed && c.devloop.has(renamed)) {
       c.aliases.set(local, renamed);
-      notes.push({ kind: 'check', text: `${local}() written as ${renamed}(): ${ext.advice}` });
+      c.aliasAdvice.set(local, `${local}() written as ${renamed}(): ${ext.advice}`);
     } else {
       missing.push(remote);
       c.missing.set(local, `${local}() comes from Tilt's ext://${name}, which devloop does not have: ${ext?.advice ?? 'write what it does in TypeScript'}`);
