@@ -26,7 +26,7 @@ export function parseArgs(c: Ctx, list: SyntaxNode): Args {
   return args;
 }
 
-const PRECEDENCE_SAFE = new Set(['VariableName', 'Number', 'String', 'Boolean', 'None', 'ArrayExpression', 'TupleExpression',
+const PRECEDENCE_SAFE = new Set(['UnaryExpression', 'VariableName', 'Number', 'String', 'Boolean', 'None', 'ArrayExpression', 'TupleExpression',
   'DictionaryExpression', 'CallExpression', 'MemberExpression', 'ParenthesizedExpression']);
 
 /** An operand: parenthesized unless it is atomic. */
@@ -69,7 +69,7 @@ export function expr(c: Ctx, n: SyntaxNode, ind = ''): string {
   switch (n.name) {
     case 'VariableName': return name(c, n);
     case 'Number': return c.text(n).replace(/[lL]$/, '');
-    case 'String': return jsString(stringValue(c.text(n)));
+    case 'String': return jsString(stringValue(c.text(n)), /^[rRuU]?('''|""")/.test(c.text(n)));
     case 'ContinuedString': return kids(n).map((k) => expr(c, k, ind)).join(' + ');
     case 'Boolean': return c.text(n) === 'True' ? 'true' : 'false';
     case 'None': return 'null';

@@ -26,8 +26,8 @@ export function stringValue(literal: string): string {
 }
 
 /** A string value as a TypeScript literal: '...' on one line, a template literal when it spans lines. */
-export function jsString(value: string): string {
-  if (value.includes('\n') && !/[\r\u2028\u2029]/.test(value)) return `\`${templateText(value)}\``;
+export function jsString(value: string, multiline = false): string {
+  if (multiline && value.includes('\n') && !/[\r\u2028\u2029]/.test(value)) return `\`${templateText(value)}\``;
   let out = "'";
   for (const ch of value) {
     const c = ch.codePointAt(0)!;

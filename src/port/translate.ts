@@ -85,7 +85,9 @@ function countAssignments(c: Ctx, stmts: SyntaxNode[]): Map<string, number> {
     if (n.name === 'AssignStatement' || n.name === 'UpdateStatement') {
       const parts = kids(n);
       const op = parts.findIndex((p) => p.name === 'AssignOp' || p.name === 'UpdateOp');
-      for (const p of parts.slice(0, op)) if (p.name === 'VariableName') counts.set(c.text(p), (counts.get(c.text(p)) ?? 0) + (n.name === 'UpdateStatement' ? 2 : 1));
+      // `xs += [...]` on a list becomes xs.push(...): not a reassignment.
+      const push = n.name === 'UpdateStatement' && c.text(parts[op]) === '+=' && (parts[op + 1]?.name === 'ArrayExpression' || c.lists.has(c.text(parts[0])));
+      for (const p of parts.slice(0, op)) if (p.name === 'VariableName') counts.set(c.text(p), (counts.get(c.text(p)) ?? 0) + (push ? 0 : n.name === 'UpdateStatement' ? 2 : 1));
     }
     for (let k = n.firstChild; k; k = k.nextSibling) visit(k);
   };
@@ -96,6 +98,12 @@ function countAssignments(c: Ctx, stmts: SyntaxNode[]): Map<string, number> {
 /** Names assigned anywhere in a statement (not in nested functions). */
 function assignedIn(c: Ctx, n: SyntaxNode): string[] {
   return [...countAssignments(c, [n]).keys()];
+}
+
+function hasError(n: SyntaxNode): boolean {
+  const cur = n.cursor();
+  do { if (cur.type.isError) return true; } while (cur.next() && cur.from < n.to);
+  return false;
 }
 
 class Writer {
@@ -178,6 +186,7 @@ class Writer {
     c.pending = [];
     const mark = this.lines.length;
     try {
+      if (hasError(s)) c.fail('a syntax error');
       const out = this.simple(s, ind, scope);
       if (out === undefined) return this.compound(s, ind, scope);
       const checks = c.pending;
