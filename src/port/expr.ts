@@ -340,6 +340,7 @@ function member(c: Ctx, n: SyntaxNode, ind: string): string {
     const prop = c.text(k[2]);
     if (objText === 'os' && !c.userNames.has('os')) {
       if (prop === 'environ') return 'process.env';
+      if (prop === 'name') return "(process.platform === 'win32' ? 'nt' : 'posix')";
       return c.fail(`os.${prop}: ${INSTEAD.os}`, n);
     }
     if (objText === 'config' && !c.userNames.has('config') && !c.devloop.has('config')) {

@@ -127,21 +127,41 @@ function devloop(cwd: string, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test("init --from on Tilt's tilt-example-python writes the committed port, and ci --dry-run injects what Tilt does", () => {
-  const dir = join(fixturesDir, 'tilt-example-python');
-  const r = devloop(dir, 'init', '--from', 'Tiltfile', '-o', '-');
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, readFileSync(join(dir, 'devloop.ts'), 'utf8'));
-  assert.match(r.stderr, /5 statements translated, 0 left as comments to port by hand, 0 to check/);
-  const d = devloop(dir, 'ci', '--dry-run');
-  assert.equal(d.code, 0, d.stderr);
-  const docs = yaml.loadAll(d.stdout) as any[];
-  assert.deepEqual(docs.map((x) => `${x.kind}/${x.metadata.name}`), ['Deployment/example-python']);
-  const c = docs[0].spec.template.spec.containers[0];
-  assert.equal(c.name, 'example-python');
-  assert.match(c.image, /^example-python-image:devloop-[0-9a-f]{16}$/);
-  assert.match(d.stderr, /example-python: Deployment\/example-python; port-forward 127\.0\.0\.1:8000 → 8000; after deploy/);
-});
+/** Tilt's example projects ported into fixtures/: [folder, hand edits as [from, to], the workload and image Tilt injects, the resource line]. */
+const PORTS: Array<[string, Array<[string, string]>, string, string, RegExp]> = [
+  ['tilt-example-python', [], 'example-python', 'example-python-image', /example-python: Deployment\/example-python; port-forward 127\.0\.0\.1:8000 → 8000; after deploy/],
+  ['tilt-example-nodejs', [], 'example-nodejs', 'example-nodejs-image', /example-nodejs: Deployment\/example-nodejs; port-forward 127\.0\.0\.1:8000 → 8000; after deploy/],
+  ['tilt-example-go', [
+    ["import { docker_build, k8s_resource, k8s_yaml, local_resource, sync } from 'devloop';", "import { docker_build, fall_back_on, k8s_resource, k8s_yaml, local_resource, sync } from 'devloop';"],
+    ["  live_update: [sync('./build', '/app/build'), sync('./web', '/app/web')],",
+      "  // Hand edit: devloop has no restart_process, so a new binary rebuilds the image (no sync of it and restart).\n  live_update: [fall_back_on(['./build']), sync('./web', '/app/web')],"],
+  ], 'example-go', 'example-go-image', /example-go: Deployment\/example-go; port-forward 127\.0\.0\.1:8000 → 8000; after deploy, example-go-compile/],
+];
+
+for (const [folder, edits, workload, image, resource] of PORTS) {
+  test(`init --from on Tilt's ${folder} gives the committed port (plus its README's hand edits); ci --dry-run injects what Tilt does`, () => {
+    const dir = join(fixturesDir, folder);
+    const r = devloop(dir, 'init', '--from', 'Tiltfile', '-o', '-');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /statements translated, 0 left as comments to port by hand/);
+    let code = r.stdout;
+    for (const [from, to] of edits) {
+      assert.ok(code.includes(from), `hand edit no longer applies: ${from}`);
+      code = code.replace(from, to);
+    }
+    assert.equal(code, readFileSync(join(dir, 'devloop.ts'), 'utf8'));
+    const d = devloop(dir, 'ci', '--dry-run');
+    assert.equal(d.code, 0, d.stderr);
+    const docs = yaml.loadAll(d.stdout) as any[];
+    assert.deepEqual(docs.map((x) => `${x.kind}/${x.metadata.name}`), [`Deployment/${workload}`]);
+    const containers = docs[0].spec.template.spec.containers;
+    assert.equal(containers.length, 1);
+    assert.equal(containers[0].name, workload);
+    assert.match(containers[0].image, new RegExp(`^${image}:devloop-[0-9a-f]{16}$`));
+    assert.match(d.stderr, new RegExp(`${image} ⇒ Deployment/${workload} spec\\.template\\.spec\\.containers\\[0\\]\\.image`));
+    assert.match(d.stderr, resource);
+  });
+}
 
 test('init --from writes devloop.ts next to the Tiltfile, lists TODOs with both lines, and refuses to overwrite', () => {
   const dir = writeProject({ Tiltfile: "k8s_yaml('a.yaml')\nupdate_settings(max_parallel_updates=3)\n" });
