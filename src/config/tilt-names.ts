@@ -136,6 +136,10 @@ export const INSTEAD: Record<string, string> = {
   filter_yaml: 'read and filter the objects in TypeScript before k8s_yaml()',
   workload_to_resource_function: 'name resources with k8s_resource(workload, { new_name })',
   read_json: 'JSON.parse(read_file(path)) (read_file keeps the file watched)',
+  read_yaml: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',
+  read_yaml_stream: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',
+  decode_yaml: 'a YAML library (e.g. the yaml package from npm)', decode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
+  encode_yaml: 'a YAML library (e.g. the yaml package from npm)', encode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
   decode_json: 'JSON.parse(text)', encode_json: 'JSON.stringify(value)',
   local_git_repo: 'local() with git commands',
 };

@@ -31,6 +31,8 @@ export class Ctx {
   readonly missing = new Map<string, string>();
   /** Names known to hold lists (assigned a list literal), for += and +. */
   readonly lists = new Set<string>();
+  /** Names known to hold dicts (assigned a dict literal), for `in`. */
+  readonly dicts = new Set<string>();
   /** Checks for the statement being translated. */
   pending: string[] = [];
   private readonly lineStarts: number[] = [0];

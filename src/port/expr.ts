@@ -318,6 +318,8 @@ function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[],
     if (m === 'getenv' && a.length === 1) return `process.env[${a[0]}]`;
     if (m === 'getenv' && a.length === 2) return `(process.env[${a[0]}] ?? ${a[1]})`;
     if (m === 'getcwd') return 'process.cwd()';
+    if (m === 'putenv' && a.length === 2) return `(process.env[${a[0]}] = ${a[1]})`;
+    if (m === 'unsetenv' && a.length === 1) return `delete process.env[${a[0]}]`;
     return c.fail(`os.${m}(): ${INSTEAD.os}`, callee);
   }
   if ((objText === 'config' || objText === 'shlex' || objText === 'sys') && !c.userNames.has(objText) && !c.devloop.has(objText)) {
@@ -407,7 +409,7 @@ function binary(c: Ctx, n: SyntaxNode, ind: string): string {
 
 function membership(c: Ctx, left: SyntaxNode, right: SyntaxNode, ind: string): string {
   const x = expr(c, left, ind);
-  if (right.name === 'DictionaryExpression') return `(${x} in ${expr(c, right, ind)})`;
+  if (right.name === 'DictionaryExpression' || (right.name === 'VariableName' && c.dicts.has(c.text(right)))) return `(${x} in ${expr(c, right, ind)})`;
   if (!['ArrayExpression', 'TupleExpression', 'String'].includes(right.name) && !isList(c, right)) {
     c.check(`'in' written as .includes(): right for a list or a string; for a dict write (key in obj)`);
   }

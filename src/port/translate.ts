@@ -63,6 +63,7 @@ function prescan(c: Ctx, n: SyntaxNode, comments: SyntaxNode[], loads: Map<numbe
       const op = parts.findIndex((p) => p.name === 'AssignOp' || p.name === 'UpdateOp');
       for (const p of parts.slice(0, op)) if (p.name === 'VariableName') c.userNames.add(c.text(p));
       if (k.name === 'AssignStatement' && op === 1 && parts[0].name === 'VariableName' && ['ArrayExpression', 'ArrayComprehensionExpression'].includes(parts[2]?.name)) c.lists.add(c.text(parts[0]));
+      if (k.name === 'AssignStatement' && op === 1 && parts[0].name === 'VariableName' && parts[2]?.name === 'DictionaryExpression') c.dicts.add(c.text(parts[0]));
     }
     if (k.name === 'ForStatement') {
       const parts = kids(k);
@@ -98,6 +99,15 @@ function countAssignments(c: Ctx, stmts: SyntaxNode[]): Map<string, number> {
 /** Names assigned anywhere in a statement (not in nested functions). */
 function assignedIn(c: Ctx, n: SyntaxNode): string[] {
   return [...countAssignments(c, [n]).keys()];
+}
+
+/** A condition: a list is true when it is not empty, as in Starlark (an empty JS array is truthy). */
+function condition(c: Ctx, n: SyntaxNode, ind: string): string {
+  const isList = (x: SyntaxNode): boolean => x.name === 'VariableName' && c.lists.has(c.text(x));
+  if (isList(n)) return `${expr(c, n, ind)}.length > 0`;
+  const k = kids(n);
+  if (n.name === 'UnaryExpression' && c.text(k[0]) === 'not' && isList(k[1])) return `${expr(c, k[1], ind)}.length === 0`;
+  return expr(c, n, ind);
 }
 
 function hasError(n: SyntaxNode): boolean {
@@ -282,7 +292,7 @@ class Writer {
     };
     if (s.name === 'IfStatement') {
       const heads: string[] = [];
-      for (let i = 0; i < k.length; i++) if (k[i].name === 'if' || k[i].name === 'elif') heads.push(expr(c, k[i + 1], ind));
+      for (let i = 0; i < k.length; i++) if (k[i].name === 'if' || k[i].name === 'elif') heads.push(condition(c, k[i + 1], ind));
       let h = 0;
       for (let i = 0; i < k.length; i++) {
         if (k[i].name === 'if') header(`if (${heads[h++]}) {`);
@@ -300,7 +310,7 @@ class Writer {
       this.lines.push(`${ind}}`);
     } else if (s.name === 'WhileStatement') {
       if (k.filter((x) => x.name === 'Body').length > 1) c.fail('while ... else');
-      header(`while (${expr(c, k[1], ind)}) {`);
+      header(`while (${condition(c, k[1], ind)}) {`);
       body(k[2]);
       this.lines.push(`${ind}}`);
     } else {

@@ -62,6 +62,9 @@ const TABLE: Array<[string, string, string]> = [
   ['a variable assigned in a branch is declared before it',
     "if x:\n  tag = 'a'\nelse:\n  tag = 'b'\nprint(tag)",
     "let tag;\nif (x) {\n  tag = 'a';\n} else {\n  tag = 'b';\n}\nconsole.log(tag);"],
+  ['an empty list is false in a condition, as in Starlark; `in` on a dict; os.putenv',
+    "xs = []\nif xs:\n  pass\nif not xs:\n  pass\nd = {'a': 1}\nif 'a' in d:\n  os.putenv('A', 'x')",
+    "const xs = [];\nif (xs.length > 0) {\n}\nif (xs.length === 0) {\n}\nconst d = { a: 1 };\nif (('a' in d)) {\n  (process.env['A'] = 'x');\n}"],
 ];
 
 for (const [name, tiltfile, expected] of TABLE) {
