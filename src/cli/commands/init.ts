@@ -25,7 +25,7 @@ export async function initCommand(opts: InitOptions, o: Output): Promise<number>
     throw new DevloopError('init-exists', `${relative(cwd, out) || out} already exists`, { hint: 'give another file with -o FILE, or --force to overwrite it' });
   }
   const sourceName = relative(toStdout ? cwd : dirname(out), from) || from;
-  const t = translateTiltfile(readFileSync(from, 'utf8'), devloopExports(), sourceName);
+  const t = translateTiltfile(readFileSync(from, 'utf8').replace(/^\uFEFF/, ''), devloopExports(), sourceName);
   if (toStdout) o.out(t.code); else writeFileSync(out, t.code);
   const outName = toStdout ? 'devloop.ts' : relative(cwd, out);
   const todos = t.notes.filter((n) => n.kind === 'todo');
