@@ -128,10 +128,6 @@ class Writer {
 
   constructor(private readonly c: Ctx, private readonly comments: SyntaxNode[], private readonly loads: Map<number, LoadResult>, private readonly sourceName: string) {}
 
-  private where(pos: number): string {
-    return `${this.sourceName}:${this.c.lineOf(pos)}`;
-  }
-
   private gap(pos: number): void {
     if (/\n[ \t]*\n/.test(this.c.src.slice(this.lastPos, pos)) && this.lines.length && this.lines[this.lines.length - 1] !== '') this.lines.push('');
   }
