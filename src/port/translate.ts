@@ -42,9 +42,10 @@ export function translateTiltfile(src: string, devloop: Map<string, number>, sou
   for (const l of t.localImports) header.push(l);
   for (const [mod, names] of [...c.nodeImports].sort()) header.push(`import { ${[...names].sort().join(', ')} } from '${mod}';`);
   header.push('');
-  while (t.lines.length && t.lines[0] === '') t.lines.shift();
-  for (const n of t.notes) if (n.outLine !== undefined) n.outLine += header.length - t.shifted;
-  const body = t.lines.join('\n').replace(/\n{3,}/g, '\n\n');
+  let shifted = 0;
+  while (t.lines.length && t.lines[0] === '') { t.lines.shift(); shifted++; }
+  for (const n of t.notes) if (n.outLine !== undefined) n.outLine += header.length - shifted;
+  const body = t.lines.join('\n');
   return { code: `${header.join('\n')}\n${body.trimEnd()}\n`, notes: t.notes, translated: t.translated, untranslated: t.untranslated };
 }
 
@@ -122,7 +123,6 @@ class Writer {
   readonly localImports: string[] = [];
   translated = 0;
   untranslated = 0;
-  shifted = 0;
   private nextComment = 0;
   private lastPos = 0;
 
@@ -159,7 +159,7 @@ class Writer {
 
   block(stmts: SyntaxNode[], ind: string, scope: Scope): void {
     for (const s of stmts) {
-      if (s.name === ':' ) continue;
+      if (s.name === ':') continue;
       this.flushComments(s.from, ind);
       this.gap(s.from);
       for (const name of assignedIn(this.c, s)) {

@@ -62,6 +62,9 @@ const TABLE: Array<[string, string, string]> = [
   ['a variable assigned in a branch is declared before it',
     "if x:\n  tag = 'a'\nelse:\n  tag = 'b'\nprint(tag)",
     "let tag;\nif (x) {\n  tag = 'a';\n} else {\n  tag = 'b';\n}\nconsole.log(tag);"],
+  ['blank lines inside a triple-quoted string stay',
+    "k8s_yaml(\"\"\"\na: 1\n\n\n---\nb: 2\n\"\"\")",
+    "import { k8s_yaml } from 'devloop';\n\nk8s_yaml(`\na: 1\n\n\n---\nb: 2\n`);"],
   ['an empty list is false in a condition, as in Starlark; `in` on a dict; os.putenv',
     "xs = []\nif xs:\n  pass\nif not xs:\n  pass\nd = {'a': 1}\nif 'a' in d:\n  os.putenv('A', 'x')",
     "const xs = [];\nif (xs.length > 0) {\n}\nif (xs.length === 0) {\n}\nconst d = { a: 1 };\nif (('a' in d)) {\n  (process.env['A'] = 'x');\n}"],
@@ -102,6 +105,13 @@ for (const [name, tiltfile, todo] of TODOS) {
     assert.ok(t.untranslated > 0 || notes.length > 0);
   });
 }
+
+test('init: the devloop.ts line of each note is its marker, also after leading blank lines', () => {
+  const t = translateTiltfile("\n\n# -*- mode: Python -*-\n\nupdate_settings(max_parallel_updates=3)\nk8s_yaml('a.yaml')\nversion_settings(constraint='>=0.22')\n", exportsNow);
+  const lines = t.code.split('\n');
+  assert.equal(t.notes.length, 2);
+  for (const n of t.notes) assert.match(lines[n.outLine! - 1], new RegExp(`^// devloop init: TODO \\(Tiltfile:${n.line}\\)`), t.code);
+});
 
 test('init: an extension function with a devloop stand-in is translated and marked to check at each call', () => {
   const t = translateTiltfile("load('ext://restart_process', 'docker_build_with_restart')\ndocker_build_with_restart('i', '.', entrypoint=['/app/server'], live_update=[sync('bin', '/app')])", exportsNow);
