@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { formatWithOptions } from 'node:util';
+import { DevloopError } from '../model/errors.js';
 import type { Recorder } from './recorder.js';
 
 const METHODS = { log: '', info: '', debug: '', trace: '', warn: 'warning: ', error: 'error: ' } as const;
@@ -21,4 +22,13 @@ export function captureConsole(r: Recorder): () => void {
     };
   }
   return () => { for (const [m, f] of saved) target[m] = f; };
+}
+
+/** A failed evaluation keeps what the config printed before it failed: the last lines go under the error. */
+export function withConfigOutput(e: DevloopError, r: Recorder, max = 10): DevloopError {
+  const lines = r.plan.logs.filter((l) => l.startsWith(`${basename(r.plan.configFile)} │ `));
+  if (lines.length === 0) return e;
+  const shown = lines.slice(-max);
+  const details = [...(e.details ?? []), `${lines.length > max ? `last ${max} lines ` : ''}printed before the error:`, ...shown.map((l) => `  ${l}`)];
+  return new DevloopError(e.code, e.message, { location: e.location, hint: e.hint, object: e.object, details, cause: e.cause });
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { createJiti as CreateJiti } from 'jiti';
 import { DevloopError, isDevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
-import { captureConsole } from './config-output.js';
+import { captureConsole, withConfigOutput } from './config-output.js';
 import { startRecording, stopRecording } from './recorder.js';
 import { checkUnusedSteps } from './unused-steps.js';
 import type { Plan } from './spec.js';
@@ -82,7 +82,8 @@ export async function evaluateConfig(configFile: string): Promise<EvalResult> {
     const filesRead = [...rec.plan.filesRead, ...previouslyLoaded.filter((f) => !rec.plan.filesRead.includes(f))];
     // Loaded only on an error: it brings a Python grammar to read Starlark left in the config.
     const { explainConfigError } = await import('./porting-hints.js');
-    return { ok: false, error: explainConfigError(toConfigError(e, configFile), e, configFile), filesRead, configFile, durationMs: performance.now() - t0 };
+    const error = withConfigOutput(explainConfigError(toConfigError(e, configFile), e, configFile), rec);
+    return { ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 };
   } finally {
     restoreConsole();
     stopRecording();

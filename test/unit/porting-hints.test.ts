@@ -112,3 +112,8 @@ test("the config's console output goes to its log under its name, never into ci 
   }
   assert.equal(typeof console.log, 'function');
 });
+
+test('what the config printed before it failed is shown under the error', async () => {
+  const text = await errorOf("console.log('debug: step 1');\nconsole.warn('careful');\nthrow new Error('stop');\n");
+  assert.match(text, /^error: devloop\.ts:3: the config threw an error: stop\n  printed before the error:\n    devloop\.ts │ debug: step 1\n    devloop\.ts │ warning: careful\nhint: /m);
+});
