@@ -36,7 +36,7 @@ function like(e: DevloopError, message: string, hint: string, code = e.code): De
   return new DevloopError(code, message, { location: e.location, hint, object: e.object, details: e.details, cause: e.cause });
 }
 
-interface Leftover { kind: 'kwarg' | 'bool' | 'load' | 'comment' | 'format' | 'percent'; text: string; name?: string }
+interface Leftover { kind: 'kwarg' | 'assign' | 'bool' | 'load' | 'comment' | 'format' | 'percent'; text: string; name?: string }
 
 /** Starlark constructs on one line of devloop.ts. */
 export function leftovers(line: string): Leftover[] {
@@ -52,6 +52,8 @@ export function leftovers(line: string): Leftover[] {
         for (let k = n.firstChild; k; k = k.nextSibling) {
           if (k.name === 'VariableName' && k.nextSibling?.name === 'AssignOp') out.push({ kind: 'kwarg', name: text(k), text: line.slice(k.from, k.nextSibling.nextSibling?.to ?? k.nextSibling.to) });
         }
+      } else if (n.name === 'AssignStatement' && n.firstChild?.name === 'VariableName' && n.firstChild.nextSibling?.name === 'AssignOp') {
+        out.push({ kind: 'assign', name: text(n.firstChild), text: text(n) });
       } else if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && text(n.firstChild) === 'load') out.push({ kind: 'load', text: text(n) });
       else if (n.name === 'MemberExpression' && n.firstChild?.name === 'String' && n.lastChild && text(n.lastChild) === 'format') out.push({ kind: 'format', text: text(n) });
       else if (n.name === 'BinaryExpression' && n.firstChild?.name === 'String' && n.firstChild.nextSibling && text(n.firstChild.nextSibling) === '%') out.push({ kind: 'percent', text: text(n) });
@@ -105,6 +107,15 @@ function porting(e: DevloopError, thrown: unknown, configFile: string): DevloopE
   const kw = found.find((f) => f.kind === 'kwarg' && (f.name === undef || undef === undefined));
   if (kw && (undef || e.code === 'config-syntax')) {
     return like(e, `${kw.text} is a Starlark keyword argument`, `options go in the trailing object: { ${kw.name}: ... }${fixed()}`, 'config-starlark');
+  }
+  const assign = undef ? found.find((f) => f.kind === 'assign' && f.name === undef) : undefined;
+  if (assign) {
+    const before = lines.slice(0, (e.location?.line ?? 1) - 1).reverse().find((l) => l.trim())?.trim() ?? '';
+    const value = assign.text.slice(assign.text.indexOf('=') + 1).trim().replace(/[,)\]]+;?$/, '');
+    if (/[(,]$/.test(before)) {
+      return like(e, `${undef}=${value} is a Starlark keyword argument`, `options go in the trailing object: { ${undef}: ${value} }`, 'config-starlark');
+    }
+    return like(e, `${undef} is assigned but never declared (Starlark assigns without a keyword)`, `write const ${undef} = ${value}; (let if it is assigned again)`, 'config-starlark');
   }
   if (e.code === 'config-syntax') {
     if (/Invalid shorthand property initializer/.test(e.message)) {
