@@ -123,6 +123,9 @@ function porting(e: DevloopError, thrown: unknown, configFile: string): DevloopE
     }
     const comment = found.find((f) => f.kind === 'comment');
     if (comment) return like(e, `'${comment.text.slice(0, 30)}' is a Starlark comment`, `comments in ${name} start with //: ${comment.text.replace(/^#/, '//')}`, 'config-starlark');
+    const r = rewrite(line);
+    const same = (a: string): string => a.replace(/[\s;]/g, '');
+    if (r?.code && same(r.code) !== same(line)) return like(e, e.message, `if this line is Starlark, in TypeScript it is: ${r.code}`);
   }
   if (thrown instanceof TypeError && /\.format is not a function/.test(msg)) {
     return like(e, "'...'.format() is Starlark; TypeScript strings have no format()", `write a template literal, \`text \${value}\`${fixed()}`, 'config-starlark');

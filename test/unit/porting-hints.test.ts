@@ -41,6 +41,8 @@ const HINTS: Array<[string, string, RegExp[]]> = [
     [/^error: devloop\.ts:3: dockerfile='Dockerfile' is a Starlark keyword argument$/m, /^hint: options go in the trailing object: \{ dockerfile: 'Dockerfile' \}$/m]],
   ['an assignment without const', `${IMPORT}tag = 'v1'\n`,
     [/^error: devloop\.ts:2: tag is assigned but never declared \(Starlark assigns without a keyword\)$/m, /^hint: write const tag = 'v1'; \(let if it is assigned again\)$/m]],
+  ['any other Starlark line (a comprehension)', `${IMPORT}const files = [f + '.yaml' for f in ['a', 'b']]\n`,
+    [/^error: devloop\.ts:2: syntax error/m, /^hint: if this line is Starlark, in TypeScript it is: const files = \['a', 'b'\]\.map\(\(f\) => f \+ '\.yaml'\);$/m]],
   ['True', `${IMPORT}docker_build('img', '.', { pull: True })\n`, [/^error: devloop\.ts:2: True is Starlark; in TypeScript it is true$/m, /^hint: write true$/m]],
   ['False', `${IMPORT}const x = False\n`, [/^error: devloop\.ts:2: False is Starlark; in TypeScript it is false$/m]],
   ['None', `${IMPORT}docker_build('img', '.', None)\n`, [/^error: devloop\.ts:2: None is Starlark; in TypeScript it is null$/m, /^hint: write null \(or leave the option out\)$/m]],
