@@ -26,6 +26,7 @@ const handlers = {
   build: lazy(async () => (await import('./commands/build.js')).buildCommand),
   trigger: lazy(async () => (await import('./commands/control.js')).triggerCommand),
   get: lazy(async () => (await import('./commands/control.js')).getCommand),
+  init: lazy(async () => (await import('./commands/init.js')).initCommand),
 };
 
 export async function main(argv: string[], o: Output = processOutput): Promise<number> {
@@ -74,6 +75,13 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
   common(program.command('get').description('show the resources of the running `devloop up`'))
     .option('-o, --output <FORMAT>', 'table or json', 'table')
     .action(run('get'));
+
+  program.command('init').description('write a devloop.ts translated from a Tiltfile, and list what to port or check by hand')
+    .requiredOption('--from <TILTFILE>', 'the Tiltfile to translate')
+    .option('-o, --output <FILE>', 'where to write (default: devloop.ts next to the Tiltfile; - for stdout)')
+    .option('--force', 'overwrite the output file if it exists')
+    .option('--debug', 'show internal details and stack traces')
+    .action(run('init'));
 
   try {
     await program.parseAsync(argv);

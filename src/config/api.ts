@@ -10,6 +10,7 @@ import { DevloopError } from '../model/errors.js';
 import { callerLocation } from './callsite.js';
 import { checkArg, checkOptions, toList, typeName } from './options.js';
 import { abs, addFileRead, current, existing, type Recorder } from './recorder.js';
+import { consumeSteps, recordStep } from './unused-steps.js';
 import type {
   CustomBuildSpec, DockerBuildSpec, FallBackOnStep, ImageObjectSpec, InitialSyncStep, LiveUpdateStep, Loc,
   PortForwardSpec, RestartContainerStep, RunStep, SyncStep, TriggerMode,
@@ -190,6 +191,7 @@ const STEP = Symbol.for('devloop.liveUpdateStep');
 
 function step<T extends LiveUpdateStep>(s: T): T {
   Object.defineProperty(s, STEP, { value: true, enumerable: false });
+  recordStep(current(s.type), s);
   return s;
 }
 
@@ -265,6 +267,7 @@ function liveUpdateSteps(fn: string, steps: unknown[] | undefined, loc: Loc): Li
     last = o;
   }
   const list = steps as LiveUpdateStep[];
+  consumeSteps(current(fn), list);
   if (list.length > 0 && !list.some((s) => s.type === 'sync' || s.type === 'run')) {
     fail('config-live-update-empty', `${fn}: live_update must contain at least one sync() or run() step`, loc);
   }

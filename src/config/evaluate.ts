@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import type { createJiti as CreateJiti } from 'jiti';
 import { DevloopError, isDevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
+import { captureConsole, withConfigOutput } from './config-output.js';
 import { startRecording, stopRecording } from './recorder.js';
+import { checkUnusedSteps } from './unused-steps.js';
 import type { Plan } from './spec.js';
 
 export const CONFIG_NAMES = ['devloop.ts', 'devloop.mts', 'devloop.js', 'devloop.mjs'];
@@ -56,6 +58,7 @@ export async function evaluateConfig(configFile: string): Promise<EvalResult> {
   for (const f of previouslyLoaded) delete moduleCache[f];
   const before = new Set(Object.keys(moduleCache));
   const rec = startRecording(configFile, configDir);
+  const restoreConsole = captureConsole(rec);
   process.setSourceMapsEnabled(true);
   const jiti = createJiti(import.meta.url, {
     alias: { devloop: apiPath },
@@ -70,14 +73,19 @@ export async function evaluateConfig(configFile: string): Promise<EvalResult> {
     // A config may also export a default function (Vite style): run it.
     const def = (mod as { default?: unknown } | undefined)?.default;
     if (typeof def === 'function') await (def as () => unknown)();
+    checkUnusedSteps(rec);
     previouslyLoaded = loaded();
     for (const f of previouslyLoaded) if (!rec.plan.filesRead.includes(f)) rec.plan.filesRead.push(f);
     return { ok: true, plan: rec.plan, durationMs: performance.now() - t0 };
   } catch (e) {
     previouslyLoaded = loaded();
     const filesRead = [...rec.plan.filesRead, ...previouslyLoaded.filter((f) => !rec.plan.filesRead.includes(f))];
-    return { ok: false, error: toConfigError(e, configFile), filesRead, configFile, durationMs: performance.now() - t0 };
+    // Loaded only on an error: it brings a Python grammar to read Starlark left in the config.
+    const { explainConfigError } = await import('./porting-hints.js');
+    const error = withConfigOutput(explainConfigError(toConfigError(e, configFile), e, configFile), rec);
+    return { ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 };
   } finally {
+    restoreConsole();
     stopRecording();
   }
 }

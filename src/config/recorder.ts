@@ -6,13 +6,15 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DevloopError } from '../model/errors.js';
-import type { Loc, Plan } from './spec.js';
+import type { LiveUpdateStep, Loc, Plan } from './spec.js';
 
 export interface Recorder {
   plan: Plan;
   /** Texts returned by read_file()/local(), so k8s_yaml() can tell YAML text from a path. */
   blobs: Map<string, string>;
   triggerModeLoc?: Loc;
+  /** Live update steps made and not (yet) given to a live_update. */
+  unusedSteps?: Set<LiveUpdateStep>;
 }
 
 const KEY = Symbol.for('devloop.config.recorder');
