@@ -104,10 +104,17 @@ function fromWire(w: WireError): DevloopError {
   return e;
 }
 
-export async function evaluateConfig(configFile: string): Promise<EvalResult> {
+/** `opts.timeoutMs`: a shorter limit than DEVLOOP_CONFIG_TIMEOUT's, for a caller that can do without the Plan (down). */
+export async function evaluateConfig(configFile: string, opts: { timeoutMs?: number } = {}): Promise<EvalResult> {
   const t0 = performance.now();
   const name = basename(configFile);
-  const limitMs = configTimeoutMs();
+  let limitMs: number;
+  try {
+    limitMs = configTimeoutMs();
+  } catch (e) {
+    return { ok: false, error: e as DevloopError, filesRead: [configFile], configFile, durationMs: 0 };
+  }
+  if (opts.timeoutMs !== undefined && (limitMs === 0 || opts.timeoutMs < limitMs)) limitMs = opts.timeoutMs;
   const fail = (error: DevloopError, filesRead: string[] = [configFile]): EvalResult =>
     ({ ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 });
   return new Promise<EvalResult>((settle) => {
