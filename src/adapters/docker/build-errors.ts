@@ -54,3 +54,20 @@ function hintFor(reason: string): string {
   }
   return 'Fix the step above (its output is shown), then save a file to rebuild.';
 }
+
+/** Errors of the connection itself (the engine stopped, restarted or crashed), not of the build. */
+export function isConnectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET'].includes(code)) return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /^(aborted|socket hang up|premature close)$/i.test(msg.trim());
+}
+
+/** The engine went away during a build: say so, and where the build was, instead of blaming a step. */
+export function engineWentAway(ref: string, host: string, step: string | undefined, cause?: unknown): DevloopError {
+  const why = cause instanceof Error ? ` (${(cause as { code?: string }).code ?? cause.message})` : '';
+  return new DevloopError('docker-engine-gone', `the Docker engine at ${host} went away while building ${ref}${step ? `, during ${step}` : ''}${why}`, {
+    hint: 'the engine stopped, restarted or crashed (out of memory or disk?): check `docker info` and its logs, start it again, then build again',
+    cause,
+  });
+}
