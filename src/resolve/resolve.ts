@@ -9,6 +9,7 @@ import { DevloopError } from '../model/errors.js';
 import { parseRef, makeSelector, bestMatch, type ImageRef, type RefSelector } from '../model/ref.js';
 import { makeRegistry, makeRefSet, type RefSet, type Registry } from '../model/registry.js';
 import { imageDependencies, requireTarget, rewriteBaseImages } from '../model/dockerfile.js';
+import { checkDockerfileSyntax } from './dockerfile-syntax.js';
 import { injectImages, type InjectTarget, type Injection } from '../model/inject.js';
 import type { ImageLocator } from '../model/locator.js';
 import { contextIgnore, type PathMatcher } from '../files/ignore.js';
@@ -97,6 +98,7 @@ function imageGraph(specs: ImageSpec[]): Node[] {
   for (const n of nodes) {
     if (n.spec.type === 'docker') {
       n.dockerfile = dockerfileTextOf(n.spec);
+      checkDockerfileSyntax(n.spec, n.dockerfile);
       for (const dep of imageDependencies(n.dockerfile, n.spec.buildArgs)) {
         const parent = bestMatch(nodes, dep.ref);
         if (parent && !n.deps.includes(parent.spec.ref)) n.deps.push(parent.spec.ref);

@@ -1,4 +1,6 @@
 /** Turning the engine's build error text into a DevloopError `build-failed` the user can read. */
+import { join } from 'node:path';
+import { engineParseError } from '../../model/dockerfile-check.js';
 import { DevloopError } from '../../model/errors.js';
 
 /** Wrapper prefixes BuildKit and gRPC put before the real reason (as Tilt strips them). */
@@ -31,10 +33,22 @@ export interface BuildFailure {
   error: string;
   /** The failing step's last output lines. */
   tail?: string[];
+  /** Where the Dockerfile is: the context and its path inside it (when it lies there). */
+  contextDir?: string;
+  dockerfilePath?: string;
 }
 
 export function buildFailed(f: BuildFailure): DevloopError {
   const reason = cleanBuildError(f.error);
+  const parse = engineParseError(reason);
+  if (parse) {
+    // The engine could not even read the Dockerfile: no step ran, so say where in the Dockerfile, once.
+    const file = f.contextDir && f.dockerfilePath ? join(f.contextDir, f.dockerfilePath) : undefined;
+    return new DevloopError('dockerfile-parse', `the Dockerfile of ${f.ref} does not parse: ${parse.message}`, {
+      location: file ? { file, line: parse.line } : undefined,
+      hint: `fix line ${parse.line} of ${f.dockerfilePath ?? 'the Dockerfile'}`,
+    });
+  }
   const where = f.step ? ` at ${f.step}` : '';
   return new DevloopError('build-failed', `building ${f.ref} failed${where}: ${reason}`, {
     details: f.tail && f.tail.length > 0 ? f.tail : undefined,

@@ -70,7 +70,7 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   const name = req.ref;
   if (errorText !== undefined) {
     const failed = printer.failed();
-    throw buildFailed({ ref: name, step: failed?.name, error: errorText, tail: failed?.tail });
+    throw buildFailed({ ref: name, step: failed?.name, error: errorText, tail: failed?.tail, contextDir: req.contextDir, dockerfilePath: req.dockerfilePath });
   }
   if (!imageId) throw engineWentAway(name, client.host, printer.steps().at(-1)?.name);
   return { imageId, builder: info.buildkit ? 'buildkit' : 'classic', steps: printer.steps() };
