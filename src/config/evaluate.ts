@@ -7,15 +7,15 @@
  * (DEVLOOP_CONFIG_TIMEOUT, 30s by default): a config that awaits what never comes, loops for ever or calls
  * process.exit becomes an error naming devloop.ts, and devloop stays responsive to Ctrl-C meanwhile.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
 import type { Plan } from './spec.js';
 import type { WireError, WorkerMessage } from './evaluate-wire.js';
 
-export const CONFIG_NAMES = ['devloop.ts', 'devloop.mts', 'devloop.js', 'devloop.mjs'];
+// Finding the config lives apart, so that `devloop get/trigger` find it without loading this module (and its thread).
+export { CONFIG_NAMES, findConfig } from './find.js';
 
 export type EvalResult =
   | { ok: true; plan: Plan; durationMs: number }
@@ -44,31 +44,6 @@ function takeWorker(configFile: string): Worker {
   w.ref();
   w.postMessage({ type: 'run', configFile });
   return w;
-}
-
-function notAFile(p: string, shown: string, hint: string): DevloopError {
-  return new DevloopError('config-not-a-file', `${shown} is a directory, not a config file`, { location: { file: p }, hint });
-}
-
-/** Finds the config: `-f FILE` if given, else the first of CONFIG_NAMES in `cwd`. */
-export function findConfig(cwd: string, file?: string): string {
-  if (file) {
-    const p = resolve(cwd, file);
-    if (!existsSync(p)) {
-      throw new DevloopError('config-not-found', `config file ${file} not found (looked for ${p})`, { hint: 'check the path given to -f' });
-    }
-    if (!statSync(p).isFile()) throw notAFile(p, file, 'give -f the config file itself, e.g. -f dir/devloop.ts');
-    return p;
-  }
-  for (const n of CONFIG_NAMES) {
-    const p = resolve(cwd, n);
-    if (!existsSync(p)) continue;
-    if (!statSync(p).isFile()) throw notAFile(p, n, `devloop reads ${n} as the config; rename or remove that directory, or name the config with -f FILE`);
-    return p;
-  }
-  throw new DevloopError('config-not-found', `no devloop config in ${cwd}`, {
-    hint: `create one of ${CONFIG_NAMES.join(', ')} there (see the README's config API), or name one with -f FILE`,
-  });
 }
 
 /** The time limit of one evaluation: DEVLOOP_CONFIG_TIMEOUT ("30s", "2m", "500ms", or seconds), 30 s by default. */

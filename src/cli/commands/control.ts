@@ -1,5 +1,5 @@
 /** `devloop trigger RESOURCE` and `devloop get`: talk to the running `devloop up` through its local HTTP API. */
-import { findConfig } from '../../config/evaluate.js';
+import { findConfig } from '../../config/find.js';
 import { controlFile, readControlFile, type ControlInfo } from '../../engine/control-file.js';
 import { DevloopError } from '../../model/errors.js';
 import type { CommonOptions } from '../main.js';
