@@ -5,42 +5,14 @@
  * Run: npm run build && node dist/bench/dry-run.js
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { generate, IMAGES, MANIFESTS } from './dry-run-project.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/devloop.js');
-const IMAGES = 500;
-const BASES = 10;
-const MANIFESTS = 2000;
-
-function generate(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'devloop-bench-dry-'));
-  const lines = ["import { docker_build, k8s_yaml } from 'devloop';", "k8s_yaml('manifests.yaml');"];
-  for (let i = 0; i < IMAGES; i++) {
-    const ctx = join(dir, 'images', `img${i}`);
-    mkdirSync(join(ctx, 'src'), { recursive: true });
-    const from = i < BASES ? 'busybox:latest' : `bench-base-${i % BASES}`;
-    writeFileSync(join(ctx, 'Dockerfile'), `# image ${i}\nFROM ${from}\nCOPY src /src\n`);
-    for (let f = 0; f < 4; f++) writeFileSync(join(ctx, 'src', `file${f}.js`), `console.log(${i}, ${f});\n`.repeat(20));
-    const name = i < BASES ? `bench-base-${i}` : `bench-app-${i}`;
-    lines.push(`docker_build('${name}', 'images/img${i}');`);
-  }
-  const docs: string[] = [];
-  for (let m = 0; m < MANIFESTS; m++) {
-    const img = BASES + (m % (IMAGES - BASES));
-    if (m % 2 === 0) {
-      docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${m}\nspec:\n  selector:\n    matchLabels: { app: app-${m} }\n  template:\n    metadata:\n      labels: { app: app-${m} }\n    spec:\n      containers:\n        - name: main\n          image: bench-app-${img}:latest\n          env: [{ name: A, value: b }]\n`);
-    } else {
-      docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${m}\nspec:\n  selector: { app: app-${m - 1} }\n  ports: [{ port: 80 }]\n`);
-    }
-  }
-  writeFileSync(join(dir, 'manifests.yaml'), docs.join('---\n'));
-  writeFileSync(join(dir, 'devloop.ts'), lines.join('\n') + '\n');
-  return dir;
-}
 
 function time(args: string[], cwd: string): { ms: number; code: number | null; stderr: string } {
   const t0 = performance.now();
@@ -50,7 +22,7 @@ function time(args: string[], cwd: string): { ms: number; code: number | null; s
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const dir = generate();
+const dir = generate(mkdtempSync(join(tmpdir(), 'devloop-bench-dry-')));
 try {
   const base = [1, 2, 3].map(() => time(['-e', ''], dir).ms);
   const runs: number[] = [];

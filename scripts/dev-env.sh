@@ -7,13 +7,16 @@
 #
 # `up` installs docker.io, docker-registry and busybox-static with apt-get when missing, starts dockerd
 # (no bridge, no iptables: containers and builds run with network none) unless an engine already answers
-# at $DOCKER_HOST or /var/run/docker.sock, starts a registry on 127.0.0.1:5005 unless one answers there,
-# and imports local base images (devloop-test/node:local = node:16-alpine, devloop-test/busybox:local =
+# at $DOCKER_HOST or /var/run/docker.sock, starts a registry on 127.0.0.1:5005 (DEVLOOP_REGISTRY_ADDR) unless
+# its own answers there (marked with an X-Devloop-Env header; a registry of anyone else there is refused, naming
+# its process, unless DEVLOOP_ENV_ADOPT_REGISTRY=1), and imports local base images (devloop-test/node:local = node:16-alpine, devloop-test/busybox:local =
 # busybox:latest) assembled from busybox-static and this machine's own node and npm. No image is pulled.
 set -euo pipefail
 
 STATE_DIR="${DEVLOOP_ENV_DIR:-/var/lib/devloop-env}"
-REGISTRY_ADDR="127.0.0.1:5005"
+REGISTRY_ADDR="${DEVLOOP_REGISTRY_ADDR:-127.0.0.1:5005}"
+# Sent by the registry dev-env starts with every answer, so `up` can tell its own from another project's.
+REGISTRY_MARK="devloop-env $STATE_DIR"
 DEFAULT_SOCK="/var/run/docker.sock"
 OWN_SOCK="$STATE_DIR/docker.sock"
 NODE_IMAGE="devloop-test/node:local"
@@ -37,6 +40,29 @@ registry_answers() {
   else
     node -e "require('http').get('http://$REGISTRY_ADDR/v2/', r => process.exit(r.statusCode === 200 ? 0 : 1))
       .on('error', () => process.exit(1)).setTimeout(2000, () => process.exit(1));" 2>/dev/null
+  fi
+}
+
+# The pid listening on the registry's port, if this user may see it.
+port_owner_pid() {
+  ss -Hltnp "sport = :${REGISTRY_ADDR##*:}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
+}
+
+# dev-env's own registry: it sends our mark, or (started before the mark existed) our recorded pid serves the port.
+registry_is_ours() {
+  curl -sS -m 2 -D - -o /dev/null "http://$REGISTRY_ADDR/v2/" 2>/dev/null | tr -d '\r' | grep -qiF "X-Devloop-Env: $REGISTRY_MARK" && return 0
+  local pid owner
+  pid="$(read_pid registry)"; owner="$(port_owner_pid)"
+  pid_alive "$pid" && [ -n "$owner" ] && [ "$owner" = "$pid" ]
+}
+
+# Who serves the registry address: "pid N (user: command)".
+registry_whose() {
+  local owner; owner="$(port_owner_pid)"
+  if [ -n "$owner" ]; then
+    echo "pid $owner ($(ps -o user= -p "$owner" | tr -d ' '): $(ps -o args= -p "$owner"))"
+  else
+    echo "a process $(id -un) cannot see"
   fi
 }
 
@@ -148,6 +174,8 @@ storage:
     enabled: true
 http:
   addr: $REGISTRY_ADDR
+  headers:
+    X-Devloop-Env: ["$REGISTRY_MARK"]
 EOF
   log "starting registry on $REGISTRY_ADDR (storage $STATE_DIR/registry)"
   setsid docker-registry serve "$STATE_DIR/registry.yml" \
@@ -266,6 +294,19 @@ ensure_images() {
 cmd_up() {
   mkdir -p "$STATE_DIR"
   ensure_packages docker:docker.io curl:curl
+  # The registry first: a foreign one there stops `up` before anything is started.
+  if registry_answers; then
+    if registry_is_ours; then
+      log "registry answers at http://$REGISTRY_ADDR/v2/ (dev-env's own)"
+    elif [ "${DEVLOOP_ENV_ADOPT_REGISTRY:-}" = 1 ]; then
+      log "using the registry at http://$REGISTRY_ADDR/v2/ of $(registry_whose) (DEVLOOP_ENV_ADOPT_REGISTRY=1)"
+    else
+      die "a registry dev-env did not start answers at http://$REGISTRY_ADDR/v2/: $(registry_whose); the tests would push into it and trust what it holds. Stop it, or run dev-env's own on another port (DEVLOOP_REGISTRY_ADDR=127.0.0.1:5006 scripts/dev-env.sh up), or use it knowingly (DEVLOOP_ENV_ADOPT_REGISTRY=1)"
+    fi
+  else
+    ensure_packages docker-registry:docker-registry
+    start_registry
+  fi
   local host
   if host="$(engine_host)"; then
     log "engine answers at $host"
@@ -275,12 +316,6 @@ cmd_up() {
     host="unix://$OWN_SOCK"
   fi
   export DOCKER_HOST="$host"
-  if registry_answers; then
-    log "registry answers at http://$REGISTRY_ADDR/v2/"
-  else
-    ensure_packages docker-registry:docker-registry
-    start_registry
-  fi
   ensure_images
   printf 'export DOCKER_HOST=%s\nexport DEVLOOP_REGISTRY=%s\n' "$host" "$REGISTRY_ADDR"
 }
@@ -311,7 +346,10 @@ cmd_status() {
   else echo "engine:   down"; rc=1; fi
   pid="$(read_pid dockerd)"
   if pid_alive "$pid"; then echo "dockerd:  started by dev-env, pid $pid"; else echo "dockerd:  not started by dev-env"; fi
-  if registry_answers; then echo "registry: up at http://$REGISTRY_ADDR/v2/"; else echo "registry: down"; rc=1; fi
+  if registry_answers; then
+    if registry_is_ours; then echo "registry: up at http://$REGISTRY_ADDR/v2/ (dev-env's own)"
+    else echo "registry: up at http://$REGISTRY_ADDR/v2/, NOT dev-env's: $(registry_whose)"; rc=1; fi
+  else echo "registry: down"; rc=1; fi
   pid="$(read_pid registry)"
   if pid_alive "$pid"; then echo "          started by dev-env, pid $pid"; fi
   if [ -n "${host:-}" ]; then

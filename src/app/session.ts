@@ -6,6 +6,7 @@ import type { Log } from '../engine/log.js';
 import { resolve } from '../resolve/resolve.js';
 import { ownOutputFiles } from '../files/own-output.js';
 import { execaRunner } from '../adapters/process/execa-runner.js';
+import { checkPlanDeploysSomething, checkResolvedDeploysSomething } from '../resolve/nothing-to-deploy.js';
 // './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
 // `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
@@ -25,6 +26,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
   if (!ev.ok) throw ev.error;
   for (const l of ev.plan.logs) o.log.line('', l);
   o.log.line('', `Loaded ${configFile} (${Math.round(ev.durationMs)}ms)`);
+  checkPlanDeploysSomething(ev.plan);
   const cluster = connectCluster({ context: o.context, namespace: o.namespace });
   try {
     checkContext(cluster, ev.plan);
@@ -33,6 +35,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     const delivery = await decideDelivery(cluster, ev.plan);
     o.log.line('', delivery.message);
     const resolved = resolve(ev.plan, { clusterRegistry: delivery.clusterRegistry, exclude: ownOutputFiles() });
+    checkResolvedDeploysSomething(resolved);
     for (const w of resolved.warnings) o.log.line('', `warning: ${w}`);
     const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
     const project = projectId(configFile);

@@ -1,4 +1,5 @@
 /** devloop's command line: parses argv, runs a command, renders errors, returns the exit code. */
+import { delimiter, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DevloopError } from '../model/errors.js';
 import { renderError } from './errors.js';
@@ -6,6 +7,7 @@ import { processOutput, type Output } from './output.js';
 
 export interface CommonOptions {
   file?: string;
+  kubeconfig?: string;
   debug?: boolean;
   context?: string;
   namespace?: string;
@@ -41,6 +43,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
 
   const common = (c: Command): Command =>
     c.option('-f, --file <FILE>', 'the config file (default: devloop.ts, devloop.mts, devloop.js or devloop.mjs in this directory)')
+      .option('--kubeconfig <FILE>', 'kubeconfig file(s) to use, \':\'-separated (default: $KUBECONFIG, else ~/.kube/config)')
       .option('--context <NAME>', 'kubeconfig context to use (default: the current context)')
       .option('-n, --namespace <NS>', 'namespace for objects that name none (default: the context\'s namespace)')
       .option('--debug', 'show internal details and stack traces');
@@ -50,6 +53,9 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     const cmd = a[a.length - 1] as Command;
     const opts = cmd.opts() as Record<string, unknown> & CommonOptions;
     debug = Boolean(opts.debug);
+    // As KUBECONFIG for everything this command runs: the cluster client, and the commands of local_resource and
+    // custom_build (a kubectl there reaches the same cluster).
+    if (typeof opts.kubeconfig === 'string') process.env.KUBECONFIG = opts.kubeconfig.split(delimiter).map((f) => resolvePath(f)).join(delimiter);
     code = await handlers[name](opts, o, cmd.args);
   };
 

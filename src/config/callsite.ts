@@ -7,7 +7,8 @@ import type { Loc } from './spec.js';
 const distSrc = dirname(dirname(fileURLToPath(import.meta.url)));
 const ownDirs = [distSrc + sep, join(dirname(dirname(distSrc)), 'src') + sep];
 
-const FRAME = /\(?((?:file:\/\/)?\/[^():]+(?:\([^)]*\)[^():]*)*):(\d+):(\d+)\)?\s*$/;
+// A path frame: `at fn (/abs/file:1:2)` or `at /abs/file:1:2`, never the inside of `node:internal/...`.
+const FRAME = /(?:\(|^at )((?:file:\/\/)?\/[^():]+(?:\([^)]*\)[^():]*)*):(\d+):(\d+)\)?\s*$/;
 
 export interface Frame { file: string; line: number; column: number }
 

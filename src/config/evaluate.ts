@@ -1,119 +1,149 @@
 /**
- * Runs devloop.ts (or .mts/.js/.mjs) top to bottom and returns what it recorded. Always returns a result:
- * the Plan, or an error with file:line, plus every file the evaluation read, so a watcher can re-run it
- * when any of them changes while the last good Plan keeps running.
+ * Evaluates devloop.ts (or .mts/.js/.mjs) and returns what it recorded. Always returns a result: the Plan, or an
+ * error with file:line, plus every file the evaluation read, so a watcher can re-run it when any of them changes
+ * while the last good Plan keeps running.
+ *
+ * The config runs in a worker thread (evaluate-worker.ts, a fresh one each time) under a time limit
+ * (DEVLOOP_CONFIG_TIMEOUT, 30s by default): a config that awaits what never comes, loops for ever or calls
+ * process.exit becomes an error naming devloop.ts, and devloop stays responsive to Ctrl-C meanwhile.
  */
-import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { createJiti as CreateJiti } from 'jiti';
-import { DevloopError, isDevloopError } from '../model/errors.js';
+import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
-import { captureConsole, withConfigOutput } from './config-output.js';
-import { startRecording, stopRecording } from './recorder.js';
-import { checkUnusedSteps } from './unused-steps.js';
 import type { Plan } from './spec.js';
+import type { WireError, WorkerMessage } from './evaluate-wire.js';
 
-export const CONFIG_NAMES = ['devloop.ts', 'devloop.mts', 'devloop.js', 'devloop.mjs'];
+// Finding the config lives apart, so that `devloop get/trigger` find it without loading this module (and its thread).
+export { CONFIG_NAMES, findConfig } from './find.js';
 
 export type EvalResult =
   | { ok: true; plan: Plan; durationMs: number }
   | { ok: false; error: DevloopError; filesRead: string[]; configFile?: string; durationMs: number };
 
-const apiPath = resolve(dirname(fileURLToPath(import.meta.url)), 'api.js');
-const require = createRequire(import.meta.url);
-const moduleCache = require.cache;
-/** jiti's CommonJS entry: the same API, and it loads in about half the time of its ES module wrapper (no CJS export scan). */
-const { createJiti } = require('jiti') as { createJiti: typeof CreateJiti };
+const workerUrl = new URL('./evaluate-worker.js', import.meta.url);
 
-/** Finds the config: `-f FILE` if given, else the first of CONFIG_NAMES in `cwd`. */
-export function findConfig(cwd: string, file?: string): string {
-  if (file) {
-    const p = resolve(cwd, file);
-    if (!existsSync(p) || !statSync(p).isFile()) {
-      throw new DevloopError('config-not-found', `config file ${file} not found (looked for ${p})`, { hint: 'check the path given to -f' });
-    }
-    return p;
-  }
-  for (const n of CONFIG_NAMES) {
-    const p = resolve(cwd, n);
-    if (existsSync(p)) return p;
-  }
-  throw new DevloopError('config-not-found', `no devloop config in ${cwd}`, {
-    hint: `create one of ${CONFIG_NAMES.join(', ')} there (see the README's config API), or name one with -f FILE`,
-  });
+/**
+ * A thread started when this module loads, so that its start-up (about 30 ms: a Node environment, jiti) overlaps
+ * devloop's own; the first evaluation uses it, later ones start their own. Unreferenced until used, so it never
+ * keeps devloop running.
+ */
+let spare: Worker | undefined = startWorker();
+
+function startWorker(): Worker {
+  const w = new Worker(workerUrl, { stdout: false, stderr: false });
+  w.unref();
+  w.on('error', () => {}); // reported by whoever uses it
+  w.once('exit', () => { if (spare === w) spare = undefined; });
+  return w;
 }
 
-function isProjectFile(p: string): boolean {
-  return !p.includes(`${sep}node_modules${sep}`) && !p.startsWith(dirname(dirname(apiPath)) + sep);
+function takeWorker(configFile: string): Worker {
+  const w = spare ?? startWorker();
+  spare = undefined;
+  w.ref();
+  w.postMessage({ type: 'run', configFile });
+  return w;
 }
 
-/** Files of the previous evaluation, dropped from the module cache so a re-evaluation re-runs them. */
-let previouslyLoaded: string[] = [];
+/** The time limit of one evaluation: DEVLOOP_CONFIG_TIMEOUT ("30s", "2m", "500ms", or seconds), 30 s by default. */
+export function configTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.DEVLOOP_CONFIG_TIMEOUT?.trim();
+  if (!v) return 30_000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
+  if (!m) {
+    throw new DevloopError('bad-config-timeout', `DEVLOOP_CONFIG_TIMEOUT='${v}' is not a duration`, { hint: 'write e.g. 30s, 2m, 500ms (a bare number is seconds)' });
+  }
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'];
+}
 
-export async function evaluateConfig(configFile: string): Promise<EvalResult> {
+const RESOURCE_WORDS: Record<string, string> = {
+  Timeout: 'a timer (setTimeout/setInterval)', TCPSocketWrap: 'a network connection', TCPWRAP: 'a network connection',
+  TCPServerWrap: 'a listening server', GetAddrInfoReqWrap: 'a DNS lookup', ProcessWrap: 'a child process',
+  FSReqCallback: 'a file operation', FSReqPromise: 'a file operation', PipeWrap: 'a pipe', Immediate: 'setImmediate',
+  HTTPClientAsyncResource: 'an HTTP request', UDPWRAP: 'a UDP socket', FileHandle: 'an open file',
+};
+
+function describeWaiting(resources: string[]): string {
+  const words = [...new Set(resources.filter((r) => r !== 'MessagePort' && r !== 'TTYWrap').map((r) => RESOURCE_WORDS[r] ?? r))];
+  return words.length ? words.join(', ') : 'nothing devloop can name (a promise that is never settled?)';
+}
+
+function fromWire(w: WireError): DevloopError {
+  const e = new DevloopError(w.code, w.message, { hint: w.hint, location: w.location, object: w.object, details: w.details });
+  if (w.stack) {
+    const cause = new Error(w.message);
+    cause.stack = w.stack;
+    (e as { cause?: unknown }).cause = cause;
+  }
+  return e;
+}
+
+/** `opts.timeoutMs`: a shorter limit than DEVLOOP_CONFIG_TIMEOUT's, for a caller that can do without the Plan (down). */
+export async function evaluateConfig(configFile: string, opts: { timeoutMs?: number } = {}): Promise<EvalResult> {
   const t0 = performance.now();
-  const configDir = dirname(configFile);
-  for (const f of previouslyLoaded) delete moduleCache[f];
-  const before = new Set(Object.keys(moduleCache));
-  const rec = startRecording(configFile, configDir);
-  const restoreConsole = captureConsole(rec);
-  process.setSourceMapsEnabled(true);
-  const jiti = createJiti(import.meta.url, {
-    alias: { devloop: apiPath },
-    fsCache: true,
-    moduleCache: true,
-    interopDefault: true,
-    sourceMaps: true,
-  });
-  const loaded = (): string[] => Object.keys(moduleCache).filter((k) => !before.has(k) && isProjectFile(k));
+  const name = basename(configFile);
+  let limitMs: number;
   try {
-    const mod = await jiti.import<unknown>(configFile);
-    // A config may also export a default function (Vite style): run it.
-    const def = (mod as { default?: unknown } | undefined)?.default;
-    if (typeof def === 'function') await (def as () => unknown)();
-    checkUnusedSteps(rec);
-    previouslyLoaded = loaded();
-    for (const f of previouslyLoaded) if (!rec.plan.filesRead.includes(f)) rec.plan.filesRead.push(f);
-    return { ok: true, plan: rec.plan, durationMs: performance.now() - t0 };
+    limitMs = configTimeoutMs();
   } catch (e) {
-    previouslyLoaded = loaded();
-    const filesRead = [...rec.plan.filesRead, ...previouslyLoaded.filter((f) => !rec.plan.filesRead.includes(f))];
-    // Loaded only on an error: it brings a Python grammar to read Starlark left in the config.
-    const { explainConfigError } = await import('./porting-hints.js');
-    const error = withConfigOutput(explainConfigError(toConfigError(e, configFile), e, configFile), rec);
-    return { ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 };
-  } finally {
-    restoreConsole();
-    stopRecording();
+    return { ok: false, error: e as DevloopError, filesRead: [configFile], configFile, durationMs: 0 };
   }
-}
-
-/** Turns whatever the config threw into a located DevloopError. */
-export function toConfigError(e: unknown, configFile: string): DevloopError {
-  if (isDevloopError(e)) return e;
-  const err = e instanceof Error ? e : new Error(String(e));
-  const babelLoc = (err as { loc?: { line: number; column: number } }).loc;
-  if (err.name === 'SyntaxError' && babelLoc) {
-    const file = (/^(\/[^:]+):/.exec(err.message)?.[1]) ?? configFile;
-    return new DevloopError('config-syntax', `syntax error: ${err.message.replace(/^\/[^:]+: /, '').split('\n')[0]}`, {
-      location: { file, line: babelLoc.line }, hint: 'fix the syntax; devloop.ts is ordinary TypeScript', cause: e,
+  if (opts.timeoutMs !== undefined && (limitMs === 0 || opts.timeoutMs < limitMs)) limitMs = opts.timeoutMs;
+  const fail = (error: DevloopError, filesRead: string[] = [configFile]): EvalResult =>
+    ({ ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 });
+  return new Promise<EvalResult>((settle) => {
+    const worker = takeWorker(configFile);
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let exitAt: WorkerMessage & { type: 'exit' } | undefined;
+    const finish = (r: EvalResult) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      void worker.terminate();
+      settle(r);
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'result') {
+        finish(m.ok ? { ok: true, plan: m.plan, durationMs: performance.now() - t0 } : fail(fromWire(m.error), m.filesRead));
+      } else if (m.type === 'exit') {
+        exitAt = m;
+      } else if (m.type === 'waiting') {
+        finish(fail(new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s; it was waiting on ${describeWaiting(m.resources)}`, {
+          location: { file: configFile },
+          hint: `make ${name} finish (what it awaits must settle); if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
+        }), m.filesRead));
+      } else if (m.type === 'crash') {
+        finish(fail(new DevloopError('config-crash', `evaluating ${name} failed: ${m.message.split('\n')[0]}`, { location: { file: configFile }, hint: 'run again with --debug and report this' })));
+      }
     });
-  }
-  const parse = /^(?:ParseError|SyntaxError): ([^\n]*?)\s*\n\s*(\/\S+?):(\d+):(\d+)/.exec(err.message);
-  if (parse) {
-    return new DevloopError('config-syntax', `syntax error: ${parse[1]}`, {
-      location: { file: parse[2], line: Number(parse[3]) }, hint: 'fix the syntax; devloop.ts is ordinary TypeScript', cause: e,
+    worker.on('error', (e) => {
+      // Thrown outside the evaluation's own promise chain (a callback the config left behind, a rejected promise nobody awaited).
+      finish(fail(new DevloopError('config-threw', `the config threw outside its evaluation: ${e.message}`, {
+        location: userLocation(e.stack, configFile), hint: 'fix the code at that line; errors in callbacks the config schedules end its evaluation', cause: e,
+      })));
     });
-  }
-  const code = (err as { code?: string }).code;
-  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-    return new DevloopError('config-import', `${err.message.split('\n')[0]}`, {
-      location: userLocation(err.stack, configFile), hint: 'check the import path; the devloop API is imported as \'devloop\'', cause: e,
+    worker.on('exit', () => {
+      if (exitAt) {
+        finish(fail(new DevloopError('config-exit', `the config called process.exit(${JSON.stringify(exitAt.code)})`, {
+          location: exitAt.location, hint: 'a config cannot end devloop: throw an Error to report a problem instead',
+        })));
+        return;
+      }
+      finish(fail(new DevloopError('config-never-settled', 'the config never finished: it awaits something that nothing is left to settle (a promise never resolved or rejected)', {
+        location: { file: configFile }, hint: `look at the awaits in ${name} (and in a default-exported function): each must resolve or reject`,
+      })));
     });
-  }
-  return new DevloopError('config-threw', `the config threw ${err.name === 'Error' ? 'an error' : err.name}: ${err.message}`, {
-    location: userLocation(err.stack, configFile), hint: 'fix the code at that line; devloop.ts runs top to bottom like any module', cause: e,
+    if (limitMs > 0) {
+      timer = setTimeout(() => {
+        // Ask what it waits on; a thread busy running code (a loop that never ends) cannot answer.
+        worker.postMessage({ type: 'why' });
+        timer = setTimeout(() => finish(fail(new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s: it is still running code (a loop that never ends?)`, {
+          location: { file: configFile },
+          hint: `find the loop in ${name} or the files it imports; if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
+        }))), 500);
+      }, limitMs);
+    }
   });
 }

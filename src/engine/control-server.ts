@@ -1,34 +1,68 @@
 /**
- * The local HTTP API of a running `devloop up` on 127.0.0.1 (a free port, recorded in
- * `<tmpdir>/devloop-<project>/control.json`, so `devloop trigger` and `devloop get` find it).
+ * The local HTTP API of a running `devloop up` on 127.0.0.1 (a free port), recorded with its token in the
+ * project's private control file (control-file.ts), so `devloop trigger` and `devloop get` find it.
+ *
+ * Every request must carry the session's random token (`Authorization: Bearer <token>`; never a cookie, so a web
+ * page cannot make a browser send it), a Host of 127.0.0.1:<port> or localhost:<port> (no DNS rebinding), and no
+ * Origin but devloop's own. GET only reads; only POST changes anything.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { projectId } from './labels.js';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { isDevloopError } from '../model/errors.js';
+import { lockProject, type ProjectLock } from './control-file.js';
 import type { Engine } from './engine.js';
 
-export interface ControlInfo { port: number; pid: number; configFile: string }
+export { controlFile, type ControlInfo } from './control-file.js';
 
-/** Outside the project (a file in it would land in build contexts and change image tags). */
-export function controlDir(configFile: string): string {
-  return join(tmpdir(), `devloop-${projectId(configFile)}`);
+/** What the control API needs of the engine. */
+export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'>;
+
+export const TOKEN_HEADER = 'authorization';
+
+/** A new session token: 256 random bits. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
-export function controlFile(configFile: string): string {
-  return join(controlDir(configFile), 'control.json');
+/**
+ * For a dashboard that devloop itself serves (same origin as this API): the tag to put in the page it serves, from
+ * which the page's script reads the token and sends it as `Authorization: Bearer <token>` with each request.
+ * Only a page this server sends can read it; other origins cannot read our responses.
+ */
+export function tokenMetaTag(token: string): string {
+  return `<meta name="devloop-token" content="${token}">`;
 }
 
-export async function startControlServer(engine: Engine, configFile: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+/** Why a request is refused (status and message), or undefined when it may proceed. */
+export function refusal(req: IncomingMessage, port: number, token: string): { status: number; error: string } | undefined {
+  const host = req.headers.host ?? '';
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 421, error: `Host '${host}' is not this API (127.0.0.1:${port})` };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+    return { status: 403, error: `requests from ${origin} are not allowed` };
+  }
+  const m = /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
+  const given = Buffer.from(m?.[1] ?? '');
+  const want = Buffer.from(token);
+  if (given.length !== want.length || !timingSafeEqual(given, want)) {
+    return { status: 401, error: 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
+  }
+  return undefined;
+}
+
+export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock): Promise<{ port: number; token: string; close(): Promise<void> }> {
+  const token = newToken();
+  let actual = 0;
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
+      res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
+    const refused = refusal(req, actual, token);
+    if (refused) { send(refused.status, { error: refused.error }); return; }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && url.pathname === '/api/resources') {
+    if (url.pathname === '/api/resources') {
+      if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
       send(200, {
         configFile, configError: engine.configError?.message,
         resources: [...engine.status.values()].map((s) => ({ name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates })),
@@ -36,7 +70,8 @@ export async function startControlServer(engine: Engine, configFile: string, por
       return;
     }
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);
-    if (req.method === 'POST' && m) {
+    if (m) {
+      if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
       try {
         engine.trigger(decodeURIComponent(m[1]));
         send(200, { ok: true });
@@ -51,14 +86,20 @@ export async function startControlServer(engine: Engine, configFile: string, por
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok());
   });
-  const actual = (server.address() as { port: number }).port;
-  const file = controlFile(configFile);
-  mkdirSync(controlDir(configFile), { recursive: true });
-  writeFileSync(file, JSON.stringify({ port: actual, pid: process.pid, configFile } satisfies ControlInfo));
+  actual = (server.address() as { port: number }).port;
+  const owned = lock ?? lockProject(configFile);
+  try {
+    owned.publish(actual, token);
+  } catch (e) {
+    server.close();
+    if (!lock) owned.release();
+    throw e;
+  }
   return {
     port: actual,
+    token,
     close: () => new Promise<void>((ok) => {
-      rmSync(controlDir(configFile), { recursive: true, force: true });
+      owned.release();
       server.close(() => ok());
       server.closeAllConnections?.();
     }),

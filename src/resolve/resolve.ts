@@ -11,6 +11,7 @@ import { parseRef, makeSelector, bestMatch, type ImageRef, type RefSelector } fr
 import { makeRegistry, makeRefSet, type RefSet, type Registry } from '../model/registry.js';
 import { imageDependencies, requireTarget, rewriteBaseImages } from '../model/dockerfile.js';
 import type { Injection } from '../model/inject.js';
+import { checkDockerfileSyntax } from './dockerfile-syntax.js';
 import type { ImageLocator } from '../model/locator.js';
 import { contextIgnore, type PathMatcher } from '../files/ignore.js';
 import { walkContext } from '../files/walk.js';
@@ -104,6 +105,7 @@ function imageGraph(specs: ImageSpec[]): Node[] {
   for (const n of nodes) {
     if (n.spec.type === 'docker') {
       n.dockerfile = dockerfileTextOf(n.spec);
+      checkDockerfileSyntax(n.spec, n.dockerfile);
       for (const dep of imageDependencies(n.dockerfile, n.spec.buildArgs)) {
         const parent = bestMatch(nodes, dep.ref);
         if (parent && !n.deps.includes(parent.spec.ref)) n.deps.push(parent.spec.ref);

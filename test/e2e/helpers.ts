@@ -80,6 +80,11 @@ export class DevloopProcess {
     });
   }
 
+  /** Sends a signal (as a user's kill or Ctrl-C would). */
+  kill(sig: NodeJS.Signals): void {
+    if (this.child.exitCode === null) this.child.kill(sig);
+  }
+
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGINT');
     const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);

@@ -8,7 +8,7 @@ import { DevloopError, isDevloopError } from '../../model/errors.js';
 import type { BuildOutput, BuildResult, DockerBuildRequest, EngineInfo } from '../../ports/image-builder.js';
 import { BuildkitPrinter } from './buildkit-progress.js';
 import { decodeStatusResponse } from './buildkit-proto.js';
-import { buildFailed } from './build-errors.js';
+import { buildFailed, engineWentAway, isConnectionLost } from './build-errors.js';
 import { ClassicPrinter } from './classic-progress.js';
 import { engineCall, type DockerClient } from './client.js';
 import { packContext } from './context-tar.js';
@@ -46,8 +46,10 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   const printer = info.buildkit ? new BuildkitPrinter(out) : new ClassicPrinter(out);
   let imageId: string | undefined;
   let errorText: string | undefined;
+  let started = false;
   try {
     const stream = await engineCall(client, (d) => postBuild(d, tar.stream as unknown as NodeJS.ReadableStream, options));
+    started = true;
     for await (const m of jsonMessages(stream as AsyncIterable<Buffer>)) {
       imageId = handleMessage(m, printer) ?? imageId;
       errorText ??= messageError(m);
@@ -55,6 +57,10 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   } catch (err) {
     if (isDevloopError(packError)) throw packError;
     if (req.signal?.aborted) throw new DevloopError('build-cancelled', `building ${req.ref} was cancelled`, { cause: err });
+    if (isDevloopError(err) && err.code !== 'docker-unreachable') throw err;
+    const cause = isDevloopError(err) ? err.cause : err;
+    // Once the build has started, a lost connection means the engine went away (no step of the build failed).
+    if (started && isConnectionLost(cause)) { printer.finish(); throw engineWentAway(req.ref, client.host, printer.steps().at(-1)?.name, cause); }
     if (isDevloopError(err)) throw err;
     errorText ??= err instanceof Error ? err.message : String(err);
   }
@@ -64,13 +70,9 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   const name = req.ref;
   if (errorText !== undefined) {
     const failed = printer.failed();
-    throw buildFailed({ ref: name, step: failed?.name, error: errorText, tail: failed?.tail });
+    throw buildFailed({ ref: name, step: failed?.name, error: errorText, tail: failed?.tail, contextDir: req.contextDir, dockerfilePath: req.dockerfilePath });
   }
-  if (!imageId) {
-    throw new DevloopError('build-failed', `building ${name} ended without an image ID`, {
-      hint: 'The Docker engine stopped answering; it may be out of disk space. Try `docker system prune`.',
-    });
-  }
+  if (!imageId) throw engineWentAway(name, client.host, printer.steps().at(-1)?.name);
   return { imageId, builder: info.buildkit ? 'buildkit' : 'classic', steps: printer.steps() };
 }
 

@@ -2,6 +2,8 @@
 import { createFileWatcher } from '../../adapters/watch/fs-watcher.js';
 import { startSession } from '../../app/session.js';
 import { startControlServer } from '../../engine/control-server.js';
+import { lockProject } from '../../engine/control-file.js';
+import { findConfig } from '../../config/evaluate.js';
 import { watchRoots } from '../../engine/watch-roots.js';
 import type { CommonOptions } from '../main.js';
 import { color, type Output } from '../output.js';
@@ -11,13 +13,15 @@ import { isDevloopError } from '../../model/errors.js';
 export interface UpOptions extends CommonOptions { watch?: boolean; port?: string }
 
 export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
-  const ui = await createUi(o, opts);
+  // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
+  const lock = lockProject(findConfig(process.cwd(), opts.file));
+  const ui = await createUi(o, opts).catch((e) => { lock.release(); throw e; });
   const { log } = ui;
   try {
     const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
     const { engine } = session;
     ui.watch(engine);
-    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0);
+    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0, lock);
     log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
     engine.start();
     let handle: Awaited<ReturnType<ReturnType<typeof createFileWatcher>['watch']>> | undefined;
@@ -59,6 +63,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     }
     return 0;
   } finally {
+    lock.release();
     ui.close();
   }
 }
