@@ -8,7 +8,7 @@
  * process.exit becomes an error naming devloop.ts, and devloop stays responsive to Ctrl-C meanwhile.
  */
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { DevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
 import type { Plan } from './spec.js';
@@ -31,7 +31,9 @@ const workerUrl = new URL('./evaluate-worker.js', import.meta.url);
 let spare: Worker | undefined = startWorker();
 
 function startWorker(): Worker {
-  const w = new Worker(workerUrl, { stdout: false, stderr: false });
+  // SHARE_ENV: the config sees devloop's environment as it is when the config runs (a thread started ahead of time
+  // would otherwise keep a copy from its start), and what it sets (dotenv) reaches later commands, as in Tilt.
+  const w = new Worker(workerUrl, { stdout: false, stderr: false, env: SHARE_ENV });
   w.unref();
   w.on('error', () => {}); // reported by whoever uses it
   w.once('exit', () => { if (spare === w) spare = undefined; });

@@ -5,13 +5,31 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { findOnPath } from '../../src/config/local-tool.js';
 import { parseYamlSources } from '../../src/resolve/manifests.js';
 import { parseYamlStream } from '../../src/config/yaml-codec.js';
 import { writeProject, removeProject } from '../helpers/project.js';
+
+
+/**
+ * The config runs in a worker thread: a value it stores in `g.out` reaches the test through a file in the project
+ * (JSON; `undefined` stays undefined).
+ */
+function outChannel(dir: string): string {
+  const file = JSON.stringify(join(dir, '.out.json'));
+  return `import { writeFileSync as __w } from 'node:fs'; const g = { v: undefined as unknown, get out(): unknown { return this.v; }, set out(x: unknown) { this.v = x; __w(${file}, JSON.stringify({ x })); } };\n`;
+}
+
+function readOut(dir: string): any {
+  try {
+    return (JSON.parse(readFileSync(join(dir, '.out.json'), 'utf8')) as { x?: unknown }).x;
+  } catch {
+    return undefined;
+  }
+}
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeProject));
@@ -33,9 +51,9 @@ function project(files: Record<string, string> = {}) {
 }
 
 async function evalBody(dir: string, body: string) {
-  writeFileSync(join(dir, 'devloop.ts'), `import * as d from 'devloop';\nconst g = globalThis as { out?: unknown };\n${body}\n`);
+  writeFileSync(join(dir, 'devloop.ts'), `import * as d from 'devloop';\n${outChannel(dir)}${body}\n`);
   const result = await evaluateConfig(findConfig(dir));
-  return { result, out: (globalThis as { out?: unknown }).out };
+  return { result, out: readOut(dir) };
 }
 
 function kubectl(dir: string, args: string[]): { ok: true; obj: unknown } | { ok: false; err: string } {

@@ -1,23 +1,40 @@
 /** read_yaml / decode_yaml / encode_yaml and the JSON helpers: YAML 1.1 as kubectl reads it, watched files, located errors. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { parseYamlSources } from '../../src/resolve/manifests.js';
 import { writeProject, removeProject } from '../helpers/project.js';
 
+
+/**
+ * The config runs in a worker thread: a value it stores in `g.out` reaches the test through a file in the project
+ * (JSON; `undefined` stays undefined).
+ */
+function outChannel(dir: string): string {
+  const file = JSON.stringify(join(dir, '.out.json'));
+  return `import { writeFileSync as __w } from 'node:fs'; const g = { v: undefined as unknown, get out(): unknown { return this.v; }, set out(x: unknown) { this.v = x; __w(${file}, JSON.stringify({ x })); } };\n`;
+}
+
+function readOut(dir: string): any {
+  try {
+    return (JSON.parse(readFileSync(join(dir, '.out.json'), 'utf8')) as { x?: unknown }).x;
+  } catch {
+    return undefined;
+  }
+}
+
 const dirs: string[] = [];
 after(() => dirs.forEach(removeProject));
 
-/** Evaluates a devloop.ts whose last statement stores a value in globalThis.out; returns it with the plan. */
+/** Evaluates a devloop.ts whose last statement stores a value in g.out; returns it with the plan. */
 async function run(body: string, files: Record<string, string> = {}) {
-  const dir = writeProject({
-    'devloop.ts': `import * as d from 'devloop';\nconst g = globalThis as { out?: unknown };\n${body}\n`,
-    ...files,
-  });
+  const dir = writeProject(files);
+  writeFileSync(join(dir, 'devloop.ts'), `import * as d from 'devloop';\n${outChannel(dir)}${body}\n`);
   dirs.push(dir);
   const result = await evaluateConfig(findConfig(dir));
-  return { dir, result, out: (globalThis as { out?: unknown }).out };
+  return { dir, result, out: readOut(dir) };
 }
 
 test('read_yaml reads YAML 1.1 as kubectl does: octal, on/y booleans (also as keys), dates stay strings, last duplicate key wins, merge keys', async () => {
