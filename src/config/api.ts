@@ -3,7 +3,7 @@
  * Names and options are Tilt's; a Tiltfile ports by moving keyword arguments into one trailing object.
  * Each call only records a spec (with the file:line of the call); devloop assembles them afterwards.
  */
-import { execFileSync } from 'node:child_process';
+import { execaRunner } from '../adapters/process/execa-runner.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DevloopError } from '../model/errors.js';
@@ -514,16 +514,15 @@ export function local(cmd: string | string[], options?: LocalOptions): string {
   const c = argv(fn, 'cmd', cmd, loc);
   const cwd = o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc);
   r.plan.logs.push(`local: ${c.text}`);
-  let out: string;
-  try {
-    out = execFileSync(c.cmd[0], c.cmd.slice(1), { cwd, env: { ...process.env, ...o.env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  } catch (e) {
-    const err = e as { status?: number | null; stderr?: string; stdout?: string; code?: string };
-    const tail = `${err.stdout ?? ''}${err.stderr ?? ''}`.trimEnd().split('\n').slice(-15);
-    throw new DevloopError('config-local-failed', `local: command "${c.text}" ${err.code === 'ENOENT' ? 'was not found' : `exited with code ${err.status}`}`, {
+  const res = execaRunner.runSync(c.cmd, { cwd, env: o.env });
+  if (res.failed) {
+    const tail = `${res.stdout}${res.stderr}`.trimEnd().split('\n').slice(-15);
+    const notFound = res.exitCode === undefined && /ENOENT/.test(res.summary);
+    throw new DevloopError('config-local-failed', `local: command "${c.text}" ${notFound ? 'was not found' : res.summary}`, {
       location: loc, details: tail.filter(Boolean), hint: `it ran in ${cwd}; fix the command or run it by hand to see why`,
     });
   }
+  const out = res.stdout;
   if (!o.quiet) for (const line of out.trimEnd().split('\n')) if (line) r.plan.logs.push(` → ${line}`);
   r.blobs.set(out, `local('${c.text}')`);
   return out;

@@ -2,7 +2,7 @@
  * Running a local tool (kustomize, kubectl, helm) while the config is evaluated: finding it on PATH, and a
  * failure that names the command, the directory it ran in and the tool's own message.
  */
-import { spawnSync } from 'node:child_process';
+import { execaRunner } from '../adapters/process/execa-runner.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { failAt, type Call } from './helper-call.js';
@@ -46,17 +46,15 @@ export const TOOL_TIMEOUT_MS = 300_000;
 /** Runs argv in `cwd`; returns stdout, or throws a DevloopError with `code` naming the command, the directory and the tool's message. */
 export function runTool(c: Call, code: string, argv: string[], cwd: string, hint: string, timeoutMs = TOOL_TIMEOUT_MS): string {
   c.r.plan.logs.push(`${c.fn}: ${commandText(argv)}`);
-  const res = spawnSync(argv[0], argv.slice(1), { cwd, env: process.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
-  const timedOut = (res.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-  if (timedOut) {
+  const res = execaRunner.runSync(argv, { cwd, timeoutMs });
+  if (res.timedOut) {
     failAt(code, `${c.fn}: \`${commandText(argv)}\` did not finish within ${timeoutMs / 1000} s and was stopped (in ${cwd})`, c.loc,
       'run the command by hand to see where it waits (a remote base or chart repository that does not answer?)');
   }
-  if (res.error || res.status !== 0) {
-    const why = res.error ? res.error.message : res.signal ? `was killed by ${res.signal}` : `exited with code ${res.status}`;
-    const msg = toolMessage(res.stderr ?? '');
-    const details = (msg.length ? msg : (res.stdout ?? '').trimEnd().split('\n').filter(Boolean)).slice(-20);
-    failAt(code, `${c.fn}: \`${commandText(argv)}\` ${res.error ? `failed: ${why}` : why} (in ${cwd})`, c.loc, hint, details);
+  if (res.failed) {
+    const msg = toolMessage(res.stderr);
+    const details = (msg.length ? msg : res.stdout.trimEnd().split('\n').filter(Boolean)).slice(-20);
+    failAt(code, `${c.fn}: \`${commandText(argv)}\` ${res.summary} (in ${cwd})`, c.loc, hint, details);
   }
   return res.stdout;
 }

@@ -210,6 +210,8 @@ export class Engine {
         this.configError = undefined;
         plan = ev.plan;
         reloaded = true;
+        // What the config printed (and its local() commands), as on start.
+        for (const l of ev.plan.logs) this.opts.log.line('', l);
       }
     }
     let next: Resolved;
