@@ -41,7 +41,15 @@ export async function createUi(o: Output, opts: UiOptions, stream: NodeJS.WriteS
 }
 
 function plainUi(o: Output): Ui {
-  return { output: o, log: printerLog(o), watch: () => {}, keepRunningOnInterrupt: () => {}, close: () => {} };
+  const lines = printerLog(o);
+  const log: Log = {
+    line: lines.line,
+    // Plain output shows push progress as lines (a TTY shows it in its footer instead).
+    event: (e) => {
+      if (e.type === 'image-progress' && e.progress.kind === 'layer' && e.progress.state === 'pushing') lines.line(e.source, `     ${e.progress.id}: Pushing ${e.progress.progress ?? ''}`.trimEnd());
+    },
+  };
+  return { output: o, log, watch: () => {}, keepRunningOnInterrupt: () => {}, close: () => {} };
 }
 
 type LogUpdate = ((...text: string[]) => void) & { clear(): void; done(): void };

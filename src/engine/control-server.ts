@@ -7,15 +7,46 @@
  * Origin but devloop's own. GET only reads; only POST changes anything.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isDevloopError } from '../model/errors.js';
 import { lockProject, type ProjectLock } from './control-file.js';
 import type { Engine } from './engine.js';
+import type { EventHub } from './event-hub.js';
 
 export { controlFile, type ControlInfo } from './control-file.js';
 
 /** What the control API needs of the engine. */
 export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'>;
+
+/** How often a quiet event stream sends a comment line, so proxies and clients see it is alive. */
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * GET /api/events: the engine's events as server-sent events (`id: <seq>`, `data: <json>`), the kept history first
+ * (after `?since=N` or the Last-Event-ID header), then live. Delivery never waits for a slow reader: its queue drops
+ * the oldest events and it gets a `dropped` event with the count.
+ */
+function streamEvents(hub: EventHub, req: IncomingMessage, res: ServerResponse, since: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    let chunk = '';
+    for (const s of sub.drain()) chunk += `id: ${s.seq}\ndata: ${JSON.stringify({ at: s.at, ...s.event })}\n\n`;
+    if (chunk) res.write(chunk);
+  };
+  const sub = hub.subscribe(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  }, since);
+  flush();
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
+  const end = () => { clearInterval(keepalive); sub.close(); };
+  req.on('close', end);
+  res.on('error', end);
+}
 
 export const TOKEN_HEADER = 'authorization';
 
@@ -50,7 +81,7 @@ export function refusal(req: IncomingMessage, port: number, token: string): { st
   return undefined;
 }
 
-export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock): Promise<{ port: number; token: string; close(): Promise<void> }> {
+export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub): Promise<{ port: number; token: string; close(): Promise<void> }> {
   const token = newToken();
   let actual = 0;
   const server: Server = createServer((req, res) => {
@@ -67,6 +98,12 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
         configFile, configError: engine.configError?.message,
         resources: [...engine.status.values()].map((s) => ({ name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates })),
       });
+      return;
+    }
+    if (url.pathname === '/api/events' && hub) {
+      if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
+      const since = Number(url.searchParams.get('since') ?? req.headers['last-event-id'] ?? 0);
+      streamEvents(hub, req, res, Number.isFinite(since) ? since : 0);
       return;
     }
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);

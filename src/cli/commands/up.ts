@@ -2,6 +2,7 @@
 import { createFileWatcher } from '../../adapters/watch/fs-watcher.js';
 import { startSession } from '../../app/session.js';
 import { startControlServer } from '../../engine/control-server.js';
+import { EventHub } from '../../engine/event-hub.js';
 import { lockProject } from '../../engine/control-file.js';
 import { findConfig } from '../../config/evaluate.js';
 import { watchRoots } from '../../engine/watch-roots.js';
@@ -16,12 +17,14 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
   // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
   const lock = lockProject(findConfig(process.cwd(), opts.file));
   const ui = await createUi(o, opts).catch((e) => { lock.release(); throw e; });
-  const { log } = ui;
+  // Every line and event also goes to the hub, which the control API streams (GET /api/events).
+  const hub = new EventHub();
+  const log = hub.tee(ui.log);
   try {
     const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
     const { engine } = session;
     ui.watch(engine);
-    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0, lock);
+    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0, lock, hub);
     log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
     engine.start();
     let handle: Awaited<ReturnType<ReturnType<typeof createFileWatcher>['watch']>> | undefined;
