@@ -21,7 +21,7 @@ type Headers = Partial<Header> & Pick<Header, 'name'>;
 
 export interface ExtraFile {
   name: string;
-  text: string;
+  text: string | Buffer;
   mode?: number;
 }
 
@@ -32,7 +32,7 @@ export interface ContextTar {
 }
 
 /** A name for the in-memory Dockerfile that collides with no entry: `.devloop-dockerfile-<hash>`. */
-export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileText: string): string {
+export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileText: string | Buffer): string {
   const taken = new Set(entries.map((e) => e.path));
   const hash = createHash('sha256').update(dockerfileText).digest('hex').slice(0, 12);
   let name = `.devloop-dockerfile-${hash}`;
@@ -54,7 +54,7 @@ export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileTe
 export function packContext(
   contextDir: string,
   entries: readonly ContextEntry[],
-  dockerfileText: string,
+  dockerfileText: string | Buffer,
   opts: { builder?: 'buildkit' | 'classic'; dockerfilePath?: string } = {},
 ): ContextTar {
   const inContext = opts.dockerfilePath !== undefined && entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file');
@@ -96,7 +96,7 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
       else pack.entry(header);
     }
     for (const x of extras) {
-      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), Buffer.from(x.text));
+      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), typeof x.text === 'string' ? Buffer.from(x.text) : x.text);
     }
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
