@@ -18,8 +18,8 @@ export interface WalkEntry extends ContextEntry {
 
 /**
  * Walk `root` (absolute). Directories are listed (type 'dir'); an excluded directory that is still entered
- * because a `!` pattern may re-include something inside it is listed only if something inside it is kept
- * (as BuildKit does). Symlinks are listed as links, never followed. Sockets, FIFOs and devices are left out.
+ * because a `!` pattern starts with its path is listed even when nothing inside it is kept (as Docker 20.10
+ * sends it). Symlinks are listed as links, never followed. Sockets, FIFOs and devices are left out.
  */
 export function walkContext(root: string, matcher: PathMatcher = NOTHING_IGNORED): WalkEntry[] {
   const st = statSync(root, { throwIfNoEntry: false });
@@ -56,13 +56,10 @@ export function walkDir(abs: string, rel: string, matcher: PathMatcher, out: Wal
     const a = `${abs}${path.sep}${d.name}`;
     if (d.isDirectory()) {
       if (matcher.skipsDir(r)) continue;
-      const excluded = matcher.excludes(r);
       const st = lstatSync(a, { throwIfNoEntry: false });
       if (!st) continue;
-      const at = out.length;
       out.push(entry(r, 'dir', st, 0));
       walkDir(a, r, matcher, out);
-      if (excluded && out.length === at + 1) out.pop();
     } else if (d.isFile() || d.isSymbolicLink()) {
       if (matcher.excludes(r)) continue;
       const st = lstatSync(a, { throwIfNoEntry: false });
