@@ -50,7 +50,7 @@ export async function imageFiles(cli: DockerCli, image: string, dir: string): Pr
 }
 
 async function listTar(tar: Buffer, dir: string): Promise<ImageFile[]> {
-  const ex = extract({ filenameEncoding: 'binary' } as never);
+  const ex = extract();
   const out: ImageFile[] = [];
   const prefix = dir.replace(/^\//, '') + '/';
   const done = (async () => {
@@ -58,9 +58,7 @@ async function listTar(tar: Buffer, dir: string): Promise<ImageFile[]> {
       const chunks: Buffer[] = [];
       for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
       const h = entry.header;
-      // Names as bytes (binary), shown as UTF-8 when they are, else as \xNN escapes.
-      const raw = Buffer.from(h.name, 'latin1');
-      const name = showName(raw).replace(/\/$/, '');
+      const name = h.name.replace(/\/$/, '');
       if (!name.startsWith(prefix)) continue;
       const f: ImageFile = { path: name.slice(prefix.length), type: h.type ?? 'file', size: h.size ?? 0, mode: (h.mode ?? 0).toString(8) };
       if (h.type === 'symlink') f.link = h.linkname ?? '';
@@ -71,11 +69,4 @@ async function listTar(tar: Buffer, dir: string): Promise<ImageFile[]> {
   ex.end(tar);
   await done;
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** UTF-8 text when the bytes are valid UTF-8, else each byte ≥ 0x80 as \xNN. */
-export function showName(raw: Buffer): string {
-  const s = raw.toString('utf8');
-  if (Buffer.from(s, 'utf8').equals(raw)) return s;
-  return [...raw].map((b) => (b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16)}`)).join('');
 }
