@@ -5,7 +5,7 @@
  * name that no context entry has.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 import type { ContextEntry } from '../../files/types.js';
@@ -16,6 +16,9 @@ export const TAR_MTIME = new Date(Date.UTC(2000, 0, 1));
 /** Bytes of file data written before waiting for the consumer. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_ENTRIES = 256;
+/** Files larger than this are streamed into the tar in chunks, never held whole in memory. */
+const STREAM_BYTES = 1024 * 1024;
+const CHUNK = 256 * 1024;
 
 type Headers = Partial<Header> & Pick<Header, 'name'>;
 
@@ -87,6 +90,11 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
     let bytes = 0;
     let count = 0;
     for (const entry of entries) {
+      if (entry.type === 'file' && entry.size > STREAM_BYTES) {
+        count = bytes = 0;
+        await streamFile(pack, contextDir, entry);
+        continue;
+      }
       const { header, body } = entryToTar(contextDir, entry);
       bytes += body?.byteLength ?? 0;
       if (++count >= BATCH_ENTRIES || bytes >= BATCH_BYTES) {
@@ -101,6 +109,34 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return pack;
+}
+
+/** Stream one large file into the tar as an entry of the walked size; a file that changed size fails the build. */
+async function streamFile(pack: Pack, contextDir: string, e: ContextEntry): Promise<void> {
+  let sinkError: Error | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const sink = pack.entry(header(e.path, 'file', (e.mode & 0o7777) || 0o644, e.size), (err) => (err ? reject(err) : resolve()));
+    void (async () => {
+      try {
+        const src = createReadStream(join(contextDir, e.path), { start: 0, end: e.size - 1, highWaterMark: CHUNK });
+        for await (const chunk of src) {
+          if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => void sink.once('drain', () => r()));
+        }
+        sink.end(undefined as never); // tar-stream's typings want an argument; end() takes none
+      } catch (err) {
+        sinkError = readFailure(contextDir, e.path, err);
+        sink.destroy(sinkError);
+      }
+    })();
+  });
+  try {
+    await done;
+  } catch (err) {
+    throw sinkError ?? new DevloopError('context-read-failed', `${e.path} in the build context ${contextDir} changed size while it was sent (${(err as Error).message})`, {
+      hint: 'The next change will rebuild; if a tool keeps writing the file, leave it out with .dockerignore.',
+      cause: err,
+    });
+  }
 }
 
 function entryToTar(contextDir: string, e: ContextEntry): { header: Headers; body?: Buffer } {
@@ -141,12 +177,16 @@ function readContextFile(contextDir: string, path: string, size?: number): Buffe
       closeSync(fd);
     }
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
-      hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
-      cause: err,
-    });
+    throw readFailure(contextDir, path, err);
   }
+}
+
+function readFailure(contextDir: string, path: string, err: unknown): DevloopError {
+  const code = (err as { code?: string }).code;
+  return new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
+    hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+    cause: err,
+  });
 }
 
 function fileHeader(name: string, mode: number, size: number): Headers {

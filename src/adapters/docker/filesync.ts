@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ContextEntry } from '../../files/types.js';
+import { DevloopError } from '../../model/errors.js';
 import { TAR_MTIME } from './context-tar.js';
 import { PacketType, decodePacket, encodePacket, goFileMode, type Stat } from './filesync-proto.js';
 
@@ -119,7 +120,10 @@ async function sendFile(root: string, e: SyncEntry | undefined, id: number, send
       }
     } catch (err) {
       const code = (err as { code?: string }).code;
-      throw new Error(`cannot read ${e.path} in the build context ${root}: ${code ?? String(err)}`);
+      throw new DevloopError('context-read-failed', `cannot read ${e.path} in the build context ${root}: ${code ?? String(err)}`, {
+        hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+        cause: err,
+      });
     }
   }
   await send(encodePacket({ type: PacketType.DATA, id }));
