@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { buildImage } from '../../src/adapters/docker/build.js';
 import { DockerImageBuilder } from '../../src/adapters/docker/image-builder.js';
 import { relativeInside } from '../../src/files/filter.js';
 import { hashEntries } from '../../src/files/hash.js';
@@ -115,4 +116,30 @@ describe('build contexts: devloop sends what docker build sends', { skip: cli ? 
       }
     });
   });
+});
+
+// Class 1 of issue 14 on both builders: whatever the Dockerfile's place (excluded, outside the context, not named
+// by only=), COPY . sees the user's files and nothing of devloop's.
+describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker CLI to read images with' }, () => {
+  const layouts: { name: string; c: ContextCase; only?: string[]; want: string[] }[] = [
+    { name: 'Dockerfile excluded', c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n.dockerignore\n' } }, want: ['a.txt'] },
+    { name: 'Dockerfile outside the context', c: { name: '', context: 'ctx', dockerfile: 'Dockerfile', files: { 'ctx/a.txt': 'a' } }, want: ['a.txt'] },
+    { name: 'only= not naming the Dockerfile', c: { name: '', files: { 'a.txt': 'a', 'b.txt': 'b' } }, only: ['a.txt'], want: ['a.txt'] },
+  ];
+  for (const builderKind of ['buildkit', 'classic'] as const) {
+    layouts.forEach((x, i) => {
+      it(`${builderKind}: ${x.name}`, async () => {
+        const l = lay(x.c, 1000 + i + (builderKind === 'classic' ? 100 : 0));
+        const ci = contextIgnore({ context: l.context, dockerfile: l.dockerfile, only: x.only });
+        const entries = walkContext(l.context, ci.matcher);
+        const tag = `${repo}:c1-${builderKind}-${i}`;
+        created.push(tag);
+        const info = { ...(await builder.engineInfo()), buildkit: builderKind === 'buildkit' };
+        const req = request({ dir: l.context, entries, cleanup: () => {} }, readFileSync(l.dockerfile, 'utf8'), tag, { dockerfilePath: relativeInside(l.context, l.dockerfile) });
+        await buildImage(builder.client, info, req, collect());
+        const files = (await imageFiles(cli!, tag, '/ctx')).map((f) => f.path);
+        assert.deepEqual(files, x.want);
+      });
+    });
+  }
 });
