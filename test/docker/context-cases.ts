@@ -15,6 +15,8 @@ export interface ContextCase {
   modes?: Record<string, number>;
   context?: string;
   dockerfile?: string;
+  /** Files at the context root whose names are these bytes (not UTF-8). */
+  raw?: Buffer[];
   /** Docker refuses the context: both must fail, and devloop's message must match. */
   error?: RegExp;
 }
@@ -76,6 +78,10 @@ export const CASES: ContextCase[] = [
   { name: 'Unicode spaces trimmed as Go TrimSpace does (U+0085, U+00A0, U+3000)', files: { ...SAMPLE, '.dockerignore': '\u0085a.txt\u00a0\n\u3000b.md\n' } },
   { name: '? matches one character outside the BMP', files: { 'a😀b': '1', 'ab': '2', 'a😀😀b': '3', '.dockerignore': 'a?b\n' } },
   { name: 'non-ASCII names', files: { 'café.txt': 'c', 'naïve/ü.md': 'u', '.dockerignore': 'caf?.txt\n' } },
+  {
+    name: 'names that are not UTF-8 keep their bytes', files: { 'a.txt': 'a', '.dockerignore': 'x*\n' },
+    raw: [Buffer.from([0x6c, 0x61, 0x74, 0x69, 0x6e, 0xe9]), Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]), Buffer.from([0x78, 0xe9])],
+  },
   { name: 'symlinks are sent as links, targets not followed', files: { 'real.txt': 'r', 'ln': '->real.txt', 'abs': '->/etc/passwd', 'dangling': '->nowhere', 'dirlink': '->dir', 'dir/f': 'f' } },
   { name: 'a symlink excluded by name', files: { 'real.txt': 'r', 'ln': '->real.txt', '.dockerignore': 'ln\n' } },
   { name: 'empty directories are sent', files: { 'empty/': '', 'nested/empty/': '', 'a.txt': 'a' } },

@@ -15,6 +15,7 @@ import { relativeInside } from '../../src/files/filter.js';
 import { hashEntries } from '../../src/files/hash.js';
 import { contextIgnore } from '../../src/files/ignore.js';
 import { walkContext } from '../../src/files/walk.js';
+import { escapeName, fsPath } from '../../src/files/raw-names.js';
 import { CASES, DOCKERFILE, type ContextCase } from './context-cases.js';
 import { collect, request, uniqueRepo } from './helpers.js';
 import { findDockerCli, imageFiles, type ImageFile } from './image-files.js';
@@ -29,14 +30,14 @@ after(() => {
   if (cli && created.length) spawnSync(cli.bin, ['rmi', '-f', ...created], { env: cli.env, stdio: 'ignore' });
 });
 
-interface Laid { dir: string; context: string; dockerfile: string; files: string[] }
+interface Laid { dir: string; context: string; dockerfile: string; files: (string | Buffer)[] }
 
 function lay(c: ContextCase, i: number): Laid {
   const dir = join(root, `case${i}`);
   const context = join(dir, c.context ?? '.');
   const dockerfile = join(dir, c.dockerfile ?? join(c.context ?? '.', 'Dockerfile'));
   mkdirSync(context, { recursive: true });
-  const files: string[] = [];
+  const files: (string | Buffer)[] = [];
   const all: Record<string, string | Buffer> = { ...c.files };
   const dfRel = relativeInside(dir, dockerfile)!;
   if (!(dfRel in all)) all[dfRel] = DOCKERFILE;
@@ -54,6 +55,11 @@ function lay(c: ContextCase, i: number): Laid {
     }
   }
   for (const [p, mode] of Object.entries(c.modes ?? {})) chmodSync(join(dir, p), mode);
+  for (const name of c.raw ?? []) {
+    const abs = fsPath(context, escapeName(name));
+    writeFileSync(abs, 'raw');
+    files.push(abs);
+  }
   return { dir, context, dockerfile, files };
 }
 
@@ -61,7 +67,7 @@ async function dockerSide(l: Laid, tag: string): Promise<ImageFile[] | Error> {
   const r = spawnSync(cli!.bin, [...cli!.build, '-q', '-f', l.dockerfile, '-t', tag, l.context], { env: cli!.env, encoding: 'utf8' });
   if (r.status !== 0) return new Error(r.stderr.trim());
   created.push(tag);
-  return imageFiles(cli!, tag, '/ctx');
+  return imageFiles(builder.client.docker, tag, '/ctx');
 }
 
 function devloopEntries(l: Laid) {
@@ -79,7 +85,7 @@ async function devloopSide(l: Laid, tag: string): Promise<ImageFile[] | Error> {
   } catch (e) {
     return e as Error;
   }
-  return imageFiles(cli!, tag, '/ctx');
+  return imageFiles(builder.client.docker, tag, '/ctx');
 }
 
 function show(files: ImageFile[] | Error): string {
@@ -106,8 +112,8 @@ describe('build contexts: devloop sends what docker build sends', { skip: cli ? 
       const skip = new Set([l.dockerfile, join(l.context, '.dockerignore'), `${l.dockerfile}.dockerignore`]);
       const before = hashEntries(l.context, devloopEntries(l));
       for (const abs of l.files) {
-        const rel = relativeInside(l.context, abs);
-        if (rel === undefined || skip.has(abs)) continue;
+        const rel = typeof abs === 'string' ? relativeInside(l.context, abs) : escapeName(abs.subarray(Buffer.byteLength(l.context) + 1));
+        if (rel === undefined || (typeof abs === 'string' && skip.has(abs))) continue;
         const content = readFileSync(abs);
         appendFileSync(abs, '+');
         const changed = hashEntries(l.context, devloopEntries(l)) !== before;
@@ -137,7 +143,7 @@ describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker 
         const info = { ...(await builder.engineInfo()), buildkit: builderKind === 'buildkit' };
         const req = request({ dir: l.context, entries, cleanup: () => {} }, readFileSync(l.dockerfile, 'utf8'), tag, { dockerfilePath: relativeInside(l.context, l.dockerfile) });
         await buildImage(builder.client, info, req, collect());
-        const files = (await imageFiles(cli!, tag, '/ctx')).map((f) => f.path);
+        const files = (await imageFiles(builder.client.docker, tag, '/ctx')).map((f) => f.path);
         assert.deepEqual(files, x.want);
       });
     });

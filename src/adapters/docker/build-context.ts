@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileDigest } from '../../files/hash.js';
+import { fsPath, hasEscapes } from '../../files/raw-names.js';
+import { DevloopError } from '../../model/errors.js';
 import type { DockerBuildRequest, EngineInfo } from '../../ports/image-builder.js';
 import type { DockerClient } from './client.js';
 import { packContext } from './context-tar.js';
@@ -45,6 +47,12 @@ export function dockerfileBytes(req: DockerBuildRequest): Buffer {
 export async function sendContext(client: DockerClient, info: EngineInfo, req: DockerBuildRequest): Promise<SentContext> {
   const dockerfile = dockerfileBytes(req);
   if (!info.buildkit) {
+    const raw = req.entries.find((e) => hasEscapes(e.path) || hasEscapes(e.linkTarget ?? ''));
+    if (raw) {
+      throw new DevloopError('context-name-unsupported', `the build context ${req.contextDir} holds a file whose name is not UTF-8 (${JSON.stringify(raw.path)}), which the classic builder's tar cannot carry as is`, {
+        hint: 'build with BuildKit (an engine with API 1.39 or later, DOCKER_BUILDKIT not 0), rename the file, or leave it out with .dockerignore',
+      });
+    }
     const tar = packContext(req.contextDir, req.entries, dockerfile, { builder: 'classic', dockerfilePath: req.dockerfilePath });
     let failed: unknown;
     const cbs: ((e: unknown) => void)[] = [];
@@ -62,7 +70,7 @@ export async function sendContext(client: DockerClient, info: EngineInfo, req: D
   }
   const context: SyncEntry[] = walkOrder(req.entries.map((e) => ({
     ...e,
-    modTime: contentModTime(e.type === 'file' ? fileDigest(join(req.contextDir, e.path), e) : undefined),
+    modTime: contentModTime(e.type === 'file' ? fileDigest(fsPath(req.contextDir, e.path), e) : undefined),
   })));
   const dirs = new Map<string, SyncDir>([
     ['context', { root: req.contextDir, entries: context }],

@@ -14,7 +14,7 @@ export interface Stat {
   size: number;
   /** Nanoseconds since the epoch. */
   modTime: bigint;
-  linkname?: string;
+  linkname?: Buffer;
 }
 
 export interface Packet {
@@ -60,7 +60,7 @@ function encodeStat(s: Stat): Buffer {
   if (s.mode) parts.push(field(2, 0), varint(s.mode));
   if (s.size) parts.push(field(5, 0), varint(s.size));
   if (s.modTime) parts.push(field(6, 0), varint(s.modTime));
-  if (s.linkname) parts.push(...bytesField(7, Buffer.from(s.linkname)));
+  if (s.linkname?.length) parts.push(...bytesField(7, s.linkname));
   return Buffer.concat(parts);
 }
 

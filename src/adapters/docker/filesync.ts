@@ -9,9 +9,9 @@
  * them as DATA chunks closed by an empty DATA, and ends with FIN, which is answered with FIN.
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ContextEntry } from '../../files/types.js';
+import { fsPath, nameBytes } from '../../files/raw-names.js';
 import { DevloopError } from '../../model/errors.js';
 import { TAR_MTIME } from './context-tar.js';
 import { PacketType, decodePacket, encodePacket, goFileMode, type Stat } from './filesync-proto.js';
@@ -34,7 +34,7 @@ export interface SyncDir {
 
 /** fsutil's walk order: by path components, names compared as bytes ('a/b' before 'a.txt'). */
 export function walkOrder<T extends { path: string }>(entries: T[]): T[] {
-  const key = (p: string) => Buffer.from(p.replaceAll('/', '\0'), 'utf8');
+  const key = (p: string) => nameBytes(p.replaceAll('/', '\0'));
   const keys = new Map(entries.map((e) => [e, key(e.path)]));
   return entries.sort((a, b) => Buffer.compare(keys.get(a)!, keys.get(b)!));
 }
@@ -56,9 +56,9 @@ function selected(entries: SyncEntry[], names: string[]): SyncEntry[] {
 }
 
 function statOf(e: SyncEntry): Stat {
-  const s: Stat = { path: Buffer.from(e.path, 'utf8'), mode: goFileMode(e.type, e.mode || (e.type === 'dir' ? 0o755 : 0o644)), size: 0, modTime: e.modTime };
+  const s: Stat = { path: nameBytes(e.path), mode: goFileMode(e.type, e.mode || (e.type === 'dir' ? 0o755 : 0o644)), size: 0, modTime: e.modTime };
   if (e.type === 'file') s.size = e.content?.length ?? e.size;
-  if (e.type === 'symlink') s.linkname = e.linkTarget ?? '';
+  if (e.type === 'symlink') s.linkname = nameBytes(e.linkTarget ?? '');
   return s;
 }
 
@@ -115,7 +115,7 @@ async function sendFile(root: string, e: SyncEntry | undefined, id: number, send
     for (let i = 0; i < e.content.length; i += CHUNK) await send(encodePacket({ type: PacketType.DATA, id, data: e.content.subarray(i, i + CHUNK) }));
   } else {
     try {
-      for await (const chunk of createReadStream(join(root, e.path), { highWaterMark: CHUNK })) {
+      for await (const chunk of createReadStream(fsPath(root, e.path), { highWaterMark: CHUNK })) {
         await send(encodePacket({ type: PacketType.DATA, id, data: chunk as Buffer }));
       }
     } catch (err) {
