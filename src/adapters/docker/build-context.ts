@@ -44,6 +44,18 @@ export function dockerfileBytes(req: DockerBuildRequest): Buffer {
   }
 }
 
+/** What a BuildKit session serves: `context` (the walked entries, in walk order) and `dockerfile` (the Dockerfile alone). */
+export function syncDirs(req: Pick<DockerBuildRequest, 'contextDir' | 'entries'>, dockerfile: Buffer): Map<string, SyncDir> {
+  const context: SyncEntry[] = walkOrder(req.entries.map((e) => ({
+    ...e,
+    modTime: contentModTime(e.type === 'file' ? fileDigest(fsPath(req.contextDir, e.path), e) : undefined),
+  })));
+  return new Map<string, SyncDir>([
+    ['context', { root: req.contextDir, entries: context }],
+    ['dockerfile', { root: '', entries: [{ path: 'Dockerfile', type: 'file', mode: 0o644, size: dockerfile.length, content: dockerfile, modTime: contentModTime(createHash('sha256').update(dockerfile).digest('hex')) }] }],
+  ]);
+}
+
 export async function sendContext(client: DockerClient, info: EngineInfo, req: DockerBuildRequest): Promise<SentContext> {
   const dockerfile = dockerfileBytes(req);
   if (!info.buildkit) {
@@ -68,14 +80,7 @@ export async function sendContext(client: DockerClient, info: EngineInfo, req: D
       close: () => {},
     };
   }
-  const context: SyncEntry[] = walkOrder(req.entries.map((e) => ({
-    ...e,
-    modTime: contentModTime(e.type === 'file' ? fileDigest(fsPath(req.contextDir, e.path), e) : undefined),
-  })));
-  const dirs = new Map<string, SyncDir>([
-    ['context', { root: req.contextDir, entries: context }],
-    ['dockerfile', { root: '', entries: [{ path: 'Dockerfile', type: 'file', mode: 0o644, size: dockerfile.length, content: dockerfile, modTime: contentModTime(createHash('sha256').update(dockerfile).digest('hex')) }] }],
-  ]);
+  const dirs = syncDirs(req, dockerfile);
   const session = await openSession(client, dirs, req.contextDir);
   return {
     query: { dockerfile: 'Dockerfile', remote: 'client-session', session: session.id },
