@@ -223,14 +223,25 @@ function escapeChar(c: string, inClass: boolean): string {
 /** Does the path (POSIX, relative, clean) match, as Docker 20.10's PatternMatcher.Matches decides? */
 export function matches(rules: readonly Rule[], file: string): boolean {
   let matched = false;
-  const slash = file.lastIndexOf('/');
-  const parentDirs = slash < 0 ? undefined : file.slice(0, slash).split('/');
   for (const r of rules) {
     let m = r.re.test(file);
-    if (!m && parentDirs && r.segments <= parentDirs.length) m = r.re.test(parentDirs.slice(0, r.segments).join('/'));
+    if (!m) {
+      const parent = leadingSegments(file, r.segments);
+      if (parent !== undefined) m = r.re.test(parent);
+    }
     if (m) matched = !r.negative;
   }
   return matched;
+}
+
+/** The first `n` segments of `file` when its parent directory has at least `n` segments, else undefined. */
+function leadingSegments(file: string, n: number): string | undefined {
+  let i = -1;
+  for (let k = 0; k < n; k++) {
+    i = file.indexOf('/', i + 1);
+    if (i < 0) return undefined;
+  }
+  return file.slice(0, i);
 }
 
 /**

@@ -7,18 +7,21 @@
 import path from 'node:path';
 
 const ESCAPED = /[\uDC80-\uDCFF]/;
+/** Escaped names come only from escapeName(): until it made one, no path can hold escapes (a fast path). */
+let escapesMade = false;
 
 /** The name as a string: as is when it is valid UTF-8, else with its bytes ≥ 0x80 escaped. */
 export function escapeName(raw: Buffer): string {
   const s = raw.toString('utf8');
   if (!s.includes('\uFFFD') || Buffer.from(s, 'utf8').equals(raw)) return s;
+  escapesMade = true;
   let out = '';
   for (const b of raw) out += b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b);
   return out;
 }
 
 export function hasEscapes(p: string): boolean {
-  return ESCAPED.test(p);
+  return escapesMade && ESCAPED.test(p);
 }
 
 /** The bytes of a (possibly escaped) path. */

@@ -35,42 +35,91 @@ export function goFileMode(type: 'file' | 'dir' | 'symlink', unixMode: number): 
   return m >>> 0;
 }
 
-function varint(n: bigint | number): Buffer {
-  let v = BigInt(n);
-  if (v < 0n) v += 1n << 64n;
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
+/** Bytes of a varint (numbers up to 2^53 as numbers, larger ones as bigint). */
+function varintLength(v: number | bigint): number {
+  let n = 1;
+  if (typeof v === 'bigint') {
+    while (v >= 0x80n) { v >>= 7n; n++; }
+    return n;
   }
-  out.push(Number(v));
-  return Buffer.from(out);
+  while (v >= 0x80) { v = Math.floor(v / 128); n++; }
+  return n;
 }
 
-function field(no: number, wire: number): Buffer {
-  return varint((no << 3) | wire);
+/** A sequential writer into one buffer sized in advance. */
+class Out {
+  readonly buf: Buffer;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  varint(v: number | bigint): void {
+    if (typeof v === 'bigint') {
+      while (v >= 0x80n) { this.buf[this.pos++] = Number(v & 0x7fn) | 0x80; v >>= 7n; }
+      this.buf[this.pos++] = Number(v);
+      return;
+    }
+    while (v >= 0x80) { this.buf[this.pos++] = (v % 128) | 0x80; v = Math.floor(v / 128); }
+    this.buf[this.pos++] = v;
+  }
+  bytes(no: number, b: Buffer): void {
+    this.buf[this.pos++] = (no << 3) | 2;
+    this.varint(b.length);
+    this.pos += b.copy(this.buf, this.pos);
+  }
+  num(no: number, v: number | bigint): void {
+    this.buf[this.pos++] = no << 3;
+    this.varint(v);
+  }
 }
 
-function bytesField(no: number, b: Buffer): Buffer[] {
-  return [field(no, 2), varint(b.length), b];
-}
-
-function encodeStat(s: Stat): Buffer {
-  const parts: Buffer[] = [...bytesField(1, s.path)];
-  if (s.mode) parts.push(field(2, 0), varint(s.mode));
-  if (s.size) parts.push(field(5, 0), varint(s.size));
-  if (s.modTime) parts.push(field(6, 0), varint(s.modTime));
-  if (s.linkname?.length) parts.push(...bytesField(7, s.linkname));
-  return Buffer.concat(parts);
+function statLength(s: Stat): number {
+  let n = 1 + varintLength(s.path.length) + s.path.length;
+  if (s.mode) n += 1 + varintLength(s.mode);
+  if (s.size) n += 1 + varintLength(s.size);
+  if (s.modTime) n += 1 + varintLength(s.modTime);
+  if (s.linkname?.length) n += 1 + varintLength(s.linkname.length) + s.linkname.length;
+  return n;
 }
 
 export function encodePacket(p: Packet): Buffer {
-  const parts: Buffer[] = [];
-  if (p.type) parts.push(field(1, 0), varint(p.type));
-  if (p.stat) parts.push(...bytesField(2, encodeStat(p.stat)));
-  if (p.id) parts.push(field(3, 0), varint(p.id));
-  if (p.data?.length) parts.push(...bytesField(4, p.data));
-  return Buffer.concat(parts);
+  const statLen = p.stat ? statLength(p.stat) : 0;
+  let size = 0;
+  if (p.type) size += 1 + varintLength(p.type);
+  if (p.stat) size += 1 + varintLength(statLen) + statLen;
+  if (p.id) size += 1 + varintLength(p.id);
+  if (p.data?.length) size += 1 + varintLength(p.data.length) + p.data.length;
+  const o = new Out(size);
+  if (p.type) o.num(1, p.type);
+  if (p.stat) {
+    const s = p.stat;
+    o.buf[o.pos++] = (2 << 3) | 2;
+    o.varint(statLen);
+    o.bytes(1, s.path);
+    if (s.mode) o.num(2, s.mode);
+    if (s.size) o.num(5, s.size);
+    if (s.modTime) o.num(6, s.modTime);
+    if (s.linkname?.length) o.bytes(7, s.linkname);
+  }
+  if (p.id) o.num(3, p.id);
+  if (p.data?.length) o.bytes(4, p.data);
+  return o.buf;
+}
+
+/**
+ * A DATA packet whose payload is read from `fd` straight into the packet (one buffer, no copy); `size` bytes at
+ * most. Returns the packet and how many bytes were read.
+ */
+export function dataPacketFrom(id: number, size: number, read: (into: Buffer) => number): { packet: Buffer; n: number } {
+  const head = 1 + 1 + (id ? 1 + varintLength(id) : 0) + 1 + varintLength(size);
+  const o = new Out(head + size);
+  o.num(1, PacketType.DATA);
+  if (id) o.num(3, id);
+  o.buf[o.pos++] = (4 << 3) | 2;
+  o.varint(size);
+  const n = read(o.buf.subarray(o.pos));
+  if (n === size) return { packet: o.buf, n };
+  return { packet: encodePacket({ type: PacketType.DATA, id, data: o.buf.subarray(o.pos, o.pos + n) }), n };
 }
 
 /** Decodes type, ID and data (what a receiver sends: REQ, FIN, ERR); other fields are skipped. */

@@ -8,15 +8,17 @@
  * an empty STAT to end the list; the receiver asks for file contents by the index of their STAT (REQ), gets
  * them as DATA chunks closed by an empty DATA, and ends with FIN, which is answered with FIN.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ContextEntry } from '../../files/types.js';
 import { fsPath, nameBytes } from '../../files/raw-names.js';
 import { DevloopError } from '../../model/errors.js';
 import { TAR_MTIME } from './context-tar.js';
-import { PacketType, decodePacket, encodePacket, goFileMode, type Stat } from './filesync-proto.js';
+import { PacketType, dataPacketFrom, decodePacket, encodePacket, goFileMode, type Stat } from './filesync-proto.js';
 
 const CHUNK = 64 * 1024;
+/** Files up to this size are read whole; larger ones are streamed. */
+const SMALL_FILE = 1024 * 1024;
 const BASE_NS = BigInt(TAR_MTIME.getTime()) * 1_000_000n;
 
 export interface SyncEntry extends ContextEntry {
@@ -34,8 +36,13 @@ export interface SyncDir {
 
 /** fsutil's walk order: by path components, names compared as bytes ('a/b' before 'a.txt'). */
 export function walkOrder<T extends { path: string }>(entries: T[]): T[] {
-  const key = (p: string) => nameBytes(p.replaceAll('/', '\0'));
-  const keys = new Map(entries.map((e) => [e, key(e.path)]));
+  // UTF-16 order is byte order unless a path holds surrogates (characters beyond U+FFFF, or escaped bytes).
+  if (!entries.some((e) => /[\uD800-\uDFFF]/.test(e.path))) {
+    const keyed = entries.map((e) => ({ e, k: e.path.replaceAll('/', '\0') }));
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    return keyed.map((x) => x.e);
+  }
+  const keys = new Map(entries.map((e) => [e, nameBytes(e.path.replaceAll('/', '\0'))]));
   return entries.sort((a, b) => Buffer.compare(keys.get(a)!, keys.get(b)!));
 }
 
@@ -77,8 +84,10 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
   const names = [...md.get('followpaths'), ...md.get('include-patterns')].flatMap((v) => String(v).split(', '));
   const list = selected(dir.entries, names);
   let chain = Promise.resolve();
-  const send = (buf: Buffer): Promise<void> =>
-    call.write(buf) ? Promise.resolve() : new Promise((resolve) => call.once('drain', resolve));
+  // Resolves at once while the stream takes more; waits for 'drain' when it is full.
+  const send = async (buf: Buffer): Promise<void> => {
+    if (!call.write(buf)) await new Promise((resolve) => call.once('drain', resolve));
+  };
   const then = (fn: () => Promise<void>) => {
     chain = chain.then(fn).catch((err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -88,7 +97,9 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
     });
   };
   then(async () => {
-    for (const e of list) await send(encodePacket({ type: PacketType.STAT, stat: statOf(e) }));
+    for (const e of list) {
+      if (!call.write(encodePacket({ type: PacketType.STAT, stat: statOf(e) }))) await new Promise((resolve) => call.once('drain', resolve));
+    }
     await send(encodePacket({ type: PacketType.STAT }));
   });
   call.on('data', (buf: Buffer) => {
@@ -109,21 +120,54 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
   call.on('error', () => {}); // a cancelled build closes the stream; the build's own result says why
 }
 
+/** Read until `into` is full or the file ends; the bytes read. */
+function readFully(fd: number, into: Buffer): number {
+  let n = 0;
+  while (n < into.length) {
+    const got = readSync(fd, into, n, into.length - n, n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+function readFailure(root: string, path: string, err: unknown): DevloopError {
+  const code = (err as { code?: string }).code;
+  return new DevloopError('context-read-failed', `cannot read ${path} in the build context ${root}: ${code ?? String(err)}`, {
+    hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+    cause: err,
+  });
+}
+
 async function sendFile(root: string, e: SyncEntry | undefined, id: number, send: (b: Buffer) => Promise<void>): Promise<void> {
   if (!e || e.type !== 'file') throw new Error(`the builder asked for file #${id}, which is not a file`);
-  if (e.content) {
-    for (let i = 0; i < e.content.length; i += CHUNK) await send(encodePacket({ type: PacketType.DATA, id, data: e.content.subarray(i, i + CHUNK) }));
+  if (e.content || e.size <= SMALL_FILE) {
+    // Small files (most of a context) are read straight into one packet: a read stream per file costs more.
+    if (e.content) {
+      for (let i = 0; i < e.content.length; i += CHUNK) await send(encodePacket({ type: PacketType.DATA, id, data: e.content.subarray(i, i + CHUNK) }));
+    } else if (e.size > 0) {
+      let packet: Buffer;
+      try {
+        const fd = openSync(fsPath(root, e.path), 'r');
+        try {
+          packet = dataPacketFrom(id, e.size, (into) => readFully(fd, into)).packet;
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        throw readFailure(root, e.path, err);
+      }
+      await send(packet);
+    } else if (!existsSync(fsPath(root, e.path))) {
+      throw readFailure(root, e.path, Object.assign(new Error('ENOENT'), { code: 'ENOENT' }));
+    }
   } else {
     try {
       for await (const chunk of createReadStream(fsPath(root, e.path), { highWaterMark: CHUNK })) {
         await send(encodePacket({ type: PacketType.DATA, id, data: chunk as Buffer }));
       }
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      throw new DevloopError('context-read-failed', `cannot read ${e.path} in the build context ${root}: ${code ?? String(err)}`, {
-        hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
-        cause: err,
-      });
+      throw readFailure(root, e.path, err);
     }
   }
   await send(encodePacket({ type: PacketType.DATA, id }));
