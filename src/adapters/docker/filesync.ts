@@ -9,7 +9,6 @@
  * them as DATA chunks closed by an empty DATA, and ends with FIN, which is answered with FIN.
  */
 import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ContextEntry } from '../../files/types.js';
 import { fsPath, nameBytes } from '../../files/raw-names.js';
 import { DevloopError } from '../../model/errors.js';
@@ -69,7 +68,20 @@ function statOf(e: SyncEntry): Stat {
   return s;
 }
 
-type Call = ServerDuplexStream<Buffer, Buffer>;
+/** One gRPC bidirectional call, as session.ts serves it: messages in and out, and the request's metadata. */
+export interface SyncCall {
+  /** Values of a request header (a repeated header may come joined with ', '). */
+  metadata: { get(key: string): string[] };
+  /** Send one message; false when the stream wants a 'drain' first. */
+  write(msg: Buffer): boolean;
+  once(event: 'drain', fn: () => void): unknown;
+  on(event: 'data', fn: (msg: Buffer) => void): unknown;
+  /** End the call with status OK. */
+  end(): void;
+  /** End the call with an error status. */
+  destroy(err: Error): void;
+}
+type Call = SyncCall;
 
 /** Serve one DiffCopy call from `dirs` (by the `dir-name` the receiver asks for). */
 export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, onError: (err: Error) => void): void {
@@ -80,13 +92,13 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
     call.destroy(new Error(`no access allowed to dir "${name}"`));
     return;
   }
-  // grpc-js joins a repeated metadata value with ', '.
+  // Node's http2 joins a repeated header's values with ', '.
   const names = [...md.get('followpaths'), ...md.get('include-patterns')].flatMap((v) => String(v).split(', '));
   const list = selected(dir.entries, names);
   let chain = Promise.resolve();
   // Resolves at once while the stream takes more; waits for 'drain' when it is full.
   const send = async (buf: Buffer): Promise<void> => {
-    if (!call.write(buf)) await new Promise((resolve) => call.once('drain', resolve));
+    if (!call.write(buf)) await new Promise<void>((resolve) => call.once('drain', resolve));
   };
   const then = (fn: () => Promise<void>) => {
     chain = chain.then(fn).catch((err: unknown) => {
@@ -98,7 +110,7 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
   };
   then(async () => {
     for (const e of list) {
-      if (!call.write(encodePacket({ type: PacketType.STAT, stat: statOf(e) }))) await new Promise((resolve) => call.once('drain', resolve));
+      if (!call.write(encodePacket({ type: PacketType.STAT, stat: statOf(e) }))) await new Promise<void>((resolve) => call.once('drain', resolve));
     }
     await send(encodePacket({ type: PacketType.STAT }));
   });
@@ -117,7 +129,6 @@ export function serveDiffCopy(call: Call, dirs: ReadonlyMap<string, SyncDir>, on
       call.end();
     }
   });
-  call.on('error', () => {}); // a cancelled build closes the stream; the build's own result says why
 }
 
 /** Read until `into` is full or the file ends; the bytes read. */
