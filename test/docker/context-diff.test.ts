@@ -130,6 +130,7 @@ describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker 
   const layouts: { name: string; c: ContextCase; only?: string[]; want: string[] }[] = [
     { name: 'Dockerfile excluded', c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n.dockerignore\n' } }, want: ['a.txt'] },
     { name: 'Dockerfile outside the context', c: { name: '', context: 'ctx', dockerfile: 'Dockerfile', files: { 'ctx/a.txt': 'a' } }, want: ['a.txt'] },
+    { name: 'Dockerfile excluded, .dockerignore kept as it is', c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n' } }, want: ['.dockerignore', 'a.txt'] },
     { name: 'only= not naming the Dockerfile', c: { name: '', files: { 'a.txt': 'a', 'b.txt': 'b' } }, only: ['a.txt'], want: ['a.txt'] },
   ];
   for (const builderKind of ['buildkit', 'classic'] as const) {
@@ -143,8 +144,10 @@ describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker 
         const info = { ...(await builder.engineInfo()), buildkit: builderKind === 'buildkit' };
         const req = request({ dir: l.context, entries, cleanup: () => {} }, readFileSync(l.dockerfile, 'utf8'), tag, { dockerfilePath: relativeInside(l.context, l.dockerfile) });
         await buildImage(builder.client, info, req, collect());
-        const files = (await imageFiles(builder.client.docker, tag, '/ctx')).map((f) => f.path);
-        assert.deepEqual(files, x.want);
+        const files = await imageFiles(builder.client.docker, tag, '/ctx');
+        assert.deepEqual(files.map((f) => f.path), x.want);
+        const ignore = files.find((f) => f.path === '.dockerignore');
+        if (ignore) assert.equal(ignore.size, Buffer.byteLength(String(x.c.files['.dockerignore'])), 'the .dockerignore is the user\'s, unchanged');
       });
     });
   }

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import { readDockerignore } from '../../files/dockerignore.js';
+import { dockerignoreMatcher } from '../../files/ignore.js';
 import type { ContextEntry } from '../../files/types.js';
 import { DevloopError } from '../../model/errors.js';
 
@@ -60,13 +62,18 @@ export function packContext(
   dockerfileText: string | Buffer,
   opts: { builder?: 'buildkit' | 'classic'; dockerfilePath?: string } = {},
 ): ContextTar {
-  const inContext = opts.dockerfilePath !== undefined && entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file');
+  const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
+  const ownText = own ? readContextFile(contextDir, own.path).toString('utf8') : undefined;
+  const inContext = opts.dockerfilePath !== undefined && (entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file')
+    // Classic builder: a Dockerfile the sent .dockerignore excludes goes under its own path; the engine reads it and
+    // then drops it from the context (as it does for `docker build` with the Dockerfile excluded).
+    || (opts.builder === 'classic' && ownText !== undefined && !entries.some((e) => e.path === opts.dockerfilePath)
+      && dockerignoreMatcher(readDockerignore(ownText), { file: '.dockerignore' }).excludes(opts.dockerfilePath)));
   const dockerfilePath = inContext ? opts.dockerfilePath! : dockerfileTarName(entries, dockerfileText);
   let list = inContext ? entries.filter((e) => e.path !== dockerfilePath) : entries;
   const extras: ExtraFile[] = [{ name: dockerfilePath, text: dockerfileText }];
   if (!inContext && opts.builder === 'classic') {
-    const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
-    const original = own ? readContextFile(contextDir, own.path).toString('utf8') : '.dockerignore\n';
+    const original = ownText ?? '.dockerignore\n';
     if (own) list = list.filter((e) => e !== own);
     extras.push({ name: '.dockerignore', text: `${original.replace(/\n?$/, '\n')}${dockerfilePath}\n`, mode: own ? own.mode & 0o7777 : 0o644 });
   }
