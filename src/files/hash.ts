@@ -13,6 +13,7 @@ import path from 'node:path';
 import { DevloopError } from '../model/errors.js';
 import { NOTHING_FILTERED, matcherUnder, type FileFilter } from './filter.js';
 import type { ContextEntry } from './types.js';
+import { fsPath, hasEscapes, nameBytes } from './raw-names.js';
 import { sortEntries, walkContext, type WalkEntry } from './walk.js';
 
 /** Bumped whenever the hashed layout changes, so old tags never collide with new ones. */
@@ -44,8 +45,8 @@ export function clearHashCache(): void {
  */
 export function hashEntries(root: string, entries: readonly ContextEntry[]): string {
   const out = new Feed();
-  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  for (const e of sortEntries([...entries])) addEntry(out, e.path, e, prefix + e.path);
+  const base = root.endsWith(path.sep) && root.length > 1 ? root.slice(0, -1) : root;
+  for (const e of sortEntries([...entries])) addEntry(out, e.path, e, fsPath(base, e.path));
   return out.digest();
 }
 
@@ -98,9 +99,9 @@ class Feed {
   }
 }
 
-function addEntry(out: Feed, rel: string, e: ContextEntry, abs: string): void {
-  let s = `${e.type}\0${rel}\0${e.mode.toString(8)}\0`;
-  if (e.type === 'symlink') s += `${e.linkTarget ?? ''}\0`;
+function addEntry(out: Feed, rel: string, e: ContextEntry, abs: string | Buffer): void {
+  let s = `${e.type}\0${hashable(rel)}\0${e.mode.toString(8)}\0`;
+  if (e.type === 'symlink') s += `${hashable(e.linkTarget ?? '')}\0`;
   else if (e.type === 'file') s += fileDigest(abs, e) ?? 'vanished\0'; // removed since the walk; the watcher will ask again
   out.add(s);
 }
@@ -111,10 +112,11 @@ function addEntry(out: Feed, rel: string, e: ContextEntry, abs: string): void {
  * before the content can never come back for different content; files changed in the last moments
  * ("racily clean", as git calls them) are simply not cached.
  */
-export function fileDigest(abs: string, known?: Partial<StatKey>): string | undefined {
+export function fileDigest(abs: string | Buffer, known?: Partial<StatKey>): string | undefined {
   const key = hasStatKey(known) ? known : statSync(abs, { throwIfNoEntry: false });
   if (!key) return undefined;
-  const hit = cache.get(abs);
+  const cacheKey = typeof abs === 'string' ? abs : `raw:${abs.toString('hex')}`;
+  const hit = cache.get(cacheKey);
   if (hit && sameKey(hit, key)) return hit.digest;
   let fd: number;
   try {
@@ -122,7 +124,7 @@ export function fileDigest(abs: string, known?: Partial<StatKey>): string | unde
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new DevloopError('context-unreadable', `cannot read ${abs}: ${code ?? (e as Error).message}`, {
+    throw new DevloopError('context-unreadable', `cannot read ${abs.toString()}: ${code ?? (e as Error).message}`, {
       hint: 'fix its permissions, or leave it out with .dockerignore or ignore=',
       cause: e,
     });
@@ -135,7 +137,7 @@ export function fileDigest(abs: string, known?: Partial<StatKey>): string | unde
   }
   hashStats.reads++;
   if (read.size === key.size && !racy(key)) {
-    cache.set(abs, { size: key.size, mtimeMs: key.mtimeMs, ctimeMs: key.ctimeMs, ino: key.ino, digest: read.digest });
+    cache.set(cacheKey, { size: key.size, mtimeMs: key.mtimeMs, ctimeMs: key.ctimeMs, ino: key.ino, digest: read.digest });
   }
   return read.digest;
 }
@@ -169,6 +171,11 @@ function hasStatKey(k: Partial<StatKey> | undefined): k is StatKey {
 
 function sameKey(a: StatKey, b: StatKey): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+/** A path as hashed: non-UTF-8 names (escaped bytes) by their bytes, so two such names never hash alike. */
+function hashable(p: string): string {
+  return hasEscapes(p) ? `\u0001raw:${nameBytes(p).toString('hex')}` : p;
 }
 
 function toPosix(p: string): string {

@@ -1,5 +1,5 @@
 /**
- * The one ignore matcher for build contexts (Docker's .dockerignore rules, via @balena/dockerignore).
+ * The one ignore matcher for build contexts (Docker's .dockerignore rules, dockerignore.ts).
  *
  * A PathMatcher answers for POSIX paths relative to its root ("src/a.ts", never "./src" or "src/").
  * Several sources (the dockerignore file, ignore=, only=) are separate matchers combined with anyOf():
@@ -8,8 +8,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import dockerignore from '@balena/dockerignore';
 import { DevloopError } from '../model/errors.js';
+import { compileRules, entersExcludedDir, matches, patternLines, readDockerignore, type PatternLine, type PatternSource } from './dockerignore.js';
 
 export interface PathMatcher {
   /** Is this path (POSIX, relative to the root, no './' and no trailing '/') left out? */
@@ -20,71 +20,26 @@ export interface PathMatcher {
 
 export const NOTHING_IGNORED: PathMatcher = { excludes: () => false, skipsDir: () => false };
 
-/** The rule shape @balena/dockerignore keeps after cleaning a pattern (moby's fileutils.Pattern). */
-interface CleanRule {
-  negative: boolean;
-  dirs: string[];
-}
-interface BalenaInternals {
-  _rules?: CleanRule[];
-  /** true when the path is kept. */
-  _test?: (p: string) => boolean;
-}
-
-/** Lines of a .dockerignore file, as moby's ignorefile.ReadAll reads them (BOM stripped, `#` lines dropped). */
+/** Lines of a .dockerignore file, as Docker reads them (BOM stripped, `#` lines dropped, trimmed, cleaned). */
 export function parseDockerignore(text: string): string[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  return lines.filter((l) => !l.startsWith('#') && l.trim() !== '');
-}
-
-/** A matcher over dockerignore-syntax patterns, with Docker's semantics (case-sensitive, `**`, `!`, root-anchored). */
-export function dockerignoreMatcher(patterns: readonly string[]): PathMatcher {
-  if (patterns.length === 0) return NOTHING_IGNORED;
-  // CommonJS module whose typings declare an ES default export: the factory is `.default` under NodeNext.
-  const ig = dockerignore.default({ ignorecase: false }).add([...patterns]);
-  const inner = ig as unknown as BalenaInternals;
-  // The public ignores() caches in a plain object, so a file named "toString" or "constructor" is never
-  // excluded; _test() is the same rule evaluation without that cache.
-  const kept = typeof inner._test === 'function' ? inner._test.bind(ig) : (p: string) => !ig.ignores(p);
-  const negatives = Array.isArray(inner._rules) ? inner._rules.filter((r) => r.negative).map((r) => r.dirs) : undefined;
-  const excludes = (rel: string): boolean => rel !== '' && !kept(rel);
-  return {
-    excludes,
-    skipsDir(rel) {
-      if (!excludes(rel)) return false;
-      if (negatives === undefined) return false; // library internals changed: never skip, merely slower
-      const dirSegs = rel.split('/');
-      return !negatives.some((pat) => couldMatchInside(pat, dirSegs));
-    },
-  };
+  return readDockerignore(text).map((l) => l.pattern);
 }
 
 /**
- * Could a `!` pattern (split on '/') re-include some path strictly inside the directory `dir`?
- * A pattern without `**` of at most as many segments as `dir` decides a path inside `dir` exactly as it
- * decides `dir` itself (moby matches it against the parent prefix of that length), so only longer patterns
- * whose leading segments match `dir`, or patterns with `**`, can. Unsure cases (`[...]`, `\`) answer yes.
+ * A matcher over dockerignore-syntax patterns with Docker 20.10's semantics (dockerignore.ts): case-sensitive,
+ * `**`, `!`, root-anchored; an excluded directory is skipped unless a `!` pattern starts with its path.
+ * Patterns Docker refuses throw a DevloopError naming the file and line (or the option) they came from.
  */
-function couldMatchInside(pat: string[], dir: string[]): boolean {
-  const hasGlobstar = pat.some((s) => s.includes('**'));
-  if (!hasGlobstar && pat.length <= dir.length) return false;
-  for (let i = 0; i < Math.min(pat.length, dir.length); i++) {
-    const seg = pat[i]!;
-    if (seg.includes('**')) return true;
-    if (!segmentMayMatch(seg, dir[i]!)) return false;
-  }
-  return true;
-}
-
-function segmentMayMatch(seg: string, name: string): boolean {
-  if (/[[\\]/.test(seg)) return true;
-  let re = '^';
-  for (const ch of seg) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(re + '$').test(name);
+export function dockerignoreMatcher(patterns: readonly (string | PatternLine)[], source: PatternSource = { label: 'ignore=' }): PathMatcher {
+  const lines = patterns.flatMap((p) => (typeof p === 'string' ? patternLines([p]) : [p]));
+  const rules = compileRules(lines, source);
+  if (rules.length === 0) return NOTHING_IGNORED;
+  const anyNegative = rules.some((r) => r.negative);
+  const excludes = (rel: string): boolean => rel !== '' && matches(rules, rel);
+  return {
+    excludes,
+    skipsDir: (rel) => excludes(rel) && !(anyNegative && entersExcludedDir(rules, rel)),
+  };
 }
 
 /** Excluded if any of the matchers excludes it; a directory is skipped if any matcher skips it. */
@@ -169,12 +124,12 @@ export function contextIgnore(opts: ContextIgnoreOptions): ContextIgnore {
   }
   const matchers: PathMatcher[] = [];
   const text = used ? readFileSync(used, 'utf8') : '';
-  if (used) matchers.push(dockerignoreMatcher(parseDockerignore(text)));
+  if (used) matchers.push(dockerignoreMatcher(readDockerignore(text), { file: used }));
   if (opts.ignore?.length) {
     for (const p of opts.ignore) checkNoNewline('ignore', p);
-    matchers.push(dockerignoreMatcher(opts.ignore.map((p) => contextRelative(p, opts.context))));
+    matchers.push(dockerignoreMatcher(opts.ignore.map((p) => contextRelative(p, opts.context)), { label: 'ignore=' }));
   }
-  if (opts.only?.length) matchers.push(dockerignoreMatcher(onlyPatterns(opts.only, opts.context)));
+  if (opts.only?.length) matchers.push(dockerignoreMatcher(onlyPatterns(opts.only, opts.context), { label: 'only=' }));
   const rules = JSON.stringify([used ?? '', text, opts.ignore ?? [], opts.only ?? []]);
   return { matcher: anyOf(matchers), files, rules, ...(used ? { dockerignore: used } : {}) };
 }

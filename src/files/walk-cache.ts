@@ -104,8 +104,7 @@ export class WalkCache {
       if (st.isDirectory()) {
         if (matcher.skipsDir(rel)) continue;
         found.push(entry(rel, 'dir', st, 0));
-        walkDir(abs, rel, matcher, found);
-        if (found.length === 1 && matcher.excludes(rel)) continue; // an excluded directory is listed only for what it keeps
+        walkDir(abs, rel, matcher, found); // an excluded directory that is entered is listed, as Docker sends it
       } else if (st.isSymbolicLink() || st.isFile()) {
         if (matcher.excludes(rel)) continue;
         const e = entry(rel, st.isFile() ? 'file' : 'symlink', st, st.isFile() ? st.size : 0);

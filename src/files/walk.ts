@@ -4,9 +4,9 @@
  * and ignored directories that nothing can re-include are never entered.
  */
 import { lstatSync, readdirSync, readlinkSync, statSync, type Dirent, type Stats } from 'node:fs';
-import path from 'node:path';
 import { DevloopError } from '../model/errors.js';
 import { NOTHING_IGNORED, type PathMatcher } from './ignore.js';
+import { escapeName, fsPath, nameBytes } from './raw-names.js';
 import type { ContextEntry } from './types.js';
 
 /** A ContextEntry plus the stat fields the hash cache keys on (never part of a hash or a tar header). */
@@ -18,8 +18,8 @@ export interface WalkEntry extends ContextEntry {
 
 /**
  * Walk `root` (absolute). Directories are listed (type 'dir'); an excluded directory that is still entered
- * because a `!` pattern may re-include something inside it is listed only if something inside it is kept
- * (as BuildKit does). Symlinks are listed as links, never followed. Sockets, FIFOs and devices are left out.
+ * because a `!` pattern starts with its path is listed even when nothing inside it is kept (as Docker 20.10
+ * sends it). Symlinks are listed as links, never followed. Sockets, FIFOs and devices are left out.
  */
 export function walkContext(root: string, matcher: PathMatcher = NOTHING_IGNORED): WalkEntry[] {
   const st = statSync(root, { throwIfNoEntry: false });
@@ -39,37 +39,38 @@ export function walkContext(root: string, matcher: PathMatcher = NOTHING_IGNORED
 }
 
 /** The entries below the directory `abs` (whose path in the context is `rel`), appended to `out` unsorted. */
-export function walkDir(abs: string, rel: string, matcher: PathMatcher, out: WalkEntry[]): void {
-  let dirents: Dirent[];
+export function walkDir(abs: string | Buffer, rel: string, matcher: PathMatcher, out: WalkEntry[]): void {
+  let dirents: { name: string; d: Dirent | Dirent<Buffer> }[];
   try {
-    dirents = readdirSync(abs, { withFileTypes: true });
+    dirents = readdirSync(abs, { withFileTypes: true }).map((d) => ({ name: d.name, d }));
+    // A name that is not UTF-8 comes back with U+FFFD: read this directory again as bytes and keep them.
+    if (dirents.some((x) => x.name.includes('\uFFFD'))) {
+      dirents = readdirSync(abs, { withFileTypes: true, encoding: 'buffer' }).map((d) => ({ name: escapeName(d.name), d }));
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return; // removed while walking
-    throw new DevloopError('context-unreadable', `cannot read directory ${abs}: ${code ?? (e as Error).message}`, {
+    throw new DevloopError('context-unreadable', `cannot read directory ${abs.toString()}: ${code ?? (e as Error).message}`, {
       hint: 'fix its permissions, or leave it out of the context with .dockerignore or ignore=',
       cause: e,
     });
   }
-  for (const d of dirents) {
-    const r = rel === '' ? d.name : `${rel}/${d.name}`;
-    const a = `${abs}${path.sep}${d.name}`;
+  for (const { name, d } of dirents) {
+    const r = rel === '' ? name : `${rel}/${name}`;
+    const a = fsPath(abs, name);
     if (d.isDirectory()) {
       if (matcher.skipsDir(r)) continue;
-      const excluded = matcher.excludes(r);
       const st = lstatSync(a, { throwIfNoEntry: false });
       if (!st) continue;
-      const at = out.length;
       out.push(entry(r, 'dir', st, 0));
       walkDir(a, r, matcher, out);
-      if (excluded && out.length === at + 1) out.pop();
     } else if (d.isFile() || d.isSymbolicLink()) {
       if (matcher.excludes(r)) continue;
       const st = lstatSync(a, { throwIfNoEntry: false });
       if (!st) continue;
       if (st.isSymbolicLink()) {
         const e = entry(r, 'symlink', st, 0);
-        e.linkTarget = readlinkSync(a);
+        e.linkTarget = escapeName(readlinkSync(a, { encoding: 'buffer' }));
         out.push(e);
       } else if (st.isFile()) {
         out.push(entry(r, 'file', st, st.size));
@@ -85,10 +86,10 @@ export function entry(p: string, type: ContextEntry['type'], st: Stats, size: nu
 /** Sort in place by the UTF-8 bytes of the path (what Go's sort.Strings and tar listings use). */
 export function sortEntries<T extends { path: string }>(entries: T[]): T[] {
   // JS compares UTF-16 code units; that agrees with UTF-8 byte order unless a surrogate meets U+E000..U+FFFF.
-  const needsBytewise = entries.some((e) => /[\uD800-\uDFFF]/.test(e.path));
+  const needsBytewise = entries.some((e) => /[\uD800-\uDFFF]/.test(e.path)); // also escaped bytes of non-UTF-8 names
   return entries.sort(needsBytewise ? (a, b) => compareBytewise(a.path, b.path) : (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export function compareBytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return Buffer.compare(nameBytes(a), nameBytes(b));
 }

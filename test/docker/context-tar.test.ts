@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { packContext, packEntries, TAR_MTIME } from '../../src/adapters/docker/context-tar.js';
 import { isDevloopError } from '../../src/model/errors.js';
@@ -120,6 +122,45 @@ test('a file that vanished before packing gives context-read-failed naming it', 
   try {
     const stream = packEntries(ctx.dir, [...ctx.entries, { path: 'gone.txt', type: 'file', mode: 0o644, size: 1 }]);
     await assert.rejects(toBuffer(stream), (err: unknown) => isDevloopError(err) && err.code === 'context-read-failed' && /gone\.txt/.test(err.message));
+  } finally {
+    ctx.cleanup();
+  }
+});
+
+test('a large file is streamed into the tar in chunks, never held whole in memory', async () => {
+  const ctx = makeContext({ 'small.txt': 's' });
+  const size = 512 * 1024 * 1024;
+  const big = join(ctx.dir, 'big.bin');
+  // Sparse: costs no disk; 'END' marks the last bytes so the tail is checked too.
+  const fd = openSync(big, 'w');
+  writeSync(fd, 'END', size - 3);
+  closeSync(fd);
+  try {
+    const entries = [...ctx.entries, { path: 'big.bin', type: 'file' as const, mode: 0o644, size }];
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const ex = extract();
+    let got = 0;
+    let tail = Buffer.alloc(0);
+    const reading = (async () => {
+      for await (const entry of ex) {
+        for await (const c of entry as AsyncIterable<Buffer>) {
+          if (entry.header.name === 'big.bin') {
+            got += c.length;
+            tail = Buffer.concat([tail, c]).subarray(-3);
+          }
+          peak = Math.max(peak, process.memoryUsage().rss);
+        }
+      }
+    })();
+    for await (const c of packEntries(ctx.dir, entries) as AsyncIterable<Uint8Array>) {
+      if (!ex.write(c)) await new Promise<void>((r) => void ex.once('drain', () => r()));
+    }
+    ex.end(Buffer.alloc(0));
+    await reading;
+    assert.equal(got, size);
+    assert.equal(tail.toString(), 'END');
+    assert.ok(peak - before < 160 * 1024 * 1024, `RSS grew by ${Math.round((peak - before) / 1048576)} MiB while packing a 512 MiB file`);
   } finally {
     ctx.cleanup();
   }

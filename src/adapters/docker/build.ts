@@ -11,24 +11,27 @@ import { decodeStatusResponse } from './buildkit-proto.js';
 import { buildFailed, engineWentAway, isConnectionLost } from './build-errors.js';
 import { ClassicPrinter } from './classic-progress.js';
 import { engineCall, type DockerClient } from './client.js';
-import { packContext } from './context-tar.js';
+import { sendContext, type SentContext } from './build-context.js';
 import { jsonMessages, messageError, type JsonMessage } from './json-stream.js';
 
 export async function buildImage(client: DockerClient, info: EngineInfo, req: DockerBuildRequest, out: BuildOutput): Promise<BuildResult> {
   const network = chooseNetwork(req, info, out);
-  const tar = packContext(req.contextDir, req.entries, req.dockerfileText, { builder: info.buildkit ? 'buildkit' : 'classic', dockerfilePath: req.dockerfilePath });
+  const sent = await engineCall(client, () => sendContext(client, info, req));
   // A context file that cannot be read ends the tar with an error; the request must then be aborted, or
   // the engine waits forever for the rest of the body.
   const abort = new AbortController();
-  let packError: unknown;
-  tar.stream.on('error', (err) => {
-    packError ??= err;
-    abort.abort(err);
-  });
+  sent.onFailure((err) => abort.abort(err));
+  try {
+    return await run(client, info, req, out, sent, network, abort);
+  } finally {
+    sent.close();
+  }
+}
 
+async function run(client: DockerClient, info: EngineInfo, req: DockerBuildRequest, out: BuildOutput, sent: SentContext, network: string | undefined, abort: AbortController): Promise<BuildResult> {
   const options: Docker.ImageBuildOptions & Record<string, unknown> = {
     version: info.buildkit ? '2' : '1',
-    dockerfile: tar.dockerfilePath,
+    ...sent.query,
     t: [req.ref, ...req.extraTags] as unknown as string, // repeated `t` parameters: one per tag
     buildargs: req.buildArgs,
     labels: req.labels,
@@ -48,13 +51,14 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   let errorText: string | undefined;
   let started = false;
   try {
-    const stream = await engineCall(client, (d) => postBuild(d, tar.stream as unknown as NodeJS.ReadableStream, options));
+    const stream = await engineCall(client, (d) => postBuild(d, sent.body, options));
     started = true;
     for await (const m of jsonMessages(stream as AsyncIterable<Buffer>)) {
       imageId = handleMessage(m, printer) ?? imageId;
       errorText ??= messageError(m);
     }
   } catch (err) {
+    const packError = sent.failure();
     if (isDevloopError(packError)) throw packError;
     if (req.signal?.aborted) throw new DevloopError('build-cancelled', `building ${req.ref} was cancelled`, { cause: err });
     if (isDevloopError(err) && err.code !== 'docker-unreachable') throw err;
@@ -64,6 +68,7 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
     if (isDevloopError(err)) throw err;
     errorText ??= err instanceof Error ? err.message : String(err);
   }
+  const packError = sent.failure();
   if (isDevloopError(packError)) throw packError;
   printer.finish();
 
@@ -82,12 +87,12 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
  * through it, and the engine builds a tar-uploaded context without one (FROM images in the engine, or pulled
  * anonymously), so the build goes straight to the modem: no gRPC code to load (60-100 ms) and no extra connection.
  */
-function postBuild(d: Docker, body: NodeJS.ReadableStream, options: Docker.ImageBuildOptions & Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+function postBuild(d: Docker, body: NodeJS.ReadableStream | undefined, options: Docker.ImageBuildOptions & Record<string, unknown>): Promise<NodeJS.ReadableStream> {
   const { abortSignal, ...query } = options;
   if (Array.isArray(query.cachefrom)) query.cachefrom = JSON.stringify(query.cachefrom);
   return new Promise((resolve, reject) => {
     d.modem.dial({
-      path: '/build?', method: 'POST', file: body, options: query, abortSignal, isStream: true,
+      path: '/build?', method: 'POST', file: body ?? Buffer.alloc(0), options: query, abortSignal, isStream: true,
       statusCodes: { 200: true, 500: 'server error' },
     }, (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as NodeJS.ReadableStream)));
   });

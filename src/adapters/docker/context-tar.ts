@@ -5,9 +5,11 @@
  * name that no context entry has.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import { readDockerignore } from '../../files/dockerignore.js';
+import { dockerignoreMatcher } from '../../files/ignore.js';
 import type { ContextEntry } from '../../files/types.js';
 import { DevloopError } from '../../model/errors.js';
 
@@ -16,12 +18,15 @@ export const TAR_MTIME = new Date(Date.UTC(2000, 0, 1));
 /** Bytes of file data written before waiting for the consumer. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_ENTRIES = 256;
+/** Files larger than this are streamed into the tar in chunks, never held whole in memory. */
+const STREAM_BYTES = 1024 * 1024;
+const CHUNK = 256 * 1024;
 
 type Headers = Partial<Header> & Pick<Header, 'name'>;
 
 export interface ExtraFile {
   name: string;
-  text: string;
+  text: string | Buffer;
   mode?: number;
 }
 
@@ -32,7 +37,7 @@ export interface ContextTar {
 }
 
 /** A name for the in-memory Dockerfile that collides with no entry: `.devloop-dockerfile-<hash>`. */
-export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileText: string): string {
+export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileText: string | Buffer): string {
   const taken = new Set(entries.map((e) => e.path));
   const hash = createHash('sha256').update(dockerfileText).digest('hex').slice(0, 12);
   let name = `.devloop-dockerfile-${hash}`;
@@ -54,16 +59,21 @@ export function dockerfileTarName(entries: readonly ContextEntry[], dockerfileTe
 export function packContext(
   contextDir: string,
   entries: readonly ContextEntry[],
-  dockerfileText: string,
+  dockerfileText: string | Buffer,
   opts: { builder?: 'buildkit' | 'classic'; dockerfilePath?: string } = {},
 ): ContextTar {
-  const inContext = opts.dockerfilePath !== undefined && entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file');
+  const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
+  const ownText = own ? readContextFile(contextDir, own.path).toString('utf8') : undefined;
+  const inContext = opts.dockerfilePath !== undefined && (entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file')
+    // Classic builder: a Dockerfile the sent .dockerignore excludes goes under its own path; the engine reads it and
+    // then drops it from the context (as it does for `docker build` with the Dockerfile excluded).
+    || (opts.builder === 'classic' && ownText !== undefined && !entries.some((e) => e.path === opts.dockerfilePath)
+      && dockerignoreMatcher(readDockerignore(ownText), { file: '.dockerignore' }).excludes(opts.dockerfilePath)));
   const dockerfilePath = inContext ? opts.dockerfilePath! : dockerfileTarName(entries, dockerfileText);
   let list = inContext ? entries.filter((e) => e.path !== dockerfilePath) : entries;
   const extras: ExtraFile[] = [{ name: dockerfilePath, text: dockerfileText }];
   if (!inContext && opts.builder === 'classic') {
-    const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
-    const original = own ? readContextFile(contextDir, own.path).toString('utf8') : '.dockerignore\n';
+    const original = ownText ?? '.dockerignore\n';
     if (own) list = list.filter((e) => e !== own);
     extras.push({ name: '.dockerignore', text: `${original.replace(/\n?$/, '\n')}${dockerfilePath}\n`, mode: own ? own.mode & 0o7777 : 0o644 });
   }
@@ -87,6 +97,11 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
     let bytes = 0;
     let count = 0;
     for (const entry of entries) {
+      if (entry.type === 'file' && entry.size > STREAM_BYTES) {
+        count = bytes = 0;
+        await streamFile(pack, contextDir, entry);
+        continue;
+      }
       const { header, body } = entryToTar(contextDir, entry);
       bytes += body?.byteLength ?? 0;
       if (++count >= BATCH_ENTRIES || bytes >= BATCH_BYTES) {
@@ -96,11 +111,39 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
       else pack.entry(header);
     }
     for (const x of extras) {
-      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), Buffer.from(x.text));
+      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), typeof x.text === 'string' ? Buffer.from(x.text) : x.text);
     }
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return pack;
+}
+
+/** Stream one large file into the tar as an entry of the walked size; a file that changed size fails the build. */
+async function streamFile(pack: Pack, contextDir: string, e: ContextEntry): Promise<void> {
+  let sinkError: Error | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const sink = pack.entry(header(e.path, 'file', (e.mode & 0o7777) || 0o644, e.size), (err) => (err ? reject(err) : resolve()));
+    void (async () => {
+      try {
+        const src = createReadStream(join(contextDir, e.path), { start: 0, end: e.size - 1, highWaterMark: CHUNK });
+        for await (const chunk of src) {
+          if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => void sink.once('drain', () => r()));
+        }
+        sink.end(undefined as never); // tar-stream's typings want an argument; end() takes none
+      } catch (err) {
+        sinkError = readFailure(contextDir, e.path, err);
+        sink.destroy(sinkError);
+      }
+    })();
+  });
+  try {
+    await done;
+  } catch (err) {
+    throw sinkError ?? new DevloopError('context-read-failed', `${e.path} in the build context ${contextDir} changed size while it was sent (${(err as Error).message})`, {
+      hint: 'The next change will rebuild; if a tool keeps writing the file, leave it out with .dockerignore.',
+      cause: err,
+    });
+  }
 }
 
 function entryToTar(contextDir: string, e: ContextEntry): { header: Headers; body?: Buffer } {
@@ -141,12 +184,16 @@ function readContextFile(contextDir: string, path: string, size?: number): Buffe
       closeSync(fd);
     }
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
-      hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
-      cause: err,
-    });
+    throw readFailure(contextDir, path, err);
   }
+}
+
+function readFailure(contextDir: string, path: string, err: unknown): DevloopError {
+  const code = (err as { code?: string }).code;
+  return new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
+    hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+    cause: err,
+  });
 }
 
 function fileHeader(name: string, mode: number, size: number): Headers {
