@@ -9,7 +9,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { copyFixture, DevloopProcess, eventually, freePort, httpGet, runDevloop } from './helpers.js';
+import { bin, copyFixture, DevloopProcess, eventually, freePort, httpGet, runDevloop } from './helpers.js';
 
 let cluster: TestCluster;
 let env: NodeJS.ProcessEnv;
@@ -136,4 +136,26 @@ test('ci --dry-run prints the tags that up deploys, with the registry the cluste
   kc.loadFromFile(cluster.kubeconfigPath);
   const d = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'nodejs-express-app', namespace: 'default' });
   assert.equal(d.spec!.template.spec!.containers[0].image, `127.0.0.1:5005/nodejs-express-app-image:${tag}`);
+});
+
+test('devloop up > up.out inside the project (a build context): its own output is ignored, no build loop', async (t) => {
+  const end = onEnd(t);
+  const { dir } = await nodejsExpress(end);
+  const { openSync, closeSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const logFile = join(dir, 'up.out'); // not up.log: the fixture's .dockerignore already leaves out *.log
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [bin, 'up'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise((ok) => child.on('close', ok));
+  end(async () => { child.kill('SIGINT'); await exited; });
+  const read = () => readFileSync(logFile, 'utf8');
+  await eventually(async () => /✓ ready/.test(read()), 180_000).catch((e) => { throw new Error(`${e.message}\n${read()}`); });
+  // Lines keep landing in up.log (pod logs, the port forward); give a loop time to show.
+  writeFileSync(join(dir, 'server.js'), readFileSync(join(dir, 'server.js'), 'utf8').replace('Hello from', 'Hi from'));
+  await eventually(async () => (read().match(/STEP \d+\/\d+ — Building Dockerfile: \[nodejs-express-app-image\]/g) ?? []).length >= 2, 60_000);
+  await new Promise((r) => setTimeout(r, 4000));
+  const out = read();
+  assert.equal((out.match(/STEP \d+\/\d+ — Building Dockerfile: \[nodejs-express-app-image\]/g) ?? []).length, 2, `one initial build and one for server.js, no loop:\n${out}`);
+  assert.match(out, /up\.out is where devloop's own output goes: its changes are ignored/);
 });
