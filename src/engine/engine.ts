@@ -164,6 +164,9 @@ export class Engine {
       const r = this.resource(item.resource);
       if (!r) continue;
       const s = this.board.get(r.name)!;
+      // ci has no watcher: what a resource's resource_deps made (a local_resource compiling into the context) is
+      // read now, not as it was when the config loaded.
+      if (this.opts.mode === 'ci' && r.resourceDeps.length && !this.refresh(r.name)) continue;
       s.pendingFiles = [];
       this.pendingChanges.delete(r.name);
       s.updates++;
@@ -174,6 +177,17 @@ export class Engine {
         this.board.fail(r.name, isDevloopError(e) ? e : new DevloopError('internal', `updating ${r.name}: ${(e as Error).message}`, { cause: e }));
         if (!isDevloopError(e)) this.opts.log.line(r.name, (e as Error).stack ?? String(e));
       }
+    }
+  }
+
+  /** Resolves the plan again from the files as they are now; false (the resource failed, saying why) on an error. */
+  private refresh(name: string): boolean {
+    try {
+      this.resolved = resolve(this.resolved.plan, this.resolveOptions());
+      return true;
+    } catch (e) {
+      this.board.fail(name, isDevloopError(e) ? e : new DevloopError('internal', String(e)));
+      return false;
     }
   }
 
