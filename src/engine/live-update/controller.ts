@@ -196,7 +196,7 @@ export class LiveUpdateController {
         for (const s of img.spec.liveUpdate.filter((x): x is SyncStep => x.type === 'sync')) {
           for (const e of walkContext(s.local, NOTHING_IGNORED)) {
             const local = `${s.local}/${e.path}`;
-            if (e.type === 'file' && !this.ignored(img, local)) copies.set(remotePath(s, local), local);
+            if ((e.type === 'file' || e.type === 'symlink') && !this.ignored(img, local)) copies.set(remotePath(s, local), local);
           }
         }
       }
