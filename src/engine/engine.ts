@@ -336,6 +336,8 @@ export class Engine {
     if (r.type === 'local') return this.updateLocal(r, item);
     // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
     const res = this.resolved;
+    const invalid = await this.deployer.preflight.errorFor(res, r.name); // manifests checked before any build (validate.ts)
+    if (invalid) { this.fail(r.name, invalid); return; }
     const images = this.imagesFor(r, res);
     const refs = new Map<string, string>();
     if (images.length) {

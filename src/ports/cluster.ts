@@ -79,6 +79,8 @@ export interface Cluster {
   advertisedRegistry(): Promise<AdvertisedRegistry | undefined>;
   /** Server-side apply (field manager `devloop`, force) of one object; waits for a CRD to be Established. Returns the live object. */
   apply(obj: KObject): Promise<KObject>;
+  /** The same apply as a server-side dry run (dryRun=All): refused as apply would be, nothing persisted. */
+  dryRunApply?(obj: KObject): Promise<KObject>;
   /** Objects carrying these labels, across every namespace and every listable kind. */
   listByLabels(selector: Record<string, string>): Promise<ObjectRef[]>;
   get(ref: ObjectRef): Promise<KObject | undefined>;

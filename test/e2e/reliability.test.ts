@@ -28,7 +28,7 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-const header = "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n";
+const header = "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\n";
 
 test('ci: a crash loop prints the crashed container\'s previous run, even when a chatty sidecar fills the resource\'s log', async () => {
   const marker = `crash-marker-${Date.now()}`;
@@ -58,3 +58,67 @@ spec:
   assert.ok(m, r.stderr.slice(-3000));
   assert.deepEqual(m[2].trimEnd().split('\n').map((l) => l.trim()), [marker, 'about to exit']);
 });
+
+test('ci: a manifest error stops its resource before its build, applies none of its objects, and names the object and field', async () => {
+  const dir = project({
+    Dockerfile: 'FROM busybox:latest\nCMD ["sleep", "3600"]\n',
+    'app.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: badsel }
+spec:
+  selector: { matchLabels: { app: badsel } }
+  template:
+    metadata: { labels: { app: badsel-typo } }
+    spec:
+      containers: [{ name: main, image: badsel-image }]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: badsel-config }
+data: { a: b }
+`,
+    'devloop.ts': `${header}docker_build('badsel-image', '.');\nk8s_resource('badsel', { objects: ['badsel-config:configmap'] });\n`,
+  });
+  const r = await runDevloop(['ci', '--timeout', '60s'], { cwd: dir, env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /1 of 2 objects of badsel would be refused \(Deployment\/badsel\); none of its objects was applied and its images were not built/);
+  assert.match(r.stderr, /Deployment\/badsel \(.*app\.yaml:1\):\n\s+spec\.template\.metadata\.labels: Invalid value: \{"app":"badsel-typo"\}: `selector` does not match template `labels`/);
+  assert.doesNotMatch(r.stderr, /Building Dockerfile/);
+  const got = await runKubectl(['get', 'configmap,deployment', '-o', 'name']);
+  assert.doesNotMatch(got, /badsel/);
+});
+
+test('ci: an error only the API server finds (an unknown kind) is found by the dry run before any build or apply', async () => {
+  const dir = project({
+    Dockerfile: 'FROM busybox:latest\nCMD ["sleep", "3600"]\n',
+    'app.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: srvcheck }
+spec:
+  selector: { matchLabels: { app: srvcheck } }
+  template:
+    metadata: { labels: { app: srvcheck } }
+    spec:
+      containers: [{ name: main, image: srvcheck-image }]
+---
+apiVersion: apps/v1
+kind: Deploymnet
+metadata: { name: srvcheck-typo }
+`,
+    'devloop.ts': `${header}docker_build('srvcheck-image', '.');\nk8s_resource('srvcheck', { objects: ['srvcheck-typo:deploymnet'] });\n`,
+  });
+  const r = await runDevloop(['ci', '--timeout', '60s'], { cwd: dir, env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /objects of srvcheck would be refused \(Deploymnet\/srvcheck-typo\)/);
+  assert.match(r.stderr, /has no kind Deploymnet in apiVersion apps\/v1/);
+  assert.doesNotMatch(r.stderr, /Building Dockerfile/);
+  assert.doesNotMatch(await runKubectl(['get', 'deployment', '-o', 'name']), /srvcheck/);
+});
+
+/** kubectl, asynchronously: the test cluster answers from this process. */
+async function runKubectl(args: string[]): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((ok, fail) => {
+    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath }, encoding: 'utf8' }, (e, out, err) => (e ? fail(new Error(`${e.message}\n${err}`)) : ok(out)));
+  });
+}

@@ -36,6 +36,7 @@ export function createCluster(opts: CreateClusterOptions = {}): K8sCluster {
     ping: () => ping(k, opts.pingTimeoutMs ?? 5_000),
     advertisedRegistry: () => advertisedRegistry(k),
     apply: (obj) => apply(k, obj),
+    dryRunApply: (obj) => apply(k, obj, { dryRun: true }),
     listByLabels: (selector) => listByLabels(k, selector),
     get: (ref) => get(k, ref),
     delete: (ref) => remove(k, ref),
