@@ -19,6 +19,9 @@ export interface ObjectRef {
   controlled?: boolean;
 }
 
+/** An object found in a namespace, with its labels (`controlled`: it has an owner, which removes it). */
+export interface NamespacedObject extends ObjectRef { labels: Record<string, string> }
+
 export interface ClusterInfo {
   /** kubeconfig context name, e.g. `kind-dev`, `devloop-test`. */
   context: string;
@@ -84,6 +87,8 @@ export interface Cluster {
   /** Objects carrying these labels, across every namespace and every listable kind. */
   listByLabels(selector: Record<string, string>): Promise<ObjectRef[]>;
   get(ref: ObjectRef): Promise<KObject | undefined>;
+  /** Every object in a namespace (all listable namespaced kinds). Optional: `down --delete-namespaces` checks with it. */
+  listNamespace?(namespace: string): Promise<NamespacedObject[]>;
   /** Deletes (background propagation); NotFound is success. */
   delete(ref: ObjectRef): Promise<void>;
   /** Resolves when none of them exists any more, or rejects after timeoutMs naming the ones left. */

@@ -116,9 +116,42 @@ metadata: { name: srvcheck-typo }
 });
 
 /** kubectl, asynchronously: the test cluster answers from this process. */
-async function runKubectl(args: string[]): Promise<string> {
-  const { execFile } = await import('node:child_process');
+async function runKubectl(args: string[], stdin?: string): Promise<string> {
+  const { spawn } = await import('node:child_process');
   return new Promise((ok, fail) => {
-    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath }, encoding: 'utf8' }, (e, out, err) => (e ? fail(new Error(`${e.message}\n${err}`)) : ok(out)));
+    const p = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b) => { out += b; });
+    p.stderr.on('data', (b) => { err += b; });
+    p.on('error', fail);
+    p.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`kubectl ${args.join(' ')}: exit ${code}\n${err}`))));
+    p.stdin.end(stdin ?? '');
   });
 }
+
+test('down --delete-namespaces refuses to delete a namespace holding objects made by hand, listing them; --force deletes them', async () => {
+  const n = Date.now().toString(36);
+  const made = `handmade-${n}`;
+  const dir = project({
+    'app.yaml': `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${made} }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ours, namespace: ${made} }\ndata: { k: v }\n`,
+    'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n",
+  });
+  const ci = await runDevloop(['ci', '--timeout', '60s'], { cwd: dir, env });
+  assert.equal(ci.code, 0, ci.stderr);
+  await runKubectl(['apply', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: by-hand, namespace: ${made} }\ndata: { k: v }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: by-hand-secret, namespace: ${made} }\nstringData: { k: v }\n`);
+
+  const refused = await runDevloop(['down', '--delete-namespaces'], { cwd: dir, env });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /not deleting anything: 2 objects that devloop did not make would be deleted with the namespace/);
+  assert.match(refused.stderr, new RegExp(`ConfigMap/by-hand \\(namespace ${made}\\)`));
+  assert.match(refused.stderr, new RegExp(`Secret/by-hand-secret \\(namespace ${made}\\)`));
+  assert.doesNotMatch(refused.stderr, /ConfigMap\/ours \(|kube-root-ca|ServiceAccount\/default/);
+  assert.match(refused.stderr, /--force/);
+  assert.match(await runKubectl(['get', 'configmap', '-n', made, '-o', 'name']), /configmap\/ours/, 'nothing deleted');
+
+  const forced = await runDevloop(['down', '--delete-namespaces', '--force'], { cwd: dir, env });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, new RegExp(`→ Namespace/${made}\\b`));
+  assert.doesNotMatch(await runKubectl(['get', 'namespaces', '-o', 'name']), new RegExp(made));
+});

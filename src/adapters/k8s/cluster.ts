@@ -4,6 +4,7 @@
  */
 import type { Cluster, ClusterInfo } from '../../ports/cluster.js';
 import { apply } from './apply.js';
+import { listNamespace } from './namespace-contents.js';
 import type { K8s } from './context.js';
 import { Discovery } from './discovery.js';
 import { mapError, unreachable } from './errors.js';
@@ -38,6 +39,7 @@ export function createCluster(opts: CreateClusterOptions = {}): K8sCluster {
     apply: (obj) => apply(k, obj),
     dryRunApply: (obj) => apply(k, obj, { dryRun: true }),
     listByLabels: (selector) => listByLabels(k, selector),
+    listNamespace: (namespace) => listNamespace(k, namespace),
     get: (ref) => get(k, ref),
     delete: (ref) => remove(k, ref),
     waitGone: (refs, timeoutMs) => waitGone(k, refs, timeoutMs),
