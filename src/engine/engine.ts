@@ -104,6 +104,7 @@ export class Engine {
     this.runtime = new Runtime(opts.cluster, opts.project, opts.log, {
       podsChanged: (r) => this.onPodsChanged(r),
       portForwardFailed: (r, e) => this.fail(r, isDevloopError(e) ? e : new DevloopError('port-forward-failed', String((e as Error).message ?? e))),
+      portForwardRecovered: (r) => { if (this.status.get(r)?.error?.code === 'port-in-use') { this.set(r, 'runtime', 'port forward started'); this.onPodsChanged(r); } },
     });
     this.live = new LiveUpdateController({
       log: opts.log, cwd: opts.cwd,

@@ -64,6 +64,8 @@ export interface PodView {
   createdAt: string;
   containers: ContainerStatusView[];
   initContainers: ContainerStatusView[];
+  /** The container ports the pod's spec declares (spec.containers[].ports), to name them when a forwarded port is refused. */
+  declaredPorts?: { container: string; port: number; name?: string; protocol?: string }[];
   /** Why the pod is not running, when the API says (status.reason/message, e.g. Evicted; or PodScheduled=False: Unschedulable). */
   reason?: string;
   message?: string;

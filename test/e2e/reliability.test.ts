@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCluster, type TestCluster } from '../cluster/index.js';
-import { runDevloop } from './helpers.js';
+import { DevloopProcess, freePort, runDevloop } from './helpers.js';
+import { createConnection, createServer, type Server } from 'node:net';
 import { removeProject, writeProject } from '../helpers/project.js';
 
 let cluster: TestCluster;
@@ -154,4 +155,50 @@ test('down --delete-namespaces refuses to delete a namespace holding objects mad
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, new RegExp(`→ Namespace/${made}\\b`));
   assert.doesNotMatch(await runKubectl(['get', 'namespaces', '-o', 'name']), new RegExp(made));
+});
+
+test('up: a forward whose local port is busy starts once the port is freed; a port nothing listens on is named with the ports the container declares', async () => {
+  const port = await freePort();
+  const holder: Server = createServer();
+  await new Promise<void>((ok) => holder.listen(port, '127.0.0.1', () => ok()));
+  let held = true;
+  cleanup.push(() => (held ? new Promise((ok) => holder.close(ok)) : undefined));
+  const dir = project({
+    'app.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: pf-busy }
+spec:
+  selector: { matchLabels: { app: pf-busy } }
+  template:
+    metadata: { labels: { app: pf-busy } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: main
+          image: node:16-alpine
+          command: ["node", "-e", "setInterval(() => {}, 1000)"]
+          ports: [{ containerPort: 8000, name: http }]
+`,
+    'devloop.ts': `import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('pf-busy', { port_forwards: '${port}:9000' });\n`,
+  });
+  const up = new DevloopProcess(['up'], { cwd: dir, env });
+  cleanup.push(() => up.stop());
+  await up.waitFor(new RegExp(`✗ failed: local port 127\\.0\\.0\\.1:${port} is already in use`), 60_000);
+  const from = up.mark();
+  await new Promise((ok) => holder.close(ok));
+  held = false;
+  await up.waitFor(new RegExp(`Forwarding http://127\\.0\\.0\\.1:${port} → port 9000 of the resource's ready pod \\(the local port is free now\\)`), 20_000, from);
+  let status = '';
+  for (let i = 0; i < 60 && !/pf-busy\s+k8s\s+ready/.test(status); i++) {
+    status = (await runDevloop(['get'], { cwd: dir, env })).stdout;
+    if (!/pf-busy\s+k8s\s+ready/.test(status)) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(status, /pf-busy\s+k8s\s+ready/, 'no longer failed once the forward listens');
+  const from2 = up.mark();
+  await new Promise<void>((ok) => {
+    const c = createConnection(port, '127.0.0.1', () => c.write('GET / HTTP/1.0\r\n\r\n'));
+    c.on('close', () => ok());
+    c.on('error', () => ok());
+  });
+  await up.waitFor(/port forward 127\.0\.0\.1:\d+: nothing listens on port 9000 in pod pf-busy-[a-z0-9-]+; its containers declare port 8000 \(http\) in container main — forward to 8000 instead/, 20_000, from2);
 });
