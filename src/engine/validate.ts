@@ -74,36 +74,45 @@ export async function checkResource(cluster: DryRun, resource: string, objects: 
  * once; the errors by resource. A cluster that cannot be reached leaves the checking to the apply.
  */
 export class Preflight {
-  private readonly plans = new WeakMap<Resolved, Promise<Map<string, DevloopError>>>();
+  private readonly plans = new WeakMap<Resolved, { all: Promise<Map<string, DevloopError>>; reported: Set<string> }>();
   /** content hashes of objects that passed, across plans. */
-  private readonly seen = new Map<string, string[]>();
+  private readonly seen = new Set<string>();
 
   constructor(private readonly cluster: DryRun) {}
 
-  errorFor(res: Resolved, resource: string): Promise<DevloopError | undefined> {
+  /**
+   * The manifest error of one resource of this plan, or undefined. The first call checks every resource; a resource
+   * refused once is checked again on its next update (a trigger after a fix outside the files, e.g. a CRD installed).
+   */
+  async errorFor(res: Resolved, resource: string): Promise<DevloopError | undefined> {
     let p = this.plans.get(res);
     if (!p) {
-      p = this.check(res).catch(() => new Map<string, DevloopError>());
+      p = { all: this.check(res, res.resources).catch(() => new Map<string, DevloopError>()), reported: new Set() };
       this.plans.set(res, p);
     }
-    return p.then((m) => m.get(resource));
+    if (p.reported.has(resource)) {
+      const r = res.resources.find((x) => x.name === resource);
+      if (!r) return undefined;
+      return (await this.check(res, [r]).catch(() => new Map<string, DevloopError>())).get(resource);
+    }
+    const e = (await p.all).get(resource);
+    if (e) p.reported.add(resource);
+    return e;
   }
 
-  private async check(res: Resolved): Promise<Map<string, DevloopError>> {
+  private async check(res: Resolved, resources: Resolved['resources']): Promise<Map<string, DevloopError>> {
     const declared = declaredBy(res.rendered);
     const out = new Map<string, DevloopError>();
-    await Promise.all(res.resources.filter((r) => r.type === 'k8s').map(async (r) => {
+    await Promise.all(resources.filter((r) => r.type === 'k8s').map(async (r) => {
       const bad: ObjectProblem[] = [];
       for (const i of r.objects) {
         const o = res.rendered[i];
         const key = contentHash(o);
-        let problems = this.seen.get(key);
-        if (!problems) {
-          problems = await problemsOf(this.cluster, o, declared);
-          // A refusal may depend on the cluster (a CRD installed meanwhile): only what passed is not asked again.
-          if (problems.length === 0) this.seen.set(key, problems);
-        }
-        if (problems.length) bad.push({ object: `${o.kind}/${o.metadata?.name ?? '(no name)'}`, where: where(res.objects[i]), problems });
+        if (this.seen.has(key)) continue;
+        const problems = await problemsOf(this.cluster, o, declared);
+        // A refusal may depend on the cluster (a CRD installed meanwhile): only what passed is not asked again.
+        if (problems.length === 0) this.seen.add(key);
+        else bad.push({ object: `${o.kind}/${o.metadata?.name ?? '(no name)'}`, where: where(res.objects[i]), problems });
       }
       if (bad.length) out.set(r.name, manifestError(r.name, bad, r.objects.length, true));
     }));

@@ -89,3 +89,29 @@ test('objects in a namespace the resource itself creates pass the dry run; one i
   await assert.rejects(checkResource(c, 'r', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'missing' } }]),
     (e: DevloopError) => e.code === 'manifest-invalid' && e.details!.includes('  namespaces "missing" not found'));
 });
+
+test('preflight: every resource checked once before any build, the error names file:line; passed objects are not asked again; a refused resource is checked again on its next update', async () => {
+  const { Preflight } = await import('../../src/engine/validate.js');
+  const c = new DryRunCluster();
+  const good: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'good' }, data: { a: 'b' } };
+  const typo: K8sObject = { apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'typo' } };
+  const plan = (objs: K8sObject[]) => ({
+    rendered: objs,
+    objects: objs.map((object, i) => ({ object, source: 'app.yaml', loc: { file: 'app.yaml', line: 1 + i * 5 } })),
+    resources: objs.map((o, i) => ({ name: o.metadata.name, type: 'k8s', objects: [i] })),
+  }) as unknown as import('../../src/resolve/resolve.js').Resolved;
+  const pre = new Preflight(c);
+  const p1 = plan([good, typo]);
+  assert.equal(await pre.errorFor(p1, 'good'), undefined);
+  assert.deepEqual(c.dryRuns, ['ConfigMap/good', 'Deploymnet/typo'], 'both resources checked at the first update');
+  const e = await pre.errorFor(p1, 'typo');
+  assert.equal(e?.code, 'manifest-invalid');
+  assert.match(e!.message, /1 of 1 object of typo would be refused \(Deploymnet\/typo\); none of its objects was applied and its images were not built/);
+  assert.equal(e!.details![0], 'Deploymnet/typo (app.yaml:6):');
+  assert.deepEqual(c.dryRuns, ['ConfigMap/good', 'Deploymnet/typo'], 'not asked twice for one plan');
+  await pre.errorFor(p1, 'typo');
+  assert.deepEqual(c.dryRuns.slice(2), ['Deploymnet/typo'], 'a refused resource is checked again on its next update');
+  const p2 = plan([good, typo]);
+  await pre.errorFor(p2, 'good');
+  assert.deepEqual(c.dryRuns.slice(3), ['Deploymnet/typo'], 'a new plan asks again only about what did not pass');
+});
