@@ -72,6 +72,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .action(run('ci'));
   common(program.command('down').description('delete every object devloop applied for this project'))
     .option('--delete-namespaces', 'also delete namespaces devloop created')
+    .option('--force', 'with --delete-namespaces: delete a namespace even when it holds objects devloop did not make')
     .action(run('down'));
   common(program.command('build').description('build (and push) every image, in dependency order'))
     .option(...plain)

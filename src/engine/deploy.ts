@@ -6,6 +6,7 @@
 import type { Cluster, KObject, ObjectRef } from '../ports/cluster.js';
 import type { K8sObject } from '../resolve/manifests.js';
 import { applyOrder } from './apply-order.js';
+import { checkResource, Preflight } from './validate.js';
 import { APPLIED_HASH, CREATED_NAMESPACE, RESTARTED_AT, contentHash, labelsFor, templateHashOf, withLabels } from './labels.js';
 
 export interface ApplyOutcome { object: string; applied: boolean; uid?: string; namespace?: string; templateHash?: string }
@@ -18,7 +19,12 @@ export class Deployer {
   /** resource -> the restart stamp of its last trigger, kept so later applies do not replace the pods again. */
   private readonly restarts = new Map<string, string>();
 
-  constructor(private readonly cluster: Cluster, private readonly project: string) {}
+  /** Every resource's manifests checked before the first build of a plan (see validate.ts). */
+  readonly preflight: Preflight;
+
+  constructor(private readonly cluster: Cluster, private readonly project: string) {
+    this.preflight = new Preflight(cluster);
+  }
 
   private key(o: K8sObject): string {
     return `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
@@ -29,6 +35,8 @@ export class Deployer {
    * devloop's back), and pod templates get a new restart stamp, so the pods are replaced.
    */
   async applyAll(resource: string, objects: K8sObject[], line: (t: string) => void, opts: { force?: boolean } = {}): Promise<ApplyOutcome[]> {
+    // Every object checked (and dry-run on the server) before any is applied: a resource applies all or none.
+    await checkResource(this.cluster, resource, objects);
     const out: ApplyOutcome[] = [];
     const changed: string[] = [];
     if (opts.force) this.restarts.set(resource, new Date().toISOString());

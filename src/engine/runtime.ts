@@ -10,11 +10,14 @@ import { isDevloopError } from '../model/errors.js';
 import { PROJECT, RESOURCE, TEMPLATE_HASH, resourceLabel } from './labels.js';
 import { currentPod, podSummary } from './readiness.js';
 import type { Log } from './log.js';
+import { BUSY_PORT_RETRY_MS, isRefused, refusedMessage } from './forward-problems.js';
 
 export interface RuntimeEvents {
   /** A pod of this resource changed (status, or appeared/disappeared). */
   podsChanged(resource: string): void;
   portForwardFailed(resource: string, error: unknown): void;
+  /** A forward whose local port was in use listens now (the port was freed). */
+  portForwardRecovered?(resource: string): void;
 }
 
 export class Runtime {
@@ -122,18 +125,27 @@ export class Runtime {
     const servers: PortForwardServer[] = [];
     this.forwards.set(r.name, servers);
     for (const pf of r.portForwards) {
+      const start = () => startPortForward({
+        host: pf.host, localPort: pf.localPort, containerPort: pf.containerPort, cluster: this.cluster,
+        resolvePod: async () => {
+          const p = this.readyPod(r.name);
+          return p ? { namespace: p.namespace, pod: p.name } : undefined;
+        },
+        onError: (e) => this.log.line(r.name, isRefused(e)
+          ? refusedMessage(`${pf.host}:${pf.localPort}`, pf.containerPort, this.readyPod(r.name))
+          : `port forward ${pf.host}:${pf.localPort}: ${isDevloopError(e) ? e.message : (e as Error).message}`),
+      });
       try {
-        const s = await startPortForward({
-          host: pf.host, localPort: pf.localPort, containerPort: pf.containerPort, cluster: this.cluster,
-          resolvePod: async () => {
-            const p = this.readyPod(r.name);
-            return p ? { namespace: p.namespace, pod: p.name } : undefined;
-          },
-          onError: (e) => this.log.line(r.name, `port forward ${pf.host}:${pf.localPort}: ${isDevloopError(e) ? e.message : (e as Error).message}`),
-        });
+        const s = await start();
         servers.push(s);
         this.log.line(r.name, `Forwarding http://${s.host}:${s.port} → port ${pf.containerPort} of the resource's ready pod`);
       } catch (e) {
+        if (isDevloopError(e) && e.code === 'port-in-use' && pf.localPort !== 0) {
+          // Kept as this resource's forwards: the port is tried again until it is free (or the forwards change).
+          this.events.portForwardFailed(r.name, e);
+          this.retryBusyPort(r.name, servers, start, pf.containerPort);
+          continue;
+        }
         // Not remembered as started, so a later update (or trigger) tries again.
         if (servers.length === 0) { this.forwards.delete(r.name); this.forwardKeys.delete(r.name); }
         this.events.portForwardFailed(r.name, e);
@@ -141,7 +153,31 @@ export class Runtime {
     }
   }
 
+  private readonly retries = new Set<NodeJS.Timeout>();
+
+  /** Tries a busy local port again every BUSY_PORT_RETRY_MS while `servers` are still the resource's forwards. */
+  private retryBusyPort(resource: string, servers: PortForwardServer[], start: () => Promise<PortForwardServer>, containerPort: number): void {
+    let trying = false;
+    const timer = setInterval(() => {
+      if (this.forwards.get(resource) !== servers) { clearInterval(timer); this.retries.delete(timer); return; }
+      if (trying) return;
+      trying = true;
+      start().finally(() => { trying = false; }).then((s) => {
+        clearInterval(timer);
+        this.retries.delete(timer);
+        if (this.forwards.get(resource) !== servers) { void s.close(); return; }
+        servers.push(s);
+        this.log.line(resource, `Forwarding http://${s.host}:${s.port} → port ${containerPort} of the resource's ready pod (the local port is free now)`);
+        this.events.portForwardRecovered?.(resource);
+      }, () => undefined);
+    }, BUSY_PORT_RETRY_MS);
+    timer.unref();
+    this.retries.add(timer);
+  }
+
   async stop(): Promise<void> {
+    for (const t of this.retries) clearInterval(t);
+    this.retries.clear();
     for (const w of this.watches.values()) w.stop();
     this.watches.clear();
     for (const s of this.logStreams.values()) s.stop();

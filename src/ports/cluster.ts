@@ -19,6 +19,9 @@ export interface ObjectRef {
   controlled?: boolean;
 }
 
+/** An object found in a namespace, with its labels (`controlled`: it has an owner, which removes it). */
+export interface NamespacedObject extends ObjectRef { labels: Record<string, string> }
+
 export interface ClusterInfo {
   /** kubeconfig context name, e.g. `kind-dev`, `devloop-test`. */
   context: string;
@@ -61,6 +64,8 @@ export interface PodView {
   createdAt: string;
   containers: ContainerStatusView[];
   initContainers: ContainerStatusView[];
+  /** The container ports the pod's spec declares (spec.containers[].ports), to name them when a forwarded port is refused. */
+  declaredPorts?: { container: string; port: number; name?: string; protocol?: string }[];
   /** Why the pod is not running, when the API says (status.reason/message, e.g. Evicted; or PodScheduled=False: Unschedulable). */
   reason?: string;
   message?: string;
@@ -79,9 +84,13 @@ export interface Cluster {
   advertisedRegistry(): Promise<AdvertisedRegistry | undefined>;
   /** Server-side apply (field manager `devloop`, force) of one object; waits for a CRD to be Established. Returns the live object. */
   apply(obj: KObject): Promise<KObject>;
+  /** The same apply as a server-side dry run (dryRun=All): refused as apply would be, nothing persisted. */
+  dryRunApply?(obj: KObject): Promise<KObject>;
   /** Objects carrying these labels, across every namespace and every listable kind. */
   listByLabels(selector: Record<string, string>): Promise<ObjectRef[]>;
   get(ref: ObjectRef): Promise<KObject | undefined>;
+  /** Every object in a namespace (all listable namespaced kinds). Optional: `down --delete-namespaces` checks with it. */
+  listNamespace?(namespace: string): Promise<NamespacedObject[]>;
   /** Deletes (background propagation); NotFound is success. */
   delete(ref: ObjectRef): Promise<void>;
   /** Resolves when none of them exists any more, or rejects after timeoutMs naming the ones left. */

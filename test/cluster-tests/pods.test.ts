@@ -53,6 +53,8 @@ describe('pods on the engine', () => {
     assert.equal(s.lastState?.terminated?.reason, 'Error');
     assert.ok(s.restartCount >= 1);
     assert.match(s.state?.waiting?.message ?? '', /^back-off \d+s restarting failed container=c pod=crash_default\(/);
+    // From the first back-off on, the crashed run is the previous container (kubectl logs --previous).
+    assert.equal(await core.readNamespacedPodLog({ name: 'crash', namespace: 'default', previous: true }), 'boom\n');
     const backoffs = new Map<number, string>();
     await waitFor('two back-offs', async () => {
       const st = await statusOf('crash');

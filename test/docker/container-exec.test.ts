@@ -68,3 +68,51 @@ test('a live update through a warm shell on the Docker executor: one session, th
     warm.close?.();
   }
 });
+
+test('live update syncs a link as a link: the host file it points to never reaches the container', async () => {
+  const { symlinkSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const secretDir = mkdtempSync(`${tmpdir()}/devloop-secret-`);
+  try {
+    writeFileSync(`${secretDir}/secret`, 'HOST-SECRET\n');
+    symlinkSync(`${secretDir}/secret`, `${dir}/src/leak.txt`);
+    symlinkSync('app.js', `${dir}/src/alias.js`);
+    const ex = dockerExecutor(createDockerClient());
+    const target = { label: 'container', container: id, containerID: `docker://${id}` };
+    // /app3/alias.js starts as a regular file: the link replaces it; /app3/was-link.txt starts as a link to a
+    // container file: the regular file replaces the link instead of writing through it.
+    await ex.exec(target, ['sh', '-c', 'mkdir -p /app3 && echo in-container > /app3/app.js && echo old > /app3/alias.js && echo keep > /tmp/linked && ln -s /tmp/linked /app3/was-link.txt']);
+    writeFileSync(`${dir}/src/was-link.txt`, 'now a file\n');
+    const copies = [
+      { local: `${dir}/src/leak.txt`, remote: '/app3/leak.txt' },
+      { local: `${dir}/src/alias.js`, remote: '/app3/alias.js' },
+      { local: `${dir}/src/was-link.txt`, remote: '/app3/was-link.txt' },
+    ];
+    const { tar, packed } = await packFiles(copies);
+    assert.equal(tar.includes(Buffer.from('HOST-SECRET')), false, 'the link target content is not in the tar');
+    const r = await updateContainer(ex, target, { kind: 'sync', copies, deletes: [], runs: [] }, tar, packed);
+    assert.equal(r.error, undefined, r.error?.message);
+    const check = await ex.exec(target, ['sh', '-c', [
+      'readlink /app3/leak.txt', 'cat /app3/leak.txt 2>/dev/null || echo unreadable', 'readlink /app3/alias.js', 'cat /app3/alias.js',
+      '[ -L /app3/was-link.txt ] && echo link || echo file', 'cat /app3/was-link.txt', 'cat /tmp/linked',
+      'grep -rl HOST-SECRET /app3 /tmp 2>/dev/null || echo no-secret',
+    ].join('; ')]);
+    assert.equal(check.stdout.toString(), `${secretDir}/secret\nunreadable\napp.js\nin-container\nfile\nnow a file\nkeep\nno-secret\n`);
+  } finally {
+    rmSync(secretDir, { recursive: true, force: true });
+  }
+});
+
+test('a link that does not arrive as sent fails the update, naming the path', async () => {
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync('elsewhere', `${dir}/src/l2`);
+  const ex = dockerExecutor(createDockerClient());
+  const target = { label: 'container', container: id, containerID: `docker://${id}` };
+  // A destination where no link can be made (/proc): the update fails instead of saying "synced".
+  const copies = [{ local: `${dir}/src/l2`, remote: '/proc/l2' }];
+  const { tar, packed } = await packFiles(copies);
+  const r = await updateContainer(ex, target, { kind: 'sync', copies, deletes: [], runs: [] }, tar, packed);
+  assert.ok(r.error, 'the update failed');
+  assert.match(r.error!.message, /extracting the files failed/);
+  assert.match((r.error!.details ?? []).join('\n'), /\/proc\/l2/);
+});

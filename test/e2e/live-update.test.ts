@@ -110,6 +110,8 @@ test('killing the container gets the restarted container the synced files back',
   const from = up.mark();
   await new Docker().getContainer(id).kill();
   await up.waitFor(/re-seeded pod nodejs-express-app-[a-z0-9-]+\/app with \d+ files?/, 60_000, from);
+  // config/settings.json was synced before: its run step runs again in the new container.
+  assert.match(up.output.slice(from), /re-seeded pod nodejs-express-app-[a-z0-9-]+\/app with \d+ files? .*ran "node -e .*" \(trigger config\/settings\.json\)/);
   await eventually(async () => (await answer()).startsWith('Synced:') && true, 30_000);
   const again = (await podList())[0];
   assert.equal(again.metadata!.uid, pod.metadata!.uid, 'same pod, restarted container');

@@ -365,12 +365,15 @@ test('down keeps namespaces unless --delete-namespaces, and never deletes one de
   assert.equal(await exists('Deployment', 'ns-app', pre), false);
   assert.equal(await exists('Namespace', made), true, 'a created namespace stays without --delete-namespaces');
   assert.equal(await exists('Namespace', pre), true);
+  assert.match(down.stderr, new RegExp(`Namespace/${pre} existed before devloop: removed the labels and annotations devloop added`));
+  const preLabels = (await core.readNamespace({ name: pre })).metadata?.labels ?? {};
+  assert.deepEqual(Object.keys(preLabels).filter((k) => k.includes('devloop')), [], 'the pre-existing namespace no longer carries devloop labels');
 
   const down2 = await runDevloop(['down', '--delete-namespaces'], { cwd: dir, env });
   assert.equal(down2.code, 0, down2.stderr);
   assert.match(down2.stderr, new RegExp(`→ Namespace/${made}\\b`));
   assert.doesNotMatch(down2.stderr, new RegExp(`→ Namespace/${pre}\\b`));
-  assert.match(down2.stderr, new RegExp(`Not deleting namespace: ${pre}`));
+  assert.doesNotMatch(down2.stderr, new RegExp(`Namespace/${pre}`), 'no longer devloop\'s: not even looked at');
   assert.equal(await exists('Namespace', made), false, 'deleted with --delete-namespaces, and down waited for it');
   assert.equal(await exists('Namespace', pre), true, 'a namespace that existed before is never deleted');
 });

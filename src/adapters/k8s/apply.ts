@@ -13,21 +13,25 @@ export const FIELD_MANAGER = 'devloop';
 const UNKNOWN_KIND_WAIT_MS = 5_000;
 const CRD_ESTABLISHED_WAIT_MS = 30_000;
 
-export async function apply(k: K8s, obj: KObject): Promise<KObject> {
+/**
+ * `dryRun`: the server checks the object as it would apply it (dryRun=All) and persists nothing; an unknown kind
+ * is refused at once instead of waited for.
+ */
+export async function apply(k: K8s, obj: KObject, opts: { dryRun?: boolean } = {}): Promise<KObject> {
   const name = obj.metadata?.name;
   const what = objectName(obj.kind, name);
   if (!name) throw new DevloopError('cluster-refused', 'the object has no metadata.name', { object: what, hint: 'Give it a metadata.name (generateName cannot be applied).' });
   try {
-    const t = await resolveKind(k, obj.apiVersion, obj.kind, what);
+    const t = await resolveKind(k, obj.apiVersion, obj.kind, what, opts.dryRun ? 0 : UNKNOWN_KIND_WAIT_MS);
     const body = structuredClone(obj);
     if (t.namespaced) body.metadata.namespace ??= k.info.namespace;
     else delete body.metadata.namespace;
     const live = await k.rest.request<KObject>('PATCH', objectPath(t, name, body.metadata.namespace), {
-      query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: 'Strict' },
+      query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: 'Strict', dryRun: opts.dryRun ? 'All' : undefined },
       body,
       contentType: 'application/apply-patch+yaml',
     });
-    if (isCrd(obj)) await waitEstablished(k, t, name, what);
+    if (isCrd(obj) && !opts.dryRun) await waitEstablished(k, t, name, what);
     return live;
   } catch (e) {
     throw mapError(k.info, e, what, 'apply failed');
@@ -35,8 +39,8 @@ export async function apply(k: K8s, obj: KObject): Promise<KObject> {
 }
 
 /** The served type of a kind; asks discovery again for a few seconds when the kind is unknown. */
-export async function resolveKind(k: K8s, apiVersion: string, kind: string, what: string): Promise<ResourceType> {
-  const deadline = Date.now() + UNKNOWN_KIND_WAIT_MS;
+export async function resolveKind(k: K8s, apiVersion: string, kind: string, what: string, waitMs = UNKNOWN_KIND_WAIT_MS): Promise<ResourceType> {
+  const deadline = Date.now() + waitMs;
   let t = await k.discovery.find(apiVersion, kind);
   while (!t && Date.now() < deadline) {
     await sleep(500);

@@ -4,6 +4,7 @@
  */
 import type { Cluster, ClusterInfo } from '../../ports/cluster.js';
 import { apply } from './apply.js';
+import { listNamespace } from './namespace-contents.js';
 import type { K8s } from './context.js';
 import { Discovery } from './discovery.js';
 import { mapError, unreachable } from './errors.js';
@@ -36,7 +37,9 @@ export function createCluster(opts: CreateClusterOptions = {}): K8sCluster {
     ping: () => ping(k, opts.pingTimeoutMs ?? 5_000),
     advertisedRegistry: () => advertisedRegistry(k),
     apply: (obj) => apply(k, obj),
+    dryRunApply: (obj) => apply(k, obj, { dryRun: true }),
     listByLabels: (selector) => listByLabels(k, selector),
+    listNamespace: (namespace) => listNamespace(k, namespace),
     get: (ref) => get(k, ref),
     delete: (ref) => remove(k, ref),
     waitGone: (refs, timeoutMs) => waitGone(k, refs, timeoutMs),

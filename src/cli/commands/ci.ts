@@ -11,6 +11,7 @@ import { RingLog } from '../ring-log.js';
 import { parseDuration } from '../duration.js';
 import { renderError } from '../errors.js';
 import { createUi } from '../tty.js';
+import { crashLogs } from '../crash-logs.js';
 
 export interface CiOptions extends CommonOptions { dryRun?: boolean; output?: 'yaml' | 'json'; timeout?: string }
 
@@ -68,6 +69,14 @@ async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engin
       if (lines.length) {
         o.err(`Last lines of ${f.name}:`);
         for (const l of lines) o.err(`  ${l}`);
+      }
+      if (/CrashLoopBackOff/.test(f.reason)) {
+        for (const c of await crashLogs(session.cluster, engine.podsOf(f.name))) {
+          o.err(c.heading);
+          for (const l of c.lines) o.err(`  ${l}`);
+          if (c.error) o.err(`  (${c.error})`);
+          else if (c.lines.length === 0) o.err('  (it printed nothing)');
+        }
       }
       if (f.error && f.error.code !== 'runtime-failed') renderError(f.error, o, Boolean(opts.debug));
       return 1;

@@ -12,8 +12,9 @@ import type { ObjectRef } from '../../ports/cluster.js';
 import type { CommonOptions } from '../main.js';
 import { printerLog } from '../log-printer.js';
 import { color, duration, type Output } from '../output.js';
+import { handMadeObjects, releaseNamespace } from './down-namespaces.js';
 
-export interface DownOptions extends CommonOptions { deleteNamespaces?: boolean }
+export interface DownOptions extends CommonOptions { deleteNamespaces?: boolean; force?: boolean }
 
 export async function downCommand(opts: DownOptions, o: Output): Promise<number> {
   const t0 = performance.now();
@@ -49,6 +50,19 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
       if (created && opts.deleteNamespaces) del.push(ref);
       else keep.push(ref);
     }
+    // A namespace devloop created may hold objects made by hand since: deleting it would delete them too.
+    if (!opts.force) {
+      const found: string[] = [];
+      for (const ref of del.filter((r) => r.kind === 'Namespace')) {
+        for (const x of await handMadeObjects(cluster, ref.name, [project, ...legacyProjectIds(configFile)]) ?? []) found.push(`  ${x.kind}/${x.name} (namespace ${ref.name})`);
+      }
+      if (found.length) {
+        o.err(color.red(`error: not deleting anything: ${found.length === 1 ? 'an object' : `${found.length} objects`} that devloop did not make would be deleted with ${del.filter((r) => r.kind === 'Namespace').length === 1 ? 'the namespace' : 'the namespaces'}:`));
+        for (const f of found) o.err(f);
+        o.err(color.yellow('hint: move or delete them yourself, run `devloop down` without --delete-namespaces, or add --force to delete them with the namespace'));
+        return 1;
+      }
+    }
     if (del.length === 0) {
       o.err(`Nothing to delete: no object in the cluster carries ${PROJECT}=${project}.`);
     } else {
@@ -59,6 +73,13 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
       }
       await cluster.waitGone(del, 120_000);
       o.err(color.green(`Deleted ${del.length} object${del.length === 1 ? '' : 's'} (${duration(performance.now() - t0)}).`));
+    }
+    // A namespace that existed before devloop applied it gets back to how it was: devloop's labels and annotations go.
+    for (const ref of keep) {
+      const live = await cluster.get(ref);
+      if (!live || (live.metadata.annotations as Record<string, string> | undefined)?.[CREATED_NAMESPACE] === 'true') continue;
+      await releaseNamespace(cluster, ref.name);
+      o.err(`Namespace/${ref.name} existed before devloop: removed the labels and annotations devloop added (the namespace stays)`);
     }
     if (keep.length) {
       o.err(`Not deleting namespace${keep.length === 1 ? '' : 's'}: ${keep.map((k) => k.name).join(', ')}`);

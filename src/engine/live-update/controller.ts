@@ -15,7 +15,7 @@ import type { SyncStep } from '../../config/spec.js';
 import { walkContext } from '../../files/walk.js';
 import { NOTHING_IGNORED } from '../../files/ignore.js';
 import { emit, type Log } from '../log.js';
-import { planLiveUpdate, remotePath, type Change, type SyncPlan } from './plan.js';
+import { planLiveUpdate, remotePath, runsFor, type Change, type SyncPlan } from './plan.js';
 import { packFiles } from './tar.js';
 import { updateContainer } from './updater.js';
 import { shq } from './script.js';
@@ -197,22 +197,28 @@ export class LiveUpdateController {
         for (const s of img.spec.liveUpdate.filter((x): x is SyncStep => x.type === 'sync')) {
           for (const e of walkContext(s.local, NOTHING_IGNORED)) {
             const local = `${s.local}/${e.path}`;
-            if (e.type === 'file' && !this.ignored(img, local)) copies.set(remotePath(s, local), local);
+            if ((e.type === 'file' || e.type === 'symlink') && !this.ignored(img, local)) copies.set(remotePath(s, local), local);
           }
         }
       }
       for (const [remote, local] of st.synced) copies.set(remote, local);
-      const plan: SyncPlan = { kind: 'sync', copies: [...copies].map(([remote, local]) => ({ local, remote })), deletes: [...st.deleted], runs: [] };
+      // What run() steps made from these files (an npm install, a compiled file) went with the old container: the
+      // steps that these files trigger run again, in order, after the files are back.
+      const runs = runsFor(img.spec.liveUpdate, [...copies.values()], (p) => this.rel(p));
+      const plan: SyncPlan = { kind: 'sync', copies: [...copies].map(([remote, local]) => ({ local, remote })), deletes: [...st.deleted], runs };
       const { tar, packed } = await packFiles(plan.copies);
       const r = await updateContainer(this.host.executor, t, plan, tar, packed);
       if (r.error) {
         this.host.log.line(resource, `✗ re-seeding ${t.label} failed: ${r.error.message}`);
+        for (const l of r.error.details ?? []) this.host.log.line(resource, `    ${l}`);
         st.staleReason = r.error.message;
+        if (r.error.code === 'live-update-run-failed') this.host.rebuild(resource, `re-running the run steps in restarted ${t.label} failed (${r.error.message.replace(/^live update of [^:]*: /, '')})`);
         return;
       }
       st.seeded.add(id);
       this.touchLater(t, packed.map((p) => p.remote));
-      this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built), ${Math.round(r.ms)} ms`);
+      const ran = r.ranCommands.length ? `, ${r.ranCommands.join(', ')}` : '';
+      this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built)${ran}, ${Math.round(r.ms)} ms`);
     } finally {
       this.reseeding.delete(id);
     }

@@ -39,12 +39,17 @@ export function planLiveUpdate(steps: LiveUpdateStep[], changes: Change[], rel: 
     if (c.deleted) deletes.push(remote);
     else copies.push({ local: c.path, remote });
   }
+  return { kind: 'sync', copies, deletes, runs: runsFor(steps, changes.map((c) => c.path), rel) };
+}
+
+/** The run steps these changed (or re-seeded) local paths set off, in order: those without triggers, and those with a trigger hit. */
+export function runsFor(steps: LiveUpdateStep[], paths: string[], rel: (p: string) => string = (p) => p): SyncPlan['runs'] {
   const runs: SyncPlan['runs'] = [];
   for (const s of steps) {
     if (s.type !== 'run') continue;
     if (s.triggers.length === 0) { runs.push({ step: s }); continue; }
-    const hit = changes.find((c) => s.triggers.some((t) => under(c.path, t)));
-    if (hit) runs.push({ step: s, trigger: rel(hit.path) });
+    const hit = paths.find((p) => s.triggers.some((t) => under(p, t)));
+    if (hit) runs.push({ step: s, trigger: rel(hit) });
   }
-  return { kind: 'sync', copies, deletes, runs };
+  return runs;
 }

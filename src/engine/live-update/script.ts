@@ -13,6 +13,8 @@ export interface ScriptInput {
   /** Remote paths in the tar (absolute). */
   copies: string[];
   hasTar: boolean;
+  /** Symbolic links to make (remote path and target text), after the copies; verified with readlink. */
+  links?: { remote: string; target: string }[];
   runs: string[][];
 }
 
@@ -24,10 +26,19 @@ export function updateScript(i: ScriptInput): string {
     // existing file (same inode), so reloaders that watch files (node --watch, nodemon) keep seeing changes;
     // tar would replace the file and leave such a watcher on the old inode. -o: don't restore owners.
     const dirs = [...new Set(i.copies.map((c) => c.slice(0, c.lastIndexOf('/')) || '/'))];
-    const copy = i.copies.map((c) => `cp -f "$T"${shq(c)} ${shq(c)}`).join(' && ');
+    // A destination that is a link (a local link replaced by a file) is removed first: cp would write through it.
+    const copy = i.copies.map((c) => `{ [ ! -L ${shq(c)} ] || rm -f -- ${shq(c)}; } && cp -f "$T"${shq(c)} ${shq(c)}`).join(' && ');
     lines.push(`T=$(mktemp -d) || T=/tmp/.devloop-sync-$$`);
     lines.push(`{ mkdir -p "$T" && tar -x -o -f - -C "$T" && mkdir -p ${dirs.map(shq).join(' ')} && ${copy}; } 2>&1 || { rm -rf "$T"; echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
     lines.push('rm -rf "$T"');
+  }
+  const links = i.links ?? [];
+  if (links.length) {
+    // A link is made as a link (never its target's content); whatever was at the path is replaced.
+    const dirs = [...new Set(links.map((l) => l.remote.slice(0, l.remote.lastIndexOf('/')) || '/'))];
+    const make = links.map((l) => `rm -rf -- ${shq(l.remote)} && ln -s -- ${shq(l.target)} ${shq(l.remote)}`).join(' && ');
+    lines.push(`{ mkdir -p ${dirs.map(shq).join(' ')} && ${make}; } 2>&1 || { echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
+    links.forEach((l, n) => lines.push(`echo "${MARK} link ${n} $(readlink -- ${shq(l.remote)} 2>/dev/null)"`));
   }
   if (i.copies.length) {
     const files = i.copies.map(shq).join(' ');
@@ -47,6 +58,8 @@ export interface ScriptResult {
   failure?: { kind: 'rm' | 'tar'; output: string; uid?: string };
   /** Remote path -> sha256 hex or byte size as printed. */
   verified: Map<string, string>;
+  /** Index in ScriptInput.links -> the target readlink printed ('' when the path is not a link). */
+  links: Map<number, string>;
   stillExisting: string[];
   runs: { index: number; exitCode: number; output: string[] }[];
   done: boolean;
@@ -55,7 +68,7 @@ export interface ScriptResult {
 }
 
 export function parseScriptOutput(out: string): ScriptResult {
-  const r: ScriptResult = { verified: new Map(), stillExisting: [], runs: [], done: false, preamble: [] };
+  const r: ScriptResult = { verified: new Map(), links: new Map(), stillExisting: [], runs: [], done: false, preamble: [] };
   let section: 'pre' | 'verify' | 'run' = 'pre';
   let run: ScriptResult['runs'][number] | undefined;
   for (const line of out.split('\n')) {
@@ -63,6 +76,7 @@ export function parseScriptOutput(out: string): ScriptResult {
       const [, what, ...rest] = line.split(' ');
       if (what === 'rm-failed' || what === 'tar-failed') r.failure = { kind: what === 'rm-failed' ? 'rm' : 'tar', output: r.preamble.join('\n'), uid: rest[0] };
       else if (what === 'verify') section = 'verify';
+      else if (what === 'link') r.links.set(Number(rest[0]), rest.slice(1).join(' '));
       else if (what === 'still-exists') r.stillExisting.push(rest.join(' '));
       else if (what === 'run') { run = { index: Number(rest[0]), exitCode: -1, output: [] }; r.runs.push(run); section = 'run'; }
       else if (what === 'run-exit' && run) run.exitCode = Number(rest[1]);

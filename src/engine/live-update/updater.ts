@@ -20,8 +20,10 @@ const tail = (lines: string[], n = 15) => lines.filter((l) => l.trim()).slice(-n
 
 export async function updateContainer(exec: ContainerExecutor, target: ContainerTarget, plan: SyncPlan, tar: Buffer | undefined, packed: PackedFile[]): Promise<ContainerUpdate> {
   const t0 = performance.now();
-  const script = updateScript({ deletes: plan.deletes, copies: packed.map((p) => p.remote), hasTar: packed.length > 0, runs: plan.runs.map((r) => r.step.cmd) });
-  const res = await exec.exec(target, ['sh', '-c', script], packed.length ? tar : undefined);
+  const files = packed.filter((p) => p.link === undefined);
+  const links = packed.filter((p) => p.link !== undefined).map((p) => ({ remote: p.remote, target: p.link! }));
+  const script = updateScript({ deletes: plan.deletes, copies: files.map((p) => p.remote), hasTar: files.length > 0, links, runs: plan.runs.map((r) => r.step.cmd) });
+  const res = await exec.exec(target, ['sh', '-c', script], files.length ? tar : undefined);
   const out = parseScriptOutput(res.stdout.toString('utf8'));
   const ms = () => performance.now() - t0;
   const ran: string[] = [];
@@ -42,7 +44,14 @@ export async function updateContainer(exec: ContainerExecutor, target: Container
     return fail('live-update-tar-failed', 'extracting the files failed', undefined, tail(text.split('\n')));
   }
   if (out.failure?.kind === 'rm') return fail('live-update-rm-failed', `deleting ${plan.deletes.join(', ')} failed`, 'check the permissions of the sync destination', tail(out.failure.output.split('\n')));
-  for (const p of packed) {
+  for (const [n, l] of links.entries()) {
+    const got = out.links.get(n);
+    if (got !== l.target) {
+      return fail('live-update-unverified', `${l.remote} is not the link sent (${got ? `it points to ${got}` : 'no link found after making it'}, sent a link to ${l.target})`,
+        'the container may be restarting, or something else writes to that path; the next change will rebuild');
+    }
+  }
+  for (const p of files) {
     const got = out.verified.get(p.remote);
     if (got === undefined || (got !== p.sha256 && got !== String(p.size))) {
       return fail('live-update-unverified', `${p.remote} did not arrive as sent (${got === undefined ? 'not found after extracting' : `found ${got.length === 64 ? 'sha256 ' + got.slice(0, 12) : got + ' bytes'}, sent ${p.sha256.slice(0, 12)} / ${p.size} bytes`})`,

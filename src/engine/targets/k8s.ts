@@ -68,6 +68,12 @@ export class K8sTarget implements DeployTarget {
     this.runtime = new Runtime(h.cluster, h.project, h.log, {
       podsChanged: (r) => this.onPodsChanged(r),
       portForwardFailed: (r, e) => h.board.fail(r, e instanceof DevloopError ? e : new DevloopError('port-forward-failed', String((e as Error).message ?? e))),
+      // A forward whose local port was busy started once the port freed: the resource is judged by its pods again.
+      portForwardRecovered: (r) => {
+        if (h.board.get(r)?.error?.code !== 'port-in-use') return;
+        h.board.set(r, 'runtime', 'port forward started');
+        this.onPodsChanged(r);
+      },
     });
     const exec = { exec: (t: { namespace?: string; pod?: string; container: string }, cmd: string[], stdin?: Buffer) => h.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) };
     this.live = new LiveUpdateController({
@@ -106,6 +112,12 @@ export class K8sTarget implements DeployTarget {
 
   async update(r: Resource, item: UpdateItem, res: Resolved): Promise<boolean> {
     const log = (t: string) => this.h.log.line(r.name, t);
+    // Every object of the resource is checked before anything is built or applied (validate.ts).
+    const invalid = await this.deployer.preflight.errorFor(res, r.name);
+    if (invalid) {
+      this.h.board.fail(r.name, invalid);
+      return true;
+    }
     const images = this.imagesFor(r, res);
     const refs = new Map<string, string>();
     if (images.length) {

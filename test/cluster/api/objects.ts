@@ -9,6 +9,7 @@ import { errors } from './status.js';
 import { clone, now, type Json, type KubeObject } from './types.js';
 import type { Store } from './store.js';
 import { validate, validateUpdate } from './validate.js';
+import { typecheck } from './typecheck.js';
 import { jsonPatch } from '../patch/jsonpatch.js';
 import { recordUpdate, serverSideApply } from '../patch/managed.js';
 import { mergePatch, strategicMergePatch } from '../patch/merge.js';
@@ -140,6 +141,7 @@ export class Objects {
     checkIdentity(t, ns, name, applied);
     applied.metadata.name = name;
     if (t.namespaced) applied.metadata.namespace = ns;
+    typecheck(t, applied);
     const before = this.find(t, ns, name);
     const merged = serverSideApply({ live: before, applied, manager: opts.manager, force: !!opts.force, builtin: !t.crd });
     if (!before) {

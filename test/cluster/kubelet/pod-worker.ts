@@ -82,10 +82,16 @@ export class PodWorker {
     }
   }
 
-  /** the container id of a container, or of its previous instance */
+  /**
+   * the container id of a container, or of its previous instance: as the kubelet does, `previous` is the container
+   * of lastState.terminated, so it is there from the first crash on (during the back-off it is the one that crashed)
+   */
   containerId(name: string, previous: boolean): string | undefined {
     const s = this.slots.get(name);
-    return previous ? s?.previousId : s?.id;
+    if (!previous) return s?.id;
+    const last = s && 'terminated' in s.lastState ? s.lastState.terminated.containerID : undefined;
+    const id = typeof last === 'string' ? last.replace(/^docker:\/\//, '') : undefined;
+    return id && (id === s?.id || id === s?.previousId) ? id : undefined;
   }
 
   containerState(name: string): ContainerState | undefined {
