@@ -202,6 +202,9 @@ export class LiveUpdateController {
       }
       for (const [remote, local] of st.synced) copies.set(remote, local);
       const plan: SyncPlan = { kind: 'sync', copies: [...copies].map(([remote, local]) => ({ local, remote })), deletes: [...st.deleted], runs: [] };
+      // The process started with the image's files: restart_process() restarts it on the re-seeded ones.
+      const restart = img.spec.liveUpdate.find((x) => x.type === 'restart_process');
+      if (restart && (copies.size || st.deleted.size)) plan.restart = { step: restart };
       const { tar, packed } = await packFiles(plan.copies);
       const r = await updateContainer(this.host.executor, t, plan, tar, packed);
       if (r.error) {
@@ -211,7 +214,7 @@ export class LiveUpdateController {
       }
       st.seeded.add(id);
       this.touchLater(t, packed.map((p) => p.remote));
-      this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built), ${Math.round(r.ms)} ms`);
+      this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built)${plan.restart ? ', restarted the process' : ''}, ${Math.round(r.ms)} ms`);
     } finally {
       this.reseeding.delete(id);
     }

@@ -2,7 +2,7 @@
  * Pure: what a batch of changed files means for an image with live_update: a full rebuild (naming the file
  * and why), or the copies, deletions and run steps of one update.
  */
-import type { LiveUpdateStep, RunStep, SyncStep } from '../../config/spec.js';
+import type { LiveUpdateStep, RestartProcessStep, RunStep, SyncStep } from '../../config/spec.js';
 
 export interface Change { path: string; deleted: boolean }
 
@@ -12,6 +12,8 @@ export interface SyncPlan {
   copies: { local: string; remote: string }[];
   deletes: string[];
   runs: { step: RunStep; trigger?: string }[];
+  /** restart_process(): restart the supervised process after the runs (absent: no restart this time). */
+  restart?: { step: RestartProcessStep; trigger?: string };
 }
 
 export interface FallbackPlan { kind: 'rebuild'; reason: string }
@@ -46,5 +48,14 @@ export function planLiveUpdate(steps: LiveUpdateStep[], changes: Change[], rel: 
     const hit = changes.find((c) => s.triggers.some((t) => under(c.path, t)));
     if (hit) runs.push({ step: s, trigger: rel(hit.path) });
   }
-  return { kind: 'sync', copies, deletes, runs };
+  const restart = restartOf(steps, changes, rel);
+  return { kind: 'sync', copies, deletes, runs, ...(restart && { restart }) };
+}
+
+function restartOf(steps: LiveUpdateStep[], changes: Change[], rel: (p: string) => string): SyncPlan['restart'] {
+  const step = steps.find((s): s is RestartProcessStep => s.type === 'restart_process');
+  if (!step) return undefined;
+  if (step.triggers.length === 0) return { step };
+  const hit = changes.find((c) => step.triggers.some((t) => under(c.path, t)));
+  return hit ? { step, trigger: rel(hit.path) } : undefined;
 }
