@@ -9,9 +9,13 @@
  * - It writes `SUPERVISOR_PID GENERATION CHILD_PID run|exited LAST_EXIT_CODE` to STATE_FILE (via a rename, so a
  *   reader never sees half a line) whenever the child starts or exits.
  * - SIGUSR1 (sent by the live update's restart step): SIGTERM to the child (to its process group when `setsid` is
- *   there, so `sh -c` entrypoints lose their children too), SIGKILL after 10 s, then start CMD again.
+ *   there, so `sh -c` entrypoints lose their children too), SIGKILL after 10 s, then start CMD again. More USR1s
+ *   before the new child starts make no second restart (the step sends it again when a signal came between the
+ *   shell's check of its flags and its `wait`, where a shell cannot notice it).
  * - SIGTERM, SIGINT, SIGHUP, SIGQUIT reach the child; the supervisor then exits with the child's exit code, so
- *   Kubernetes shows the app's own code.
+ *   Kubernetes shows the app's own code. A POSIX sh without a terminal starts background commands with SIGINT and
+ *   SIGQUIT ignored, so those two reach only a process that handles them (node's process.on, Go's signal.Notify);
+ *   SIGTERM, what Kubernetes stops a container with, reaches every process.
  * - The child exits by itself: with EXIT_POLICY `restart` (the default) the supervisor exits with its code (the
  *   container ends, Kubernetes restarts it); with `continue` it waits, and the next update starts CMD again.
  * - The child's stdout and stderr are the container's: its logs show as they would without the supervisor.
@@ -31,10 +35,9 @@ export const SUPERVISOR_SCRIPT = [
   'go() { n=$((n+1)); $g "$@" & c=$!; st run || echo "devloop-restart: cannot write $f: restart_process() will not work" >&2; }',
   'go "$@"',
   'while :; do',
-  '  if [ -n "$c" ]; then wait "$c" 2>/dev/null; y=$?; else sleep 2147483647 & z=$!; wait "$z"; kill "$z" 2>/dev/null; fi',
+  '  if [ -n "$r$s" ]; then :; elif [ -n "$c" ]; then wait "$c" 2>/dev/null; y=$?; else sleep 2147483647 & z=$!; wait "$z"; kill "$z" 2>/dev/null; fi',
   '  if [ -n "$s" ]; then q=$s; s=; [ -n "$c" ] || exit "$x"; kill -"$q" "$c" 2>/dev/null; continue; fi',
   '  if [ -n "$r" ]; then',
-  '    r=',
   '    if [ -n "$c" ]; then',
   '      kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null',
   "      sh -c 'sleep 10; kill -KILL -$0 || kill -KILL $0' \"$c\" 2>/dev/null & k=$!",
@@ -42,7 +45,7 @@ export const SUPERVISOR_SCRIPT = [
   '      kill "$k" 2>/dev/null',
   '    fi',
   '    [ -n "$q" ] && exit "$x"',
-  '    go "$@"; continue',
+  '    go "$@"; r=; continue',
   '  fi',
   '  if [ -n "$c" ]; then x=$y; c=; st exited; if [ -n "$q" ] || [ "$p" != continue ]; then exit "$x"; fi; fi',
   'done',

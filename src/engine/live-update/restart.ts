@@ -8,6 +8,8 @@ import type { RestartProcessStep } from '../../config/spec.js';
 
 /** Polls of the supervisor's state file before giving up (5 ms apart: about 12 s, past the supervisor's 10 s TERM grace). */
 const POLLS = 2400;
+/** Polls between signals while the generation has not moved (about 1 s). */
+const RESEND = 200;
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -26,6 +28,8 @@ export function restartLines(mark: string, file: string): string[] {
     `    if kill -0 "$c" 2>/dev/null && ! cmp -s "/proc/$c/cmdline" "/proc/$a/cmdline" 2>/dev/null; then echo "${mark} restarted $c"; break; fi`,
     `  elif ! kill -0 "$a" 2>/dev/null; then echo "${mark} restart-failed supervisor-gone"; exit 0; fi`,
     `  i=$((i+1)); if [ $i -gt ${POLLS} ]; then echo "${mark} restart-failed timeout"; exit 0; fi`,
+    // A signal that landed between the supervisor's check of its flags and its `wait` is only seen at the next one.
+    `  [ $((i % ${RESEND})) -eq 0 ] && [ "\${n:-0}" -le "$n0" ] && kill -USR1 "$a" 2>/dev/null`,
     '  sleep 0.005 2>/dev/null || sleep 1',
     'done',
   ];
