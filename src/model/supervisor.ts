@@ -3,6 +3,9 @@
  * container's command and runs the real command as its child, so a live update can restart that child without
  * restarting the container. devloop needs no helper image: live update already needs sh in the image.
  *
+ * Kubernetes expands `$(NAME)` and turns `$$` into `$` in a container's command, so the script has no `$$` and its
+ * only `$(` is `$((`, which names no variable and is left as it is.
+ *
  * The container's command becomes `sh -c SUPERVISOR devloop-restart STATE_FILE EXIT_POLICY CMD...`; the container's
  * `args` follow and reach CMD, as they would reach the command itself.
  *
@@ -24,6 +27,8 @@ export const SUPERVISOR_NAME = 'devloop-restart';
 
 export const SUPERVISOR_SCRIPT = [
   'f=$1; p=$2; shift 2',
+  // Our own pid without `$$`, which Kubernetes turns into `$` in a container's command.
+  'read -r me _ < /proc/self/stat',
   'n=0; c=; x=0; y=0; r=; s=; q=; g=',
   'command -v setsid >/dev/null 2>&1 && g=setsid',
   "trap 'r=1' USR1",
@@ -31,7 +36,7 @@ export const SUPERVISOR_SCRIPT = [
   "trap 's=INT' INT",
   "trap 's=HUP' HUP",
   "trap 's=QUIT' QUIT",
-  'st() { echo "$$ $n ${c:-0} $1 $x" > "$f.$$" && mv -f "$f.$$" "$f"; }',
+  'st() { echo "$me $n ${c:-0} $1 $x" > "$f.$me" && mv -f "$f.$me" "$f"; }',
   'go() { n=$((n+1)); $g "$@" & c=$!; st run || echo "devloop-restart: cannot write $f: restart_process() will not work" >&2; }',
   'go "$@"',
   'while :; do',

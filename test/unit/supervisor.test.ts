@@ -72,6 +72,30 @@ while :; do sleep 1 & wait $!; done
   return p;
 };
 
+/** Kubernetes' expansion of a container's command: `$$` becomes `$`, `$(NAME)` a defined variable, else stays. */
+function k8sExpand(s: string, vars: Record<string, string>): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '$' || i + 1 >= s.length) { out += s[i]; continue; }
+    if (s[i + 1] === '$') { out += '$'; i++; continue; }
+    if (s[i + 1] === '(') {
+      const end = s.indexOf(')', i + 2);
+      if (end < 0) { out += s.slice(i); break; }
+      const name = s.slice(i + 2, end);
+      out += name in vars ? vars[name] : `$(${name})`;
+      i = end;
+      continue;
+    }
+    out += '$';
+  }
+  return out;
+}
+
+test('Kubernetes leaves the supervisor script as it is in a container command', () => {
+  const argv = supervised(['/app/server'], '/tmp/.restart-proc', 'restart');
+  assert.deepEqual(argv.map((a) => k8sExpand(a, { n: 'X', c: 'X', HOME: '/root' })), argv);
+});
+
 for (const { name, argv } of shells) {
   const skip = has(argv) ? false : `${name} is not installed here`;
   const opts = { skip, timeout: 40_000 };
