@@ -211,3 +211,18 @@ docker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_proces
   assert.throws(() => resolve(bare), (e: any) => e.code === 'restart-process-no-command' && /container 'main' has no command/.test(e.message)
     && /entrypoint/.test(e.hint) && /app\.yaml$/.test(e.location?.file ?? ''));
 });
+
+test('fixtures/tilt-example-go-restart (ported from tilt-dev/tilt-example-go): dry-run injects example-go-image into container example-go of Deployment/example-go, as Tilt does, under the supervisor', async () => {
+  const { fixturesDir } = await import('../helpers/project.js');
+  const ev = await evaluateConfig(findConfig(join(fixturesDir, 'tilt-example-go-restart')));
+  if (!ev.ok) throw ev.error;
+  const r = resolve(ev.plan);
+  const deploys = r.rendered.filter((o: any) => o.kind === 'Deployment');
+  assert.deepEqual(deploys.map((o: any) => o.metadata.name), ['example-go']);
+  const c = (deploys[0] as any).spec.template.spec.containers[0];
+  assert.equal(c.name, 'example-go');
+  assert.match(c.image, /^example-go-image:devloop-[0-9a-f]{16}$/);
+  assert.deepEqual(c.command.slice(3), [SUPERVISOR_NAME, '/tmp/.restart-proc', 'restart', '/app/build/tilt-example-go']);
+  assert.equal(c.args, undefined);
+  assert.deepEqual(r.resources.map((x) => x.name).sort(), ['deploy', 'example-go', 'example-go-compile']);
+});
