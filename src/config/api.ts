@@ -16,7 +16,8 @@ import type {
   PortForwardSpec, RestartContainerStep, RunStep, SyncStep, TriggerMode,
 } from './spec.js';
 
-export type { LiveUpdateStep, SyncStep, RunStep, FallBackOnStep, InitialSyncStep, RestartContainerStep, TriggerMode } from './spec.js';
+export type { LiveUpdateStep, SyncStep, RunStep, FallBackOnStep, InitialSyncStep, RestartContainerStep, RestartProcessStep, TriggerMode } from './spec.js';
+export { restart_process, docker_build_with_restart, custom_build_with_restart, type RestartProcessOptions, type DockerBuildWithRestartOptions, type CustomBuildWithRestartOptions } from './restart.js';
 
 export const TRIGGER_MODE_AUTO: TriggerMode = 'auto';
 export const TRIGGER_MODE_MANUAL: TriggerMode = 'manual';
@@ -239,8 +240,8 @@ export function restart_container(): RestartContainerStep {
   return step({ type: 'restart_container', loc });
 }
 
-const ORDER: Record<LiveUpdateStep['type'], number> = { initial_sync: 0, fall_back_on: 1, sync: 2, run: 3, restart_container: 4 };
-const RIGHT_ORDER = 'the order is: [initial_sync()], fall_back_on(...)*, sync(...)*, run(...)*';
+const ORDER: Record<LiveUpdateStep['type'], number> = { initial_sync: 0, fall_back_on: 1, sync: 2, run: 3, restart_container: 4, restart_process: 5 };
+const RIGHT_ORDER = 'the order is: [initial_sync()], fall_back_on(...)*, sync(...)*, run(...)*, [restart_process()]';
 
 function liveUpdateSteps(fn: string, steps: unknown[] | undefined, loc: Loc): LiveUpdateStep[] {
   if (steps === undefined) return [];
@@ -248,12 +249,15 @@ function liveUpdateSteps(fn: string, steps: unknown[] | undefined, loc: Loc): Li
   let seenInitial = false;
   for (const [i, s] of steps.entries()) {
     if (typeof s !== 'object' || s === null || !(STEP in s)) {
-      fail('config-bad-type', `${fn}: live_update[${i}] must be a live update step made by sync(), run(), fall_back_on(), initial_sync() or restart_container(), got ${typeName(s)}`, loc);
+      fail('config-bad-type', `${fn}: live_update[${i}] must be a live update step made by sync(), run(), fall_back_on(), initial_sync(), restart_process() or restart_container(), got ${typeName(s)}`, loc);
     }
     const st = s as unknown as LiveUpdateStep;
     if (st.type === 'restart_container') {
       fail('config-restart-container', `${fn}: restart_container() is not supported for Kubernetes resources`, st.loc,
         `remove it and give the container an entrypoint that reloads on change, e.g. entrypoint: 'node --watch server.js' or nodemon`);
+    }
+    if (st.type === 'restart_process' && i !== steps.length - 1) {
+      fail('config-live-update-order', `${fn}: restart_process() must be the last live_update step, at most once`, st.loc, RIGHT_ORDER);
     }
     if (st.type === 'initial_sync') {
       if (seenInitial || i !== 0) fail('config-live-update-order', `${fn}: initial_sync() must appear at most once, at the start of live_update`, st.loc, RIGHT_ORDER);

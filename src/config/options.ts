@@ -15,7 +15,7 @@ const describe: Record<Kind, string> = {
   stringOrStrings: 'a string or a list of strings',
   stringMap: 'an object of string values, e.g. { key: "value" }',
   any: 'a value',
-  steps: 'a list of live update steps (sync, run, fall_back_on, initial_sync, restart_container)',
+  steps: 'a list of live update steps (sync, run, fall_back_on, initial_sync, restart_process, restart_container)',
   stringOrNumberOrList: 'a port number, a string such as "8000:80", or a list of them',
   mapOrMaps: 'an object of string labels, or a list of them',
   object: 'an object',

@@ -12,7 +12,18 @@ export interface RunStep { type: 'run'; cmd: string[]; shell: boolean; triggers:
 export interface FallBackOnStep { type: 'fall_back_on'; paths: string[]; loc: Loc }
 export interface InitialSyncStep { type: 'initial_sync'; loc: Loc }
 export interface RestartContainerStep { type: 'restart_container'; loc: Loc }
-export type LiveUpdateStep = SyncStep | RunStep | FallBackOnStep | InitialSyncStep | RestartContainerStep;
+/** After the sync and run steps, restart the container's process (its command runs under devloop's supervisor). */
+export interface RestartProcessStep {
+  type: 'restart_process';
+  /** Where the supervisor keeps its state in the container (the extension's restart_file). */
+  file: string;
+  /** 'restart': when the process exits by itself the container exits with its code; 'continue': it waits for the next update. */
+  exitPolicy: 'restart' | 'continue';
+  /** Restart only when a changed file is one of these (absolute) paths or under one; empty: on every update. */
+  triggers: string[];
+  loc: Loc;
+}
+export type LiveUpdateStep = SyncStep | RunStep | FallBackOnStep | InitialSyncStep | RestartContainerStep | RestartProcessStep;
 
 interface ImageSpecCommon {
   ref: string;

@@ -210,6 +210,8 @@ export interface InjectTarget {
   entrypoint?: readonly string[];
   /** Replaces `args` of injected containers; [] clears them. */
   containerArgs?: readonly string[];
+  /** Replaces `command` of injected containers with what it returns for their own command (after `entrypoint`). */
+  wrapCommand?: (command: unknown, container: string) => string[];
   matchInEnvVars?: boolean;
 }
 
@@ -263,6 +265,7 @@ export function injectImages(obj: K8sObject, targets: readonly InjectTarget[], o
         c.imagePullPolicy = 'IfNotPresent';
         if (target.entrypoint) c.command = [...target.entrypoint];
         if (target.containerArgs) c.args = [...target.containerArgs];
+        if (target.wrapCommand) c.command = target.wrapCommand(c.command, String(c.name ?? occ.container ?? ''));
         break;
       }
       case 'imageVolume': {

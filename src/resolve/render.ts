@@ -8,11 +8,13 @@ import { injectImages, type InjectTarget, type Injection } from '../model/inject
 import type { ImageLocator } from '../model/locator.js';
 import type { K8sObject, SourcedObject } from './manifests.js';
 import { objectName } from './manifests.js';
+import type { LiveUpdateStep } from '../config/spec.js';
+import { restartWrapping } from './restart-wrap.js';
 
 export interface RenderImage {
   id: string;
   selector: InjectTarget['selector'];
-  spec: { entrypoint?: readonly string[]; containerArgs?: readonly string[]; matchInEnvVars?: boolean };
+  spec: { entrypoint?: readonly string[]; containerArgs?: readonly string[]; matchInEnvVars?: boolean; liveUpdate?: readonly LiveUpdateStep[] };
 }
 
 export interface Rendered {
@@ -26,7 +28,7 @@ export interface Rendered {
 export function renderObject(so: SourcedObject, images: readonly RenderImage[], refOf: (id: string) => string, locators: readonly ImageLocator[]): Rendered {
   const targets: InjectTarget[] = images.map((img) => ({
     id: img.id, selector: img.selector, clusterRef: refOf(img.id), entrypoint: img.spec.entrypoint,
-    containerArgs: img.spec.containerArgs, matchInEnvVars: img.spec.matchInEnvVars,
+    containerArgs: img.spec.containerArgs, matchInEnvVars: img.spec.matchInEnvVars, ...restartWrapping(img),
   }));
   let res: ReturnType<typeof injectImages>;
   try {

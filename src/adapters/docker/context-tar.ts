@@ -90,8 +90,8 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
   const settled = (header: Headers, body?: Buffer) =>
     new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (body) pack.entry(header, body, done);
-      else pack.entry(header, done);
+      if (body) quiet(pack.entry(header, body, done));
+      else quiet(pack.entry(header, done));
     });
   void (async () => {
     let bytes = 0;
@@ -107,11 +107,11 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
       if (++count >= BATCH_ENTRIES || bytes >= BATCH_BYTES) {
         count = bytes = 0;
         await settled(header, body);
-      } else if (body) pack.entry(header, body);
-      else pack.entry(header);
+      } else if (body) quiet(pack.entry(header, body));
+      else quiet(pack.entry(header));
     }
     for (const x of extras) {
-      pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), typeof x.text === 'string' ? Buffer.from(x.text) : x.text);
+      quiet(pack.entry(fileHeader(x.name, x.mode ?? 0o644, Buffer.byteLength(x.text)), typeof x.text === 'string' ? Buffer.from(x.text) : x.text));
     }
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
@@ -144,6 +144,11 @@ async function streamFile(pack: Pack, contextDir: string, e: ContextEntry): Prom
       cause: err,
     });
   }
+}
+
+/** A cancelled build destroys the pack, which destroys its pending entries: their errors are the pack's own (handled by its reader). */
+function quiet(entry: NodeJS.EventEmitter): void {
+  entry.on('error', () => undefined);
 }
 
 function entryToTar(contextDir: string, e: ContextEntry): { header: Headers; body?: Buffer } {

@@ -206,6 +206,9 @@ export class LiveUpdateController {
       // steps that these files trigger run again, in order, after the files are back.
       const runs = runsFor(img.spec.liveUpdate, [...copies.values()], (p) => this.rel(p));
       const plan: SyncPlan = { kind: 'sync', copies: [...copies].map(([remote, local]) => ({ local, remote })), deletes: [...st.deleted], runs };
+      // The process started with the image's files: restart_process() restarts it on the re-seeded ones.
+      const restart = img.spec.liveUpdate.find((x) => x.type === 'restart_process');
+      if (restart && (copies.size || st.deleted.size)) plan.restart = { step: restart };
       const { tar, packed } = await packFiles(plan.copies);
       const r = await updateContainer(this.host.executor, t, plan, tar, packed);
       if (r.error) {

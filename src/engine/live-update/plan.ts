@@ -2,7 +2,7 @@
  * Pure: what a batch of changed files means for an image with live_update: a full rebuild (naming the file
  * and why), or the copies, deletions and run steps of one update.
  */
-import type { LiveUpdateStep, RunStep, SyncStep } from '../../config/spec.js';
+import type { LiveUpdateStep, RestartProcessStep, RunStep, SyncStep } from '../../config/spec.js';
 
 export interface Change { path: string; deleted: boolean }
 
@@ -12,6 +12,8 @@ export interface SyncPlan {
   copies: { local: string; remote: string }[];
   deletes: string[];
   runs: { step: RunStep; trigger?: string }[];
+  /** restart_process(): restart the supervised process after the runs (absent: no restart this time). */
+  restart?: { step: RestartProcessStep; trigger?: string };
 }
 
 export interface FallbackPlan { kind: 'rebuild'; reason: string }
@@ -39,7 +41,9 @@ export function planLiveUpdate(steps: LiveUpdateStep[], changes: Change[], rel: 
     if (c.deleted) deletes.push(remote);
     else copies.push({ local: c.path, remote });
   }
-  return { kind: 'sync', copies, deletes, runs: runsFor(steps, changes.map((c) => c.path), rel) };
+  const paths = changes.map((c) => c.path);
+  const restart = restartFor(steps, paths, rel);
+  return { kind: 'sync', copies, deletes, runs: runsFor(steps, paths, rel), ...(restart && { restart }) };
 }
 
 /** The run steps these changed (or re-seeded) local paths set off, in order: those without triggers, and those with a trigger hit. */
@@ -52,4 +56,13 @@ export function runsFor(steps: LiveUpdateStep[], paths: string[], rel: (p: strin
     if (hit) runs.push({ step: s, trigger: rel(hit) });
   }
   return runs;
+}
+
+/** restart_process(): restart after these changed (or re-seeded) local paths, unless its triggers miss them all. */
+export function restartFor(steps: LiveUpdateStep[], paths: string[], rel: (p: string) => string = (p) => p): SyncPlan['restart'] {
+  const step = steps.find((s): s is RestartProcessStep => s.type === 'restart_process');
+  if (!step) return undefined;
+  if (step.triggers.length === 0) return { step };
+  const hit = paths.find((p) => step.triggers.some((t) => under(p, t)));
+  return hit ? { step, trigger: rel(hit) } : undefined;
 }

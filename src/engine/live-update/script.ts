@@ -2,6 +2,8 @@
  * Pure: the one shell script a live update runs in a container (delete, extract the tar from stdin, prove the
  * files arrived, run the run steps in order), and the parser of what it prints back.
  */
+import { parseRestartMarker, restartLines, type RestartResult } from './restart.js';
+
 export const MARK = '@@devloop';
 
 export function shq(s: string): string {
@@ -16,6 +18,8 @@ export interface ScriptInput {
   /** Symbolic links to make (remote path and target text), after the copies; verified with readlink. */
   links?: { remote: string; target: string }[];
   runs: string[][];
+  /** restart_process(): the supervisor's state file; the script restarts the process after the runs. */
+  restart?: string;
 }
 
 export function updateScript(i: ScriptInput): string {
@@ -50,6 +54,7 @@ export function updateScript(i: ScriptInput): string {
     lines.push(`echo "${MARK} run ${n}"`);
     lines.push(`${argv.map(shq).join(' ')} 2>&1; rc=$?; echo "${MARK} run-exit ${n} $rc"; [ $rc -eq 0 ] || exit 0`);
   });
+  if (i.restart) lines.push(...restartLines(MARK, i.restart));
   lines.push(`echo "${MARK} done"`);
   return lines.join('\n');
 }
@@ -62,6 +67,8 @@ export interface ScriptResult {
   links: Map<number, string>;
   stillExisting: string[];
   runs: { index: number; exitCode: number; output: string[] }[];
+  /** What the restart_process() lines reported. */
+  restart?: RestartResult;
   done: boolean;
   /** Lines before any marker (e.g. tar's complaints). */
   preamble: string[];
@@ -69,7 +76,7 @@ export interface ScriptResult {
 
 export function parseScriptOutput(out: string): ScriptResult {
   const r: ScriptResult = { verified: new Map(), links: new Map(), stillExisting: [], runs: [], done: false, preamble: [] };
-  let section: 'pre' | 'verify' | 'run' = 'pre';
+  let section: 'pre' | 'verify' | 'run' | 'restart' = 'pre';
   let run: ScriptResult['runs'][number] | undefined;
   for (const line of out.split('\n')) {
     if (line.startsWith(`${MARK} `)) {
@@ -81,13 +88,15 @@ export function parseScriptOutput(out: string): ScriptResult {
       else if (what === 'run') { run = { index: Number(rest[0]), exitCode: -1, output: [] }; r.runs.push(run); section = 'run'; }
       else if (what === 'run-exit' && run) run.exitCode = Number(rest[1]);
       else if (what === 'done') r.done = true;
+      else if (what === 'restart') section = 'restart';
+      else r.restart = parseRestartMarker(what, rest) ?? r.restart;
       continue;
     }
     if (section === 'pre') { if (line) r.preamble.push(line); }
     else if (section === 'verify') {
       const m = /^([0-9a-f]{64}|\d+)\s+(\/.*)$/.exec(line.trim());
       if (m) r.verified.set(m[2], m[1]);
-    } else if (run) run.output.push(line);
+    } else if (section === 'run' && run) run.output.push(line);
   }
   return r;
 }

@@ -8,6 +8,7 @@ import { DevloopError } from '../../model/errors.js';
 import { parseScriptOutput, updateScript } from './script.js';
 import type { PackedFile } from './tar.js';
 import type { SyncPlan } from './plan.js';
+import { restartFailure } from './restart.js';
 
 export interface ContainerUpdate {
   target: ContainerTarget;
@@ -22,7 +23,9 @@ export async function updateContainer(exec: ContainerExecutor, target: Container
   const t0 = performance.now();
   const files = packed.filter((p) => p.link === undefined);
   const links = packed.filter((p) => p.link !== undefined).map((p) => ({ remote: p.remote, target: p.link! }));
-  const script = updateScript({ deletes: plan.deletes, copies: files.map((p) => p.remote), hasTar: files.length > 0, links, runs: plan.runs.map((r) => r.step.cmd) });
+  const script = updateScript({
+    deletes: plan.deletes, copies: files.map((p) => p.remote), hasTar: files.length > 0, links, runs: plan.runs.map((r) => r.step.cmd), restart: plan.restart?.step.file,
+  });
   const res = await exec.exec(target, ['sh', '-c', script], files.length ? tar : undefined);
   const out = parseScriptOutput(res.stdout.toString('utf8'));
   const ms = () => performance.now() - t0;
@@ -66,6 +69,13 @@ export async function updateContainer(exec: ContainerExecutor, target: Container
     if (r.exitCode !== 0) {
       return fail('live-update-run-failed', `run step "${text}" exited with code ${r.exitCode}`, 'the container is now in an unknown state, so the next change rebuilds the image', tail(r.output));
     }
+  }
+  if (plan.restart) {
+    if (out.restart?.pid === undefined) {
+      const f = restartFailure(plan.restart.step, out.restart);
+      return fail('live-update-restart-failed', f.message, f.hint);
+    }
+    ran.push(plan.restart.trigger ? `restarted the process (trigger ${plan.restart.trigger})` : 'restarted the process');
   }
   if (!out.done) return fail('live-update-incomplete', `the update script stopped early (exit code ${res.exitCode})`, undefined, tail([...out.preamble, ...res.stderr.toString('utf8').split('\n')]));
   return { target, ranCommands: ran, ms: ms() };
