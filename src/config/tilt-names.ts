@@ -69,8 +69,8 @@ export const TILT_SIGNATURES: Record<string, TiltSignature> = {
   secret_yaml_generic: sig(1, 'name namespace from_file secret_type from_env_file'),
   secret_from_dict: sig(1, 'name namespace inputs'),
   dotenv: sig(1, 'fn showValues'),
-  docker_build_with_restart: sig(2, 'ref context entrypoint live_update base_suffix restart_file trigger exit_policy'),
-  custom_build_with_restart: sig(2, 'ref command deps entrypoint live_update base_suffix restart_file trigger exit_policy'),
+  docker_build_with_restart: sig(3, 'ref context entrypoint live_update base_suffix restart_file trigger exit_policy'),
+  custom_build_with_restart: sig(4, 'ref command deps entrypoint live_update base_suffix restart_file trigger exit_policy'),
 };
 
 export interface ExtensionPort {
@@ -84,11 +84,7 @@ export interface ExtensionPort {
 
 /** Tilt extensions (`load('ext://NAME', ...)`) and what devloop has for them. */
 export const EXTENSIONS: Record<string, ExtensionPort> = {
-  restart_process: {
-    symbols: ['docker_build_with_restart', 'custom_build_with_restart'],
-    renames: { docker_build_with_restart: 'docker_build', custom_build_with_restart: 'custom_build' },
-    advice: 'devloop does not restart the process after a live update: give the container an entrypoint that reloads on change (node --watch, nodemon, flask --reload, watchexec), or a fall_back_on() step to rebuild instead',
-  },
+  restart_process: { symbols: ['docker_build_with_restart', 'custom_build_with_restart'], advice: 'devloop has these under the same names (a POSIX-sh supervisor, no helper image)' },
   namespace: { symbols: ['namespace_create', 'namespace_yaml', 'namespace_inject'], advice: 'devloop has these under the same names' },
   configmap: { symbols: ['configmap_create', 'configmap_yaml', 'configmap_from_dict'], advice: 'devloop has these under the same names' },
   secret: { symbols: ['secret_create_generic', 'secret_yaml_generic', 'secret_from_dict'], advice: 'devloop has these under the same names' },

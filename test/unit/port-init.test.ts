@@ -113,12 +113,11 @@ test('init: the devloop.ts line of each note is its marker, also after leading b
   for (const n of t.notes) assert.match(lines[n.outLine! - 1], new RegExp(`^// devloop init: TODO \\(Tiltfile:${n.line}\\)`), t.code);
 });
 
-test('init: an extension function with a devloop stand-in is translated and marked to check at each call', () => {
+test('init: the restart_process extension becomes devloop\'s own docker_build_with_restart, nothing to check', () => {
   const t = translateTiltfile("load('ext://restart_process', 'docker_build_with_restart')\ndocker_build_with_restart('i', '.', entrypoint=['/app/server'], live_update=[sync('bin', '/app')])", exportsNow);
-  assert.match(t.code, /docker_build\('i', '\.', \{ entrypoint: \['\/app\/server'\], live_update: \[sync\('bin', '\/app'\)\] \}\);/);
-  const check = t.notes.find((n) => n.kind === 'check');
-  assert.equal(check?.line, 2);
-  assert.match(check!.text, /does not restart the process after a live update/);
+  assert.match(t.code, /^import \{ docker_build_with_restart, sync \} from 'devloop';$/m);
+  assert.match(t.code, /docker_build_with_restart\('i', '\.', \['\/app\/server'\], \{ live_update: \[sync\('bin', '\/app'\)\] \}\);/);
+  assert.deepEqual(t.notes.filter((n) => n.kind === 'check'), []);
 });
 
 test('init: an extension devloop exports (here faked) becomes an import from devloop', () => {
@@ -145,9 +144,6 @@ const PORTS: Array<[string, Array<[string, string]>, string, string, RegExp]> = 
   ['tilt-example-python', [], 'example-python', 'example-python-image', /example-python: Deployment\/example-python; port-forward 127\.0\.0\.1:8000 → 8000; after deploy/],
   ['tilt-example-nodejs', [], 'example-nodejs', 'example-nodejs-image', /example-nodejs: Deployment\/example-nodejs; port-forward 127\.0\.0\.1:8000 → 8000; after deploy/],
   ['tilt-example-go', [
-    ["import { docker_build, k8s_resource, k8s_yaml, local_resource, sync } from 'devloop';", "import { docker_build, fall_back_on, k8s_resource, k8s_yaml, local_resource, sync } from 'devloop';"],
-    ["  live_update: [sync('./build', '/app/build'), sync('./web', '/app/web')],",
-      "  // Hand edit: devloop has no restart_process, so a new binary rebuilds the image (no sync of it and restart).\n  live_update: [fall_back_on(['./build']), sync('./web', '/app/web')],"],
   ], 'example-go', 'example-go-image', /example-go: Deployment\/example-go; port-forward 127\.0\.0\.1:8000 → 8000; after deploy, example-go-compile/],
 ];
 

@@ -47,7 +47,7 @@ const HINTS: Array<[string, string, RegExp[]]> = [
   ['False', `${IMPORT}const x = False\n`, [/^error: devloop\.ts:2: False is Starlark; in TypeScript it is false$/m]],
   ['None', `${IMPORT}docker_build('img', '.', None)\n`, [/^error: devloop\.ts:2: None is Starlark; in TypeScript it is null$/m, /^hint: write null \(or leave the option out\)$/m]],
   ["load('ext://...') of an extension with a devloop stand-in", `${IMPORT}load('ext://restart_process', 'docker_build_with_restart')\n`,
-    [/^error: devloop\.ts:2: load\(\) is Starlark; devloop\.ts imports instead$/m, /use docker_build\(\) for docker_build_with_restart\(\)/]],
+    [/^error: devloop\.ts:2: load\(\) is Starlark; devloop\.ts imports instead$/m, /import \{ docker_build_with_restart \} from 'devloop'/]],
   ["load('ext://...') of an extension devloop lacks", `${IMPORT}load('ext://helm_remote', 'helm_remote')\n`,
     [/^error: devloop\.ts:2: load\(\) is Starlark/m, /^hint: write an import at the top: .*render the chart with helm\(\)/m]],
   ['a # comment on its own line', `${IMPORT}# build the image\ndocker_build('img', '.')\n`,
