@@ -179,6 +179,7 @@ export class Engine {
       s.pendingFiles = [];
       this.pendingChanges.delete(r.name);
       s.updates++;
+      emit(this.opts.log, { type: 'update-start', resource: r.name, reason: item.reason });
       try {
         // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
         if (!(await this.targets[r.type].update(r, item, this.resolved))) s.updates--;
