@@ -82,7 +82,7 @@ test('get, describe, logs, wait and disable/enable on a running up', async (t) =
   assert.match(desc.stdout, /^ {2}Deployment\/nodejs-express-app\b.*from .*app\.yml/m);
   assert.match(desc.stdout, /^ {2}nodejs-express-app-image → \S+:devloop-[0-9a-f]+/m);
   assert.match(desc.stdout, /^ {2}nodejs-express-base-image → \S+:devloop-[0-9a-f]+/m);
-  assert.match(desc.stdout, /^ {2}nodejs-express-app-\S+ {2}Running, ready/m);
+  assert.match(desc.stdout, /^ {2}nodejs-express-app-\S+ {2}Running, Ready {2}\(namespace default\)/m);
   assert.match(desc.stdout, /^ {4}why: Initial Build$/m);
   assert.match(desc.stdout, /^ {4}build nodejs-express-app-image {2}\d+(ms|\.\ds)$/m);
   const descNone = await runDevloop(['describe', 'nope'], { cwd: dir, env });

@@ -39,7 +39,7 @@ export async function describeCommand(opts: CommonOptions & { output?: string },
     lines.push('Pods:');
     if (!d.pods.length) lines.push('  (none)');
     for (const p of d.pods) {
-      lines.push(`  ${p.name}  ${p.status}${p.ready ? ', ready' : ''}${p.restarts ? `, ${p.restarts} restart(s)` : ''}  (namespace ${p.namespace})`);
+      lines.push(`  ${p.name}  ${p.status}${p.restarts ? `, ${p.restarts} restart(s)` : ''}  (namespace ${p.namespace})`);
       for (const c of p.containers) lines.push(`    ${c.name}: ${c.image} ${c.state}${c.ready ? ' ready' : ''}`);
     }
   }

@@ -13,11 +13,12 @@ export async function getCommand(opts: GetOptions, o: Output, args: string[]): P
   const r = await call(info, 'GET', '/api/resources');
   refused(r, info);
   const body = r.body;
+  const all: any[] = body.resources;
   const name = args[0];
   if (name) {
     body.resources = body.resources.filter((x: any) => x.name === name);
     if (!body.resources.length) {
-      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${r.body.resources.map((x: any) => x.name).join(', ') || '(none)'}` });
+      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${all.map((x: any) => x.name).join(', ') || '(none)'}` });
     }
   }
   const format = opts.output ?? 'table';
