@@ -3,7 +3,7 @@ import { DevloopError } from '../../model/errors.js';
 import { atLeast } from '../../engine/log-level.js';
 import type { LogLevel } from '../../engine/events.js';
 import { parseDuration } from '../duration.js';
-import { prefix } from '../log-printer.js';
+import { fullPrefix } from '../log-printer.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
@@ -31,7 +31,7 @@ export async function logsCommand(opts: LogsOptions, o: Output, args: string[]):
   };
   const print = (e: WireEvent) => {
     if (e.type === 'dropped') o.err(`devloop logs: ${e.count} event(s) were dropped (this reader was too slow, or they are older than what up keeps)`);
-    else if (keep(e)) o.out(`${names.size === 1 ? '' : prefix(e.source)}${e.text}\n`);
+    else if (keep(e)) o.out(`${names.size === 1 ? '' : fullPrefix(e.source)}${e.text}\n`);
   };
   if (!opts.follow) {
     const h = await history(info);
