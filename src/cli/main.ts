@@ -68,6 +68,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
   common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
     .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
     .option('--port <PORT>', 'port of the local control API on 127.0.0.1 (default: any free port)')
+    .option('--verbose', 'on a terminal, every line of a build (the Dockerfile, each builder step, push progress), not one line per step')
     .option('--disable-port-forwards', 'forward no ports (the config\'s port_forwards are not started)')
     .option(...plain)
     .action(run('up'));
@@ -76,12 +77,14 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
     .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never)', '30m')
     .option(...plain)
+    .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('ci'));
   common(program.command('down').description('delete every object devloop applied for this project'))
     .option('--delete-namespaces', 'also delete namespaces devloop created')
     .action(run('down'));
   common(program.command('build').description('build (and push) every image, in dependency order'))
     .option(...plain)
+    .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('build'));
   common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>'))
     .action(run('trigger'));
