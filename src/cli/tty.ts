@@ -10,6 +10,7 @@ import { BuildActivity } from './build-activity.js';
 import { footerLines } from './footer.js';
 import { fullPrefix, printerLog } from './log-printer.js';
 import { StepCompactor } from './compact-steps.js';
+import { currentPod } from '../engine/readiness.js';
 import { color, type Output } from './output.js';
 import { textWidth, truncate } from './text-width.js';
 
@@ -206,7 +207,11 @@ class TtyUi implements Ui {
       now: Date.now(),
       // One column short of the edge: a line that fills the row would wrap on some terminals and break the erase.
       width: this.sink.columns - 1,
-      resources: engine ? [...engine.status.values()] : undefined,
+      resources: engine ? [...engine.status.values()].map((s) => {
+        const pod = s.type === 'k8s' ? currentPod(engine.podsOf(s.name)) : undefined;
+        return { ...s, pod: pod?.name, restarts: pod?.containers.reduce((n, c) => n + c.restartCount, 0) };
+      }) : undefined,
+      maxLines: Math.max(3, Math.min(12, Math.floor(this.sink.rows / 2))),
       builds: this.activity.all(),
       lastChange: this.lastChange,
       configError,
