@@ -4,7 +4,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StepCompactor } from '../../src/cli/compact-steps.js';
 import { atLeast, levelOf, streamOf } from '../../src/engine/log-level.js';
@@ -16,7 +16,7 @@ import { resolve } from '../../src/resolve/resolve.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FakeBuilder, FakeCluster } from '../fakes/ports.js';
 import { execaRunner } from '../../src/adapters/process/execa-runner.js';
-import { writeProject, removeProject, DEPLOYMENT } from '../helpers/project.js';
+import { writeProject, removeProject, repoRoot, DEPLOYMENT } from '../helpers/project.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach(removeProject));
@@ -100,6 +100,19 @@ test('describe: updates from the events, each with why, its steps and durations,
   assert.equal(h[1].why, 'live update');
   assert.deepEqual(h[1].liveUpdates, [{ image: 'base', files: 1, runs: [], ms: 12, ok: true }]);
   assert.equal(h[2].result, 'failed: build failed');
+});
+
+test("install: a config may import the API as 'devloop' or by the package's name, '@devloop/cli'", async () => {
+  for (const from of ['devloop', '@devloop/cli']) {
+    const dir = writeProject({ 'app.yaml': DEPLOYMENT('api', 'busybox'), 'devloop.ts': `import { k8s_yaml } from '${from}';\nk8s_yaml('app.yaml');\n` });
+    dirs.push(dir);
+    const ev = await evaluateConfig(findConfig(dir));
+    assert.ok(ev.ok, ev.ok ? '' : ev.error.message);
+    assert.equal(ev.plan.yaml.length, 1);
+  }
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  assert.equal(pkg.name, '@devloop/cli', 'the unscoped name devloop on npm is another package');
+  assert.deepEqual(Object.keys(pkg.bin), ['devloop']);
 });
 
 async function upEngine() {
