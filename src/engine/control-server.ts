@@ -104,7 +104,7 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       streamEvents(hub, req, res, Number.isFinite(since) ? since : 0);
       return;
     }
-    if (viewRoute(engine, hub, configFile, req.method ?? 'GET', url, send)) return;
+    if (viewRoute(engine, hub, req.method ?? 'GET', url, send)) return;
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);
     if (m) {
       if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }

@@ -40,6 +40,10 @@ export function resourceRow(engine: ViewEngine, s: ResourceStatus) {
   };
 }
 
+export type ResourceRow = ReturnType<typeof resourceRow>;
+export type ResourcesBody = ReturnType<typeof resourcesBody>;
+export type DescribeBody = NonNullable<ReturnType<typeof describeBody>>;
+
 export function resourcesBody(engine: ViewEngine, configFile: string) {
   return { configFile, configError: engine.configError?.message, resources: [...engine.status.values()].map((s) => resourceRow(engine, s)) };
 }
@@ -124,7 +128,7 @@ export function describeBody(engine: ViewEngine, hub: EventHub | undefined, name
 }
 
 /** Handles the views' endpoints; false when the path is not one of them. */
-export function viewRoute(engine: ViewEngine, hub: EventHub | undefined, configFile: string, method: string, url: URL, send: Send): boolean {
+export function viewRoute(engine: ViewEngine, hub: EventHub | undefined, method: string, url: URL, send: Send): boolean {
   const only = (m: string) => {
     if (method === m) return true;
     send(405, { error: `${method} not allowed on ${url.pathname}; use ${m}` });

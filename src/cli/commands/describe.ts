@@ -4,6 +4,7 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
 import { ago, clock, took } from './view-format.js';
+import type { DescribeBody } from '../../engine/control-views.js';
 
 export async function describeCommand(opts: CommonOptions & { output?: string }, o: Output, args: string[]): Promise<number> {
   const info = controlInfo(opts);
@@ -11,7 +12,7 @@ export async function describeCommand(opts: CommonOptions & { output?: string },
   const r = await call(info, 'GET', `/api/describe/${encodeURIComponent(name)}`);
   refused(r, info);
   if (r.status !== 200) throw new DevloopError('unknown-resource', r.body.error, { hint: r.body.hint });
-  const d = r.body;
+  const d = r.body as DescribeBody;
   if (opts.output === 'json') {
     o.out(`${JSON.stringify(d, null, 2)}\n`);
     return 0;
@@ -51,7 +52,7 @@ export async function describeCommand(opts: CommonOptions & { output?: string },
     lines.push(`    why: ${u.why}`);
     for (const s of u.steps) lines.push(`    ${s.kind} ${s.image}  ${s.ms !== undefined ? took(s.ms) : 'running'}`);
     for (const i of u.images) if (i.status !== 'built') lines.push(`    ${i.image}: ${i.status}${i.reason ? ` (${i.reason})` : ''}`);
-    if (u.applied) lines.push(`    applied: ${u.applied.map((a: any) => `${a.name}${a.applied ? '' : ' (unchanged)'}`).join(', ')}`);
+    if (u.applied) lines.push(`    applied: ${u.applied.map((a) => `${a.name}${a.applied ? '' : ' (unchanged)'}`).join(', ')}`);
     for (const l of u.liveUpdates) lines.push(`    live update ${l.image}: ${l.files} file(s)${l.runs.length ? `, ran ${l.runs.join('; ')}` : ''}  ${took(l.ms)}${l.ok ? '' : ' FAILED'}`);
   }
   o.out(`${lines.join('\n')}\n`);

@@ -1,10 +1,11 @@
 /** Reads the running `up`'s events: what is kept (GET /api/history), or kept then live (GET /api/events, server-sent events). */
 import { DevloopError } from '../../model/errors.js';
 import type { ControlInfo } from '../../engine/control-file.js';
+import type { EngineEvent } from '../../engine/events.js';
 import { call, refused } from './control.js';
 
 /** An event as the control API sends it: the engine's event with its sequence number and time. */
-export type WireEvent = { seq: number; at: number; type: string; [k: string]: any };
+export type WireEvent = { seq: number; at: number } & (EngineEvent | { type: 'dropped'; count: number });
 
 export async function history(info: ControlInfo & { token: string }, since = 0): Promise<{ last: number; events: WireEvent[] }> {
   const r = await call(info, 'GET', `/api/history?since=${since}`);
@@ -41,7 +42,7 @@ export async function follow(info: ControlInfo & { token: string }, since: numbe
         i = buf.indexOf('\n\n');
       }
     }
-  } catch (e) {
+  } catch {
     if (signal.aborted) return 'aborted';
     // The server closed the connection: `up` stopped.
     return 'ended';

@@ -5,6 +5,7 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
 import { ago, table } from './view-format.js';
+import type { ResourceRow, ResourcesBody } from '../../engine/control-views.js';
 
 export interface GetOptions extends CommonOptions { output?: string }
 
@@ -12,13 +13,13 @@ export async function getCommand(opts: GetOptions, o: Output, args: string[]): P
   const info = controlInfo(opts);
   const r = await call(info, 'GET', '/api/resources');
   refused(r, info);
-  const body = r.body;
-  const all: any[] = body.resources;
+  const body = r.body as ResourcesBody;
+  const all = body.resources;
   const name = args[0];
   if (name) {
-    body.resources = body.resources.filter((x: any) => x.name === name);
+    body.resources = body.resources.filter((x: ResourceRow) => x.name === name);
     if (!body.resources.length) {
-      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${all.map((x: any) => x.name).join(', ') || '(none)'}` });
+      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${all.map((x: ResourceRow) => x.name).join(', ') || '(none)'}` });
     }
   }
   const format = opts.output ?? 'table';
@@ -31,13 +32,13 @@ export async function getCommand(opts: GetOptions, o: Output, args: string[]): P
     return 0;
   }
   const now = Date.now();
-  const trigger = (x: any) => x.triggerMode + (x.pendingFiles.length ? ` (${x.pendingFiles.length} pending)` : '');
+  const trigger = (x: ResourceRow) => x.triggerMode + (x.pendingFiles.length ? ` (${x.pendingFiles.length} pending)` : '');
   const rows = format === 'wide'
-    ? [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'POD', 'RESTARTS', 'CHANGED', 'ENDPOINTS', 'LABELS', 'DETAIL'], ...body.resources.map((x: any) => [
+    ? [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'POD', 'RESTARTS', 'CHANGED', 'ENDPOINTS', 'LABELS', 'DETAIL'], ...body.resources.map((x: ResourceRow) => [
       x.name, x.type, x.phase, trigger(x), x.pod?.name ?? '-', String(x.pod?.restarts ?? '-'), x.changedAt ? ago(now - x.changedAt) : '-',
       x.endpoints.join(',') || '-', x.labels.join(',') || '-', x.reason,
     ])]
-    : [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'DETAIL'], ...body.resources.map((x: any) => [x.name, x.type, x.phase, trigger(x), x.reason])];
+    : [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'DETAIL'], ...body.resources.map((x: ResourceRow) => [x.name, x.type, x.phase, trigger(x), x.reason])];
   o.out(table(rows));
   if (body.configError) o.out(`config error: ${body.configError}\n`);
   return 0;

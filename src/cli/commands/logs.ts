@@ -8,6 +8,7 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
 import { follow, history, type WireEvent } from './events-client.js';
+import type { ResourcesBody } from '../../engine/control-views.js';
 
 export interface LogsOptions extends CommonOptions { follow?: boolean; since?: string; source?: 'build' | 'runtime' | 'system'; level?: LogLevel }
 
@@ -16,14 +17,13 @@ export async function logsCommand(opts: LogsOptions, o: Output, args: string[]):
   if (args.length) {
     const r = await call(info, 'GET', '/api/resources');
     refused(r, info);
-    const known = r.body.resources.map((x: any) => x.name as string);
+    const known = (r.body as ResourcesBody).resources.map((x) => x.name);
     const unknown = args.filter((a) => !known.includes(a));
     if (unknown.length) throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, { hint: `resources: ${known.join(', ')}` });
   }
   const after = opts.since ? Date.now() - parseDuration(opts.since) : 0;
   const names = new Set(args);
-  const keep = (e: WireEvent): boolean => {
-    if (e.type !== 'log') return false;
+  const keep = (e: Extract<WireEvent, { type: 'log' }>): boolean => {
     if (names.size && !names.has(e.source)) return false;
     if (opts.source && (e.stream ?? (e.source ? 'build' : 'system')) !== opts.source) return false;
     if (opts.level && !atLeast(e.level, opts.level)) return false;
@@ -31,7 +31,7 @@ export async function logsCommand(opts: LogsOptions, o: Output, args: string[]):
   };
   const print = (e: WireEvent) => {
     if (e.type === 'dropped') o.err(`devloop logs: ${e.count} event(s) were dropped (this reader was too slow, or they are older than what up keeps)`);
-    else if (keep(e)) o.out(`${names.size === 1 ? '' : fullPrefix(e.source)}${e.text}\n`);
+    else if (e.type === 'log' && keep(e)) o.out(`${names.size === 1 ? '' : fullPrefix(e.source)}${e.text}\n`);
   };
   if (!opts.follow) {
     const h = await history(info);

@@ -12,6 +12,7 @@ import { parseDuration } from '../duration.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
+import type { ResourceRow, ResourcesBody } from '../../engine/control-views.js';
 
 export interface WaitOptions extends CommonOptions { for?: string; timeout?: string }
 
@@ -26,7 +27,7 @@ export async function waitCommand(opts: WaitOptions, o: Output, args: string[]):
   const get = async () => {
     const r = await call(info, 'GET', '/api/resources');
     refused(r, info);
-    return r.body.resources as any[];
+    return (r.body as ResourcesBody).resources;
   };
   const first = await get();
   const unknown = args.filter((a) => !first.some((x) => x.name === a));
@@ -43,7 +44,7 @@ export async function waitCommand(opts: WaitOptions, o: Output, args: string[]):
       }
     } else {
       // An update started since wait began (its count went up) and it is over: deployed, or failed.
-      const over = (x: any) => x.updates > (base.get(x.name) ?? 0) && !['pending', 'waiting', 'building', 'deploying'].includes(x.phase);
+      const over = (x: ResourceRow) => x.updates > (base.get(x.name) ?? 0) && !['pending', 'waiting', 'building', 'deploying'].includes(x.phase);
       const failed = mine.find((x) => over(x) && x.phase === 'failed');
       if (failed) {
         o.err(`${failed.name}: update failed: ${failed.reason}`);
