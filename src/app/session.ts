@@ -12,7 +12,7 @@ import { checkPlanDeploysSomething, checkResolvedDeploysSomething } from '../res
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 
-export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log }
+export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log; disablePortForwards?: boolean }
 
 export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
 
@@ -41,7 +41,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     const project = projectId(configFile);
     const engine = new Engine(resolved, {
       mode: o.mode, builder, processes: execaRunner, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
-      evaluate: () => evaluateConfig(configFile), cwd: o.cwd,
+      evaluate: () => evaluateConfig(configFile), cwd: o.cwd, disablePortForwards: o.disablePortForwards,
     });
     return { engine, cluster, builder, configFile, project };
   } catch (e) {

@@ -1,9 +1,13 @@
 /**
- * The status footer of a TTY, as plain lines (at most 3, each at most `width` columns):
+ * The status footer of a TTY, as plain lines (at most `maxLines`, each at most `width` columns): a summary, a config
+ * error if any, then one short line per resource (names in full), the most urgent first:
  *   ⠹ 3 resources: 2 ready, 1 building · last change 4s ago
- *   web: STEP 2/3 build web-image 4.2s › [3/4] RUN npm install 2.1s
  *   config error, running the last good config: devloop.ts:12: docker_build: unknown option 'buildargs'
- * Without resources (`devloop build`), one line per running build. Pure: the renderer passes the clock.
+ *   ⠹ web-frontend  STEP 2/3 build web-image 4.2s › [3/4] RUN npm install 2.1s
+ *   ✓ api           ready · pod api-7d9f-x2x · 3m ago
+ *   ✓ db            ready · pod db-0 · 3m ago
+ * Resources that do not fit share the last line (`+2 more: …`). Without resources (`devloop build`), one line per
+ * running build. Pure: the renderer passes the clock.
  */
 import type { ResourcePhase } from '../engine/engine.js';
 import type { Activity } from './build-activity.js';
@@ -15,6 +19,11 @@ export interface FooterResource {
   reason: string;
   triggerMode?: 'auto' | 'manual';
   pendingFiles?: string[];
+  /** Its current pod and that pod's restarts (k8s). */
+  pod?: string;
+  restarts?: number;
+  /** When its phase last changed (epoch ms). */
+  changedAt?: number;
 }
 
 export interface FooterInput {
@@ -73,26 +82,24 @@ const COUNTED: [string, ResourcePhase[]][] = [
   ['starting', ['runtime']], ['waiting', ['pending', 'waiting']], ['not started', ['disabled']],
 ];
 /** Which resources get a line of their own, most urgent first. */
-const DETAIL_ORDER: ResourcePhase[] = ['failed', 'building', 'deploying', 'runtime', 'waiting', 'pending'];
+const DETAIL_ORDER: ResourcePhase[] = ['failed', 'building', 'deploying', 'runtime', 'waiting', 'pending', 'ready', 'disabled'];
 
-function resourceDetail(r: FooterResource, build: Activity | undefined, now: number, width: number): string | undefined {
+/** One resource's line: mark, name (padded to `nameWidth`), what it does, its pod, when it last changed. */
+function resourceLine(r: FooterResource, build: Activity | undefined, now: number, width: number, nameWidth: number, spin: string): string {
+  const mark = r.phase === 'ready' ? '✓' : r.phase === 'failed' ? '✗' : r.phase === 'disabled' ? '–' : r.phase === 'pending' || r.phase === 'waiting' ? '·' : spin;
+  const head = `${mark} ${r.name}${' '.repeat(Math.max(0, nameWidth - textWidth(r.name)))}  `;
   const pending = r.pendingFiles?.length ? `${r.pendingFiles.length} changed file${r.pendingFiles.length === 1 ? '' : 's'} wait for devloop trigger ${r.name}` : '';
-  if (r.phase === 'ready' || r.phase === 'disabled') return pending ? `${r.name}: ${pending}` : undefined;
-  const what = r.phase === 'building' && build ? activityText(build, now, width - textWidth(`${r.name}: `)) : r.phase === 'failed' ? `✗ ${r.reason}` : r.reason;
-  return `${r.name}: ${what}${pending ? ` (${pending})` : ''}`;
-}
-
-/** Puts items on at most `lines` lines: one per line, the most urgent first; what does not fit shares the last line. */
-function pack(items: string[], lines: number): string[] {
-  if (lines <= 0 || !items.length) return [];
-  if (items.length <= lines) return items;
-  return [...items.slice(0, lines - 1), items.slice(lines - 1).join(' · ')];
+  if (r.phase === 'building' && build) return `${head}${activityText(build, now, width - textWidth(head))}`;
+  const what = r.phase === 'ready' ? 'ready' : r.phase === 'disabled' ? (r.reason || 'disabled') : r.reason || r.phase;
+  const pod = r.pod ? ` · pod ${r.pod}${r.restarts ? ` (${r.restarts} restart${r.restarts === 1 ? '' : 's'})` : ''}` : '';
+  const when = r.changedAt !== undefined && (r.phase === 'ready' || r.phase === 'failed' || r.phase === 'disabled') ? ` · ${ago(now - r.changedAt)}` : '';
+  return `${head}${what}${pod}${when}${pending ? ` · ${pending}` : ''}`;
 }
 
 export function footerLines(input: FooterInput): string[] {
   const { now, resources, builds } = input;
   const width = Math.max(1, input.width);
-  const max = input.maxLines ?? 3;
+  const max = input.maxLines ?? (resources ? 10 : 3);
   const spin = SPINNER[Math.floor(now / 100) % SPINNER.length];
   const lines: string[] = [];
   const configLine = input.configError ? `config error, running the last good config: ${input.configError}` : undefined;
@@ -109,8 +116,15 @@ export function footerLines(input: FooterInput): string[] {
     if (configLine) lines.push(configLine);
     const bySource = new Map(builds.map((b) => [b.source, b]));
     const ordered = [...resources].sort((a, b) => rank(a.phase) - rank(b.phase));
-    const details = ordered.map((r) => resourceDetail(r, bySource.get(r.name), now, width)).filter((d): d is string => d !== undefined);
-    lines.push(...pack(details, max - lines.length));
+    const room = max - lines.length;
+    if (room > 0 && ordered.length) {
+      // Names in full, aligned, but never more than a third of the line.
+      const nameWidth = Math.min(Math.max(...ordered.map((r) => textWidth(r.name))), Math.max(8, Math.floor(width / 3)));
+      const shown = ordered.length <= room ? ordered : ordered.slice(0, room - 1);
+      lines.push(...shown.map((r) => resourceLine(r, bySource.get(r.name), now, width, nameWidth, spin)));
+      const rest = ordered.slice(shown.length);
+      if (rest.length) lines.push(`+${rest.length} more: ${rest.map((r) => `${r.name} ${r.phase}`).join(', ')}`);
+    }
   }
   return lines.slice(0, max).map((l) => truncate(plainText(l), width));
 }

@@ -10,6 +10,12 @@ export function prefix(source: string): string {
   return `${color.dim(s)} │ `;
 }
 
+/** The prefix with the name in full (the terminal and `devloop logs`), right-aligned to at least `width` columns. */
+export function fullPrefix(source: string, width = WIDTH): string {
+  if (!source) return '';
+  return `${color.dim(source.padStart(width))} │ `;
+}
+
 export function printerLog(o: Output): Log {
   return { line: (source, text) => o.err(`${prefix(source)}${text}`) };
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DevloopError } from '../model/errors.js';
 import { renderError } from './errors.js';
 import { processOutput, type Output } from './output.js';
+import { registerViews } from './views.js';
 
 export interface CommonOptions {
   file?: string;
@@ -27,7 +28,12 @@ const handlers = {
   down: lazy(async () => (await import('./commands/down.js')).downCommand),
   build: lazy(async () => (await import('./commands/build.js')).buildCommand),
   trigger: lazy(async () => (await import('./commands/control.js')).triggerCommand),
-  get: lazy(async () => (await import('./commands/control.js')).getCommand),
+  get: lazy(async () => (await import('./commands/get.js')).getCommand),
+  logs: lazy(async () => (await import('./commands/logs.js')).logsCommand),
+  describe: lazy(async () => (await import('./commands/describe.js')).describeCommand),
+  wait: lazy(async () => (await import('./commands/wait.js')).waitCommand),
+  enable: lazy(async () => (await import('./commands/enable.js')).enableCommand),
+  disable: lazy(async () => (await import('./commands/enable.js')).disableCommand),
   init: lazy(async () => (await import('./commands/init.js')).initCommand),
 };
 
@@ -62,6 +68,8 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
   common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
     .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
     .option('--port <PORT>', 'port of the local control API on 127.0.0.1 (default: any free port)')
+    .option('--verbose', 'on a terminal, every line of a build (the Dockerfile, each builder step, push progress), not one line per step')
+    .option('--disable-port-forwards', 'forward no ports (the config\'s port_forwards are not started)')
     .option(...plain)
     .action(run('up'));
   common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails'))
@@ -69,6 +77,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
     .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never)', '30m')
     .option(...plain)
+    .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('ci'));
   common(program.command('down').description('delete every object devloop applied for this project'))
     .option('--delete-namespaces', 'also delete namespaces devloop created')
@@ -76,12 +85,14 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .action(run('down'));
   common(program.command('build').description('build (and push) every image, in dependency order'))
     .option(...plain)
+    .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('build'));
   common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>'))
     .action(run('trigger'));
-  common(program.command('get').description('show the resources of the running `devloop up`'))
-    .option('-o, --output <FORMAT>', 'table or json', 'table')
+  common(program.command('get').description('show the resources of the running `devloop up`').argument('[RESOURCE]'))
+    .addOption(new Option('-o, --output <FORMAT>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .action(run('get'));
+  registerViews(program, common, run);
 
   program.command('init').description('write a devloop.ts translated from a Tiltfile, and list what to port or check by hand')
     .requiredOption('--from <TILTFILE>', 'the Tiltfile to translate')

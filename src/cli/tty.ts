@@ -8,9 +8,11 @@ import type { Engine } from '../engine/engine.js';
 import type { Log } from '../engine/log.js';
 import { BuildActivity } from './build-activity.js';
 import { footerLines } from './footer.js';
-import { prefix, printerLog } from './log-printer.js';
+import { fullPrefix, printerLog } from './log-printer.js';
+import { StepCompactor } from './compact-steps.js';
+import { currentPod } from '../engine/readiness.js';
 import { color, type Output } from './output.js';
-import { textWidth } from './text-width.js';
+import { textWidth, truncate } from './text-width.js';
 
 export interface Ui {
   /** Where the command prints its own lines (above the footer). */
@@ -25,7 +27,7 @@ export interface Ui {
   close(): void;
 }
 
-export interface UiOptions { plain?: boolean }
+export interface UiOptions { plain?: boolean; verbose?: boolean }
 
 const REDRAW_MS = 100;
 
@@ -37,7 +39,7 @@ export function wantsFooter(o: Output, opts: UiOptions, env: NodeJS.ProcessEnv =
 export async function createUi(o: Output, opts: UiOptions, stream: NodeJS.WriteStream = process.stderr): Promise<Ui> {
   if (!wantsFooter(o, opts) || !stream.isTTY) return plainUi(o);
   const { createLogUpdate } = await import('log-update');
-  return new TtyUi(o, stream, createLogUpdate);
+  return new TtyUi(o, stream, createLogUpdate, opts.verbose);
 }
 
 function plainUi(o: Output): Ui {
@@ -72,7 +74,7 @@ class TtyUi implements Ui {
   /** Columns of each footer line as last drawn, to erase it after a resize re-wrapped it. */
   private drawnWidths: number[] = [];
 
-  constructor(o: Output, private readonly stream: NodeJS.WriteStream, create: (s: NodeJS.WritableStream) => LogUpdate) {
+  constructor(o: Output, private readonly stream: NodeJS.WriteStream, create: (s: NodeJS.WritableStream) => LogUpdate, verbose = false) {
     this.sink = {
       buf: '',
       write(s: string) { this.buf += s; return true; },
@@ -85,9 +87,13 @@ class TtyUi implements Ui {
       err: (line) => this.write(line.endsWith('\n') ? line : `${line}\n`),
       isTTY: o.isTTY,
     };
+    const print = (source: string, text: string) => this.write(`${this.prefix(source)}${text}\n`);
+    // A rebuild as one line per step with its duration; --verbose prints every line (compact-steps.ts).
+    const steps = verbose ? undefined : new StepCompactor(print);
     this.log = {
-      line: (source, text) => this.write(`${prefix(source)}${text}\n`),
+      line: (source, text) => (steps ? steps.line(source, text) : print(source, text)),
       event: (e) => {
+        steps?.event(e);
         if (!this.closed && this.activity.observe(e, Date.now())) this.queueRedraw();
       },
     };
@@ -97,6 +103,14 @@ class TtyUi implements Ui {
     process.on('SIGTERM', this.onSignal);
     process.on('exit', this.onExit);
     stream.on('resize', this.onResize);
+  }
+
+  /** Names in full, right-aligned to the longest resource name, up to a third of the terminal's width. */
+  private prefix(source: string): string {
+    if (!source) return '';
+    const longest = Math.max(0, ...[...(this.engine?.status.keys() ?? [])].map((n) => textWidth(n)));
+    const room = Math.max(13, Math.floor(this.sink.columns / 3));
+    return fullPrefix(textWidth(source) > room ? truncate(source, room) : source, Math.min(Math.max(13, longest), room));
   }
 
   watch(engine: Engine): void {
@@ -193,7 +207,11 @@ class TtyUi implements Ui {
       now: Date.now(),
       // One column short of the edge: a line that fills the row would wrap on some terminals and break the erase.
       width: this.sink.columns - 1,
-      resources: engine ? [...engine.status.values()] : undefined,
+      resources: engine ? [...engine.status.values()].map((s) => {
+        const pod = s.type === 'k8s' ? currentPod(engine.podsOf(s.name)) : undefined;
+        return { ...s, pod: pod?.name, restarts: pod?.containers.reduce((n, c) => n + c.restartCount, 0) };
+      }) : undefined,
+      maxLines: Math.max(3, Math.min(12, Math.floor(this.sink.rows / 2))),
       builds: this.activity.all(),
       lastChange: this.lastChange,
       configError,

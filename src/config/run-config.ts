@@ -62,7 +62,8 @@ export async function runConfig(configFile: string, onStart?: (before: Set<strin
   const cache = transformCache();
   if (cache.warning) rec.plan.warnings.push({ message: cache.warning });
   const jiti = createJiti(import.meta.url, {
-    alias: { devloop: apiPath },
+    // 'devloop' as configs import it; '@devloop/cli' is the package's name on npm.
+    alias: { devloop: apiPath, '@devloop/cli': apiPath },
     fsCache: cache.dir,
     moduleCache: true,
     interopDefault: true,

@@ -12,11 +12,12 @@ import { isDevloopError } from '../model/errors.js';
 import { lockProject, type ProjectLock } from './control-file.js';
 import type { Engine } from './engine.js';
 import type { EventHub } from './event-hub.js';
+import { resourcesBody, viewRoute, type ViewEngine } from './control-views.js';
 
 export { controlFile, type ControlInfo } from './control-file.js';
 
 /** What the control API needs of the engine. */
-export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'>;
+export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'> & ViewEngine;
 
 /** How often a quiet event stream sends a comment line, so proxies and clients see it is alive. */
 const KEEPALIVE_MS = 15_000;
@@ -94,10 +95,7 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/api/resources') {
       if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
-      send(200, {
-        configFile, configError: engine.configError?.message,
-        resources: [...engine.status.values()].map((s) => ({ name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates })),
-      });
+      send(200, resourcesBody(engine, configFile));
       return;
     }
     if (url.pathname === '/api/events' && hub) {
@@ -106,6 +104,7 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       streamEvents(hub, req, res, Number.isFinite(since) ? since : 0);
       return;
     }
+    if (viewRoute(engine, hub, req.method ?? 'GET', url, send)) return;
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);
     if (m) {
       if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }

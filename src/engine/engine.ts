@@ -19,6 +19,7 @@ import type { Resource } from '../resolve/resources.js';
 import type { PushPolicy } from './build/scheduler.js';
 import { blockedOn, decideChange, pickNext } from './decide.js';
 import type { Change } from './live-update/plan.js';
+import { Enablement } from './enablement.js';
 import { emit, type Log } from './log.js';
 import { StatusBoard, type ResourceStatus } from './status-board.js';
 import { K8sTarget, type LiveDecision } from './targets/k8s.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   /** Re-evaluates the config (up mode, when a config file changed). */
   evaluate: () => Promise<EvalResult>;
   cwd: string;
+  /** `up --disable-port-forwards`: no resource forwards ports. */
+  disablePortForwards?: boolean;
 }
 
 export class Engine {
@@ -59,6 +62,8 @@ export class Engine {
   private readonly ownOutputs = ownOutputFiles();
   private ownOutputsSaid = false;
   configError?: DevloopError;
+  /** `devloop disable/enable` (enablement.ts). */
+  readonly enablement: Enablement;
 
   constructor(initial: Resolved, private readonly opts: EngineOptions) {
     this.resolved = initial;
@@ -68,6 +73,11 @@ export class Engine {
     });
     this.targets = { k8s: this.k8s, local: new LocalTarget(this.board, opts.log, opts.processes) };
     this.setResources(initial.resources);
+    this.enablement = new Enablement({
+      board: this.board, log: opts.log, resources: () => this.resolved.resources, enqueue: (i) => this.enqueue(i),
+      dequeue: (n) => { const i = this.queue.findIndex((q) => q.resource === n); if (i >= 0) this.queue.splice(i, 1); this.pendingChanges.delete(n); },
+      pause: (r) => this.targets[r.type].pause(r),
+    });
   }
 
   get status(): Map<string, ResourceStatus> {
@@ -101,6 +111,7 @@ export class Engine {
   }
 
   enqueue(item: UpdateItem): void {
+    if (this.enablement?.isDisabled(item.resource)) return;
     const existing = this.queue.find((q) => q.resource === item.resource);
     if (existing) {
       existing.force ||= item.force;
@@ -118,6 +129,7 @@ export class Engine {
     if (!r) {
       throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${this.resolved.resources.map((x) => x.name).join(', ')}` });
     }
+    if (this.enablement.isDisabled(name)) throw new DevloopError('resource-disabled', `resource '${name}' is disabled`, { hint: `devloop enable ${name}` });
     const s = this.board.get(name)!;
     const files = s.pendingFiles.length ? `${s.pendingFiles.length} changed file(s)` : 'no changed files';
     const changes = [...(this.pendingChanges.get(name)?.values() ?? [])];
@@ -170,6 +182,7 @@ export class Engine {
       s.pendingFiles = [];
       this.pendingChanges.delete(r.name);
       s.updates++;
+      emit(this.opts.log, { type: 'update-start', resource: r.name, reason: item.reason });
       try {
         // The plan this update builds and deploys: a newer batch may replace this.resolved meanwhile (and supersede it).
         if (!(await this.targets[r.type].update(r, item, this.resolved))) s.updates--;
@@ -177,6 +190,7 @@ export class Engine {
         this.board.fail(r.name, isDevloopError(e) ? e : new DevloopError('internal', `updating ${r.name}: ${(e as Error).message}`, { cause: e }));
         if (!isDevloopError(e)) this.opts.log.line(r.name, (e as Error).stack ?? String(e));
       }
+      await this.enablement.settle(r);
     }
   }
 
@@ -273,6 +287,7 @@ export class Engine {
     const liveJobs = new Map<string, { d: LiveDecision; resource: string }>();
     for (const r of next.resources) {
       const s = this.board.get(r.name)!;
+      if (this.enablement.isDisabled(r.name)) continue;
       const imgs = r.type === 'k8s' ? this.k8s.imagesFor(r) : [];
       const changedImages = imgs.filter((i: ResolvedImage) => this.k8s.current(i, prevTags.get(i.id)) !== i.inputs);
       const deps = r.local?.deps ?? [];

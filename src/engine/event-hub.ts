@@ -6,6 +6,7 @@
  */
 import type { EngineEvent } from './events.js';
 import type { Log } from './log.js';
+import { levelOf, streamOf } from './log-level.js';
 
 export interface Stamped {
   seq: number;
@@ -69,9 +70,9 @@ export class EventHub {
   /** A log that also records every line and event here, around the renderer's log. */
   tee(log: Log): Log {
     return {
-      line: (source, text) => {
-        log.line(source, text);
-        this.push({ type: 'log', source, text });
+      line: (source, text, stream) => {
+        log.line(source, text, stream);
+        this.push({ type: 'log', source, text, stream: streamOf(source, stream), level: levelOf(text) });
       },
       event: (e) => {
         log.event?.(e);

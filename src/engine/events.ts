@@ -6,10 +6,14 @@
 import type { ImageProgress } from '../ports/image-builder.js';
 
 export type LogStream = 'build' | 'runtime' | 'system';
+/** How a line reads: a warning or an error as devloop words them (log-level.ts); everything else is info. */
+export type LogLevel = 'info' | 'warn' | 'error';
 
 export type EngineEvent =
   /** A line for the user; `source` is a resource or image name ('' for devloop itself). */
-  | { type: 'log'; source: string; text: string }
+  | { type: 'log'; source: string; text: string; stream?: LogStream; level?: LogLevel }
+  /** An update of a resource starts, and why ("Initial Build", "1 File Changed: [server.js] → rebuilding app"). */
+  | { type: 'update-start'; resource: string; reason: string }
   /** A resource's status changed (phase and why). */
   | { type: 'status'; resource: string; phase: string; reason: string; restarts?: number }
   /** A build or push step started: `STEP n/total`. */

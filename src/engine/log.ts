@@ -1,7 +1,8 @@
-import type { EngineEvent } from './events.js';
+import type { EngineEvent, LogStream } from './events.js';
 /** Where the engine reports: one line at a time, tagged with its source (a resource or image name; '' for devloop itself). */
 export interface Log {
-  line(source: string, text: string): void;
+  /** `stream`: 'runtime' for what a container or pod says; otherwise derived (log-level.ts). */
+  line(source: string, text: string, stream?: LogStream): void;
   /** Renderers that show state (a footer, the control API's stream) take the typed events too. */
   event?(e: EngineEvent): void;
 }

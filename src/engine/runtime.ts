@@ -79,12 +79,12 @@ export class Runtime {
     if (this.summaries.get(p.uid) !== summary) {
       this.summaries.set(p.uid, summary);
       const restarts = p.containers.reduce((n, c) => n + c.restartCount, 0);
-      this.log.line(r.name, `pod ${p.name}: ${summary}${restarts ? ` (restarts: ${restarts})` : ''}`);
+      this.log.line(r.name, `pod ${p.name}: ${summary}${restarts ? ` (restarts: ${restarts})` : ''}`, 'runtime');
     }
     for (const c of [...p.initContainers, ...p.containers]) {
       if (c.containerID && (c.state === 'running' || c.state === 'terminated') && !this.logStreams.has(c.containerID)) {
         const id = c.containerID;
-        this.logStreams.set(id, this.cluster.streamLogs(p.namespace, p.name, c.name, (line) => this.log.line(r.name, line), {
+        this.logStreams.set(id, this.cluster.streamLogs(p.namespace, p.name, c.name, (line) => this.log.line(r.name, line, 'runtime'), {
           onEnd: () => { /* the container ended; a restart has a new containerID and a new stream */ },
         }));
       }

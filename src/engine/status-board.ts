@@ -20,6 +20,8 @@ export interface ResourceStatus {
   /** When it last became ready (epoch ms). */
   readySince?: number;
   updates: number;
+  /** When its phase last changed (epoch ms). */
+  changedAt?: number;
   error?: DevloopError;
 }
 
@@ -66,6 +68,7 @@ export class StatusBoard {
     s.phase = phase;
     s.reason = reason;
     s.error = error;
+    if (was !== phase) s.changedAt = Date.now();
     if (phase === 'ready') {
       s.everReady = true;
       if (was !== 'ready') s.readySince = Date.now();

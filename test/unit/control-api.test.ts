@@ -30,6 +30,9 @@ function fakeEngine() {
       status: new Map([['web', { name: 'web', type: 'k8s', phase: 'ready', reason: '', triggerMode: 'auto', pendingFiles: [], updates: 1 }]]),
       configError: undefined,
       trigger(name: string) { triggered.push(name); },
+      resource: () => undefined,
+      podsOf: () => [],
+      enablement: { isDisabled: () => false, select: (n: string[]) => n, set: async (n: string[]) => { triggered.push(...n.map((x) => `toggle ${x}`)); return n; } },
     } as never,
   };
 }
@@ -87,6 +90,11 @@ test('the control API refuses requests without the token, with a foreign Host or
       ['no-cors text/plain POST from a page', 'POST', '/api/trigger/web', { 'content-type': 'text/plain', origin: 'http://evil.example' }, 403, 'x'],
       ['form POST without token', 'POST', '/api/trigger/web', { 'content-type': 'application/x-www-form-urlencoded' }, 401, 'a=b'],
       ['GET of the trigger endpoint', 'GET', '/api/trigger/web', auth, 405],
+      ['disable from a page', 'POST', '/api/disable?name=web', { 'content-type': 'text/plain', origin: 'http://evil.example' }, 403, 'x'],
+      ['enable without token', 'POST', '/api/enable?name=web', {}, 401],
+      ['GET of disable', 'GET', '/api/disable?name=web', auth, 405],
+      ['history without token', 'GET', '/api/history', {}, 401],
+      ['describe from another origin', 'GET', '/api/describe/web', { ...auth, origin: 'http://evil.example' }, 403],
     ];
     for (const [name, method, path, headers, status, body] of cases) {
       const r = await http(port, method, path, headers, body);

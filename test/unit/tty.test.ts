@@ -23,45 +23,53 @@ const stepStart = (source: string, image: string, step: number, total: number, k
 const layer = (source: string, id: string, state: 'pushing' | 'done', progress?: string) =>
   ({ type: 'image-progress', source, image: 'web-image', progress: { kind: 'layer', id, state, progress } }) as const;
 
-test('up footer: a summary with counts and the time since the last change, then what each busy resource does', () => {
+test('up footer: a summary, then one line per resource with its name in full, state, pod and last change, the busiest first', () => {
   const builds = building('web', [[T0 + 100, '[1/4] FROM docker.io/library/node:20', 'started'], [T0 + 200, '[1/4] FROM docker.io/library/node:20', 'done'], [T0 + 900, '[3/4] RUN npm install', 'started']]);
   const lines = footerLines({
     now: T0 + 3000, width: 200, lastChange: T0 - 9000, builds: builds.all(),
-    resources: [res('api', 'ready', 'pods ready'), res('db', 'ready'), res('web', 'building', 'building images')],
+    resources: [
+      { ...res('api-gateway-service', 'ready', 'pods ready'), pod: 'api-gateway-service-7d9f-x2x', changedAt: T0 - 62_000 },
+      { ...res('db', 'ready'), pod: 'db-0', restarts: 2, changedAt: T0 },
+      res('web', 'building', 'building images'),
+    ],
   });
   assert.deepEqual(lines, [
     `${lines[0][0]} 3 resources: 2 ready, 1 building · last change 12s ago`,
-    'web: STEP 2/3 build web-image 3.0s › [3/4] RUN npm install 2.1s',
+    `${lines[0][0]} web                  STEP 2/3 build web-image 3.0s › [3/4] RUN npm install 2.1s`,
+    '✓ api-gateway-service  ready · pod api-gateway-service-7d9f-x2x · 1m ago',
+    '✓ db                   ready · pod db-0 (2 restarts) · 3s ago',
   ]);
   assert.match(lines[0][0], /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/, 'a spinner while something is in progress');
 });
 
 test('up footer: all ready shows one line with a check mark; a failure shows ✗ and its reason first', () => {
-  assert.deepEqual(footerLines({ now: T0 + 65_000, width: 80, lastChange: T0, builds: [], resources: [res('web', 'ready')] }), ['✓ 1 resource: 1 ready · last change 1m ago']);
+  assert.deepEqual(footerLines({ now: T0 + 65_000, width: 80, lastChange: T0, builds: [], resources: [res('web', 'ready')] }), ['✓ 1 resource: 1 ready · last change 1m ago', '✓ web  ready']);
   const lines = footerLines({
     now: T0, width: 100, lastChange: T0, builds: [],
     resources: [res('web', 'runtime', 'waiting for pods: ContainerCreating'), res('api', 'failed', 'CrashLoopBackOff'), res('x', 'disabled')],
   });
   assert.deepEqual(lines, [
     '✗ 3 resources: 1 failed, 1 starting, 1 not started · last change 0s ago',
-    'api: ✗ CrashLoopBackOff',
-    'web: waiting for pods: ContainerCreating',
+    '✗ api  CrashLoopBackOff',
+    `${lines[2][0]} web  waiting for pods: ContainerCreating`,
+    '– x    disabled',
   ]);
 });
 
-test('up footer: never more than 3 lines; the config error comes before resource details, extra details share the last line', () => {
+test('up footer: never more than maxLines; the config error comes before the resources, those that do not fit share the last line', () => {
   const resources = [res('a', 'pending', 'queued'), res('b', 'waiting', 'waiting for a'), res('c', 'deploying', 'applying objects'), res('d', 'ready')];
-  const lines = footerLines({ now: T0, width: 200, builds: [], resources, configError: "devloop.ts:12: docker_build: unknown option 'buildargs'" });
-  assert.equal(lines.length, 3);
+  const lines = footerLines({ now: T0, width: 200, builds: [], resources, maxLines: 4, configError: "devloop.ts:12: docker_build: unknown option 'buildargs'" });
+  assert.equal(lines.length, 4);
   assert.equal(lines[1], "config error, running the last good config: devloop.ts:12: docker_build: unknown option 'buildargs'");
-  assert.equal(lines[2], 'c: applying objects · b: waiting for a · a: queued');
+  assert.match(lines[2], /^. c {2}applying objects$/);
+  assert.equal(lines[3], '+3 more: b waiting, a pending, d ready');
   const noErr = footerLines({ now: T0, width: 200, builds: [], resources });
-  assert.deepEqual(noErr.slice(1), ['c: applying objects', 'b: waiting for a · a: queued']);
+  assert.deepEqual(noErr.slice(2), ['· b  waiting for a', '· a  queued', '✓ d  ready']);
 });
 
 test('up footer: changed files of a manual resource are shown even when it is ready', () => {
   const lines = footerLines({ now: T0, width: 200, builds: [], resources: [{ ...res('web', 'ready'), triggerMode: 'manual', pendingFiles: ['a.js', 'b.js'] }] });
-  assert.equal(lines[1], 'web: 2 changed files wait for devloop trigger web');
+  assert.equal(lines[1], '✓ web  ready · 2 changed files wait for devloop trigger web');
 });
 
 test('footer lines are cut to the width, counting wide characters, with an ellipsis; escape sequences are dropped', () => {
@@ -73,7 +81,7 @@ test('footer lines are cut to the width, counting wide characters, with an ellip
     assert.ok(lines.every((l) => !l.includes('\x1b')));
   }
   const [, cut] = footerLines({ now: T0 + 2100, width: 72, lastChange: T0, builds: builds.all(), resources: [res('web', 'building')] });
-  assert.equal(cut, 'web: STEP 2/3 build web-image 2.1s › [3/4] RUN npm install --logle… 2.1s', 'a long step is cut, its timer stays');
+  assert.equal(cut.slice(1), ' web  STEP 2/3 build web-image 2.1s › [3/4] RUN npm install --log… 2.1s', 'a long step is cut, its timer stays');
   assert.equal(textWidth(cut), 72);
   assert.equal(truncate('abcdef', 4), 'abc…');
   assert.equal(truncate('abcd', 4), 'abcd');

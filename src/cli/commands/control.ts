@@ -1,11 +1,11 @@
-/** `devloop trigger RESOURCE` and `devloop get`: talk to the running `devloop up` through its local HTTP API. */
+/** `devloop trigger RESOURCE`, and how every CLI view reaches the running `devloop up`: its local HTTP API (control-server.ts). */
 import { findConfig } from '../../config/find.js';
 import { controlFile, readControlFile, type ControlInfo } from '../../engine/control-file.js';
 import { DevloopError } from '../../model/errors.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-function controlInfo(opts: CommonOptions): ControlInfo & { token: string } {
+export function controlInfo(opts: CommonOptions): ControlInfo & { token: string } {
   const configFile = findConfig(process.cwd(), opts.file);
   const info = readControlFile(controlFile(configFile));
   if (!info) throw new DevloopError('not-running', `devloop up is not running for ${configFile}`, { hint: 'start it with `devloop up` in that directory' });
@@ -13,7 +13,7 @@ function controlInfo(opts: CommonOptions): ControlInfo & { token: string } {
   return info as ControlInfo & { token: string };
 }
 
-async function call(info: ControlInfo & { token: string }, method: string, path: string): Promise<{ status: number; body: any }> {
+export async function call(info: ControlInfo & { token: string }, method: string, path: string): Promise<{ status: number; body: any }> {
   try {
     const res = await fetch(`http://127.0.0.1:${info.port}${path}`, { method, headers: { authorization: `Bearer ${info.token}` } });
     return { status: res.status, body: await res.json() };
@@ -22,7 +22,7 @@ async function call(info: ControlInfo & { token: string }, method: string, path:
   }
 }
 
-function refused(r: { status: number; body: any }, info: ControlInfo): void {
+export function refused(r: { status: number; body: any }, info: ControlInfo): void {
   if (r.status === 401 || r.status === 403 || r.status === 421) {
     throw new DevloopError('control-refused', `devloop up (pid ${info.pid}) refused the request: ${r.body.error}`, { hint: 'the control file may belong to an earlier session; restart devloop up' });
   }
@@ -35,20 +35,5 @@ export async function triggerCommand(opts: CommonOptions, o: Output, args: strin
   refused(r, info);
   if (r.status !== 200) throw new DevloopError('unknown-resource', r.body.error, { hint: r.body.hint });
   o.err(`Triggered ${name}.`);
-  return 0;
-}
-
-export async function getCommand(opts: CommonOptions & { output?: string }, o: Output): Promise<number> {
-  const info = controlInfo(opts);
-  const r = await call(info, 'GET', '/api/resources');
-  refused(r, info);
-  if (opts.output === 'json') {
-    o.out(`${JSON.stringify(r.body, null, 2)}\n`);
-    return 0;
-  }
-  const rows = [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'DETAIL'], ...r.body.resources.map((x: any) => [x.name, x.type, x.phase, x.triggerMode + (x.pendingFiles.length ? ` (${x.pendingFiles.length} pending)` : ''), x.reason])];
-  const widths = rows[0].map((_: string, i: number) => Math.max(...rows.map((row: string[]) => String(row[i]).length)));
-  for (const row of rows) o.out(`${row.map((c: string, i: number) => (i === row.length - 1 ? c : String(c).padEnd(widths[i]))).join('  ')}\n`);
-  if (r.body.configError) o.out(`config error: ${r.body.configError}\n`);
   return 0;
 }

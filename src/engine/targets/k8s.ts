@@ -34,6 +34,8 @@ export interface K8sHost {
   project: string;
   push: PushPolicy;
   cwd: string;
+  /** `up --disable-port-forwards`. */
+  disablePortForwards?: boolean;
   board: StatusBoard;
   /** The plan in effect now. */
   resolved(): Resolved;
@@ -162,7 +164,7 @@ export class K8sTarget implements DeployTarget {
     for (const ns of new Set(applied.map((a) => a.namespace ?? this.h.cluster.info().namespace))) this.runtime.watchNamespace(ns);
     this.h.board.set(r.name, 'runtime', 'applied; watching its pods');
     this.onPodsChanged(r.name);
-    if (this.h.mode === 'up') await this.runtime.syncPortForwards(r);
+    if (this.h.mode === 'up' && !this.h.disablePortForwards) await this.runtime.syncPortForwards(r);
     return true;
   }
 
@@ -262,7 +264,11 @@ export class K8sTarget implements DeployTarget {
 
   /** A reloaded config: the forwards of a deployed resource follow it now (an update would do it later). */
   async syncForwards(r: Resource): Promise<void> {
-    if (this.h.mode === 'up') await this.runtime.syncPortForwards(r);
+    if (this.h.mode === 'up' && !this.h.disablePortForwards) await this.runtime.syncPortForwards(r);
+  }
+
+  async pause(r: Resource): Promise<void> {
+    await this.runtime.syncPortForwards({ name: r.name, portForwards: [] });
   }
 
   async remove(r: Resource): Promise<void> {

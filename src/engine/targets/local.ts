@@ -40,6 +40,10 @@ export class LocalTarget implements DeployTarget {
     return true;
   }
 
+  async pause(r: Resource): Promise<void> {
+    await this.runners.get(r.name)?.stopServe();
+  }
+
   async remove(r: Resource): Promise<void> {
     await this.runners.get(r.name)?.stopServe();
     this.runners.delete(r.name);

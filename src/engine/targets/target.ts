@@ -22,5 +22,7 @@ export interface DeployTarget {
   update(r: Resource, item: UpdateItem, res: Resolved): Promise<boolean>;
   /** The resource left the config: stop what runs for it and delete what was deployed for it. */
   remove(r: Resource): Promise<void>;
+  /** `devloop disable`: stop what runs for it locally (forwards, serve_cmd); deployed objects stay. */
+  pause(r: Resource): Promise<void>;
   stop(): Promise<void>;
 }
