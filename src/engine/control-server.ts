@@ -12,11 +12,16 @@ import { isDevloopError } from '../model/errors.js';
 import { lockProject, type ProjectLock } from './control-file.js';
 import type { Engine } from './engine.js';
 import type { EventHub } from './event-hub.js';
+import { serveUi } from '../web/assets.js';
+import { configErrorView, resourceViews, type ViewEngine } from '../web/resource-view.js';
 
 export { controlFile, type ControlInfo } from './control-file.js';
 
 /** What the control API needs of the engine. */
-export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'>;
+export type ControlEngine = Pick<Engine, 'trigger'> & ViewEngine;
+
+/** Where the server listens (the web UI is served from it): host 127.0.0.1 unless given; a busy port falls back to a free one. */
+export interface ListenOptions { host?: string; onPortBusy?: (port: number) => void; title?: string }
 
 /** How often a quiet event stream sends a comment line, so proxies and clients see it is alive. */
 const KEEPALIVE_MS = 15_000;
@@ -65,13 +70,16 @@ export function tokenMetaTag(token: string): string {
 }
 
 /** Why a request is refused (status and message), or undefined when it may proceed. */
-export function refusal(req: IncomingMessage, port: number, token: string): { status: number; error: string } | undefined {
+export function refusal(req: IncomingMessage, port: number, token: string, bound = '127.0.0.1', page = false): { status: number; error: string } | undefined {
   const host = req.headers.host ?? '';
-  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 421, error: `Host '${host}' is not this API (127.0.0.1:${port})` };
+  const ours = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `${bound}:${port}`]);
+  if (!ours.has(host)) return { status: 421, error: `Host '${host}' is not this API (127.0.0.1:${port})` };
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+  if (origin !== undefined && !ours.has(origin.replace(/^http:\/\//, ''))) {
     return { status: 403, error: `requests from ${origin} are not allowed` };
   }
+  // The web UI's page and files carry no secret but the token, which only a page of this origin can read.
+  if (page) return undefined;
   const m = /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
   const given = Buffer.from(m?.[1] ?? '');
   const want = Buffer.from(token);
@@ -81,7 +89,8 @@ export function refusal(req: IncomingMessage, port: number, token: string): { st
   return undefined;
 }
 
-export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub): Promise<{ port: number; token: string; close(): Promise<void> }> {
+export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub, listen: ListenOptions = {}): Promise<{ port: number; token: string; close(): Promise<void> }> {
+  const bound = listen.host ?? '127.0.0.1';
   const token = newToken();
   let actual = 0;
   const server: Server = createServer((req, res) => {
@@ -89,15 +98,14 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    const refused = refusal(req, actual, token);
-    if (refused) { send(refused.status, { error: refused.error }); return; }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const page = req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/ui/'));
+    const refused = refusal(req, actual, token, bound, page);
+    if (refused) { send(refused.status, { error: refused.error }); return; }
+    if (page && serveUi(url.pathname, res, tokenMetaTag(token), listen.title ?? configFile)) return;
     if (url.pathname === '/api/resources') {
       if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
-      send(200, {
-        configFile, configError: engine.configError?.message,
-        resources: [...engine.status.values()].map((s) => ({ name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates })),
-      });
+      send(200, { configFile, configError: engine.configError?.message, configErrorDetail: configErrorView(engine), lastSeq: hub?.last ?? 0, resources: resourceViews(engine) });
       return;
     }
     if (url.pathname === '/api/events' && hub) {
@@ -119,10 +127,17 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     }
     send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
   });
-  await new Promise<void>((ok, fail) => {
+  const listenOn = (p: number) => new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok());
+    server.listen(p, bound, () => { server.off('error', fail); ok(); });
   });
+  try {
+    await listenOn(port);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !listen.onPortBusy || port === 0) throw e;
+    listen.onPortBusy(port);
+    await listenOn(0);
+  }
   actual = (server.address() as { port: number }).port;
   const owned = lock ?? lockProject(configFile);
   try {

@@ -1,0 +1,25 @@
+/**
+ * The control API and web UI start before the engine (so `devloop up` prints the UI's URL first): until the
+ * session has its engine, they see no resources and a trigger says devloop is still starting.
+ */
+import type { Engine } from '../engine/engine.js';
+import type { ControlEngine } from '../engine/control-server.js';
+import { DevloopError } from '../model/errors.js';
+
+export function lateEngine(): { engine: ControlEngine; set(e: Engine): void } {
+  let real: Engine | undefined;
+  const empty = new Map();
+  return {
+    set: (e) => { real = e; },
+    engine: {
+      get status() { return real?.status ?? empty; },
+      get configError() { return real?.configError; },
+      trigger: (name) => {
+        if (!real) throw new DevloopError('starting', `devloop is still starting: '${name}' cannot be triggered yet`, { hint: 'try again once the config is loaded' });
+        real.trigger(name);
+      },
+      resource: (name) => real?.resource(name),
+      podsOf: (name) => real?.podsOf(name) ?? [],
+    },
+  };
+}
