@@ -29,8 +29,11 @@ export class LogStore {
   readonly byResource = new Map<string, LogEntry[]>();
   /** Lines the page was not sent (the server dropped them for a slow page). */
   dropped = 0;
+  /** Lines received in all (for the bench and the page's footer). */
+  received = 0;
 
   add(e: LogEntry): void {
+    this.received++;
     this.all.push(e);
     trim(this.all, ALL_CAP);
     let list = this.byResource.get(e.resource);

@@ -143,7 +143,10 @@ async function boot(): Promise<void> {
   const snap = await getResources();
   m.snapshot(snap);
   render();
+  performance.mark('devloop-resources');
   document.body.dataset.ready = '1';
+  // What the bench and tests read (nothing secret: the page's own counts).
+  (window as unknown as { devloopStats: () => object }).devloopStats = () => ({ lines: m.logs.received, kept: m.logs.all.length, dropped: m.droppedEvents, resources: m.resources.size });
   followEvents(0, (events) => {
     const c = m.apply(events);
     dirty.resources ||= c.resources;

@@ -73,7 +73,8 @@ export class Model {
           r.phase = e.phase;
           r.reason = e.reason;
           if (typeof e.restarts === 'number') r.restarts = e.restarts;
-          if (!BUSY.has(was) && BUSY.has(e.phase) && e.phase !== 'pending') {
+          const working = (p: string) => p === 'building' || p === 'deploying';
+          if (!working(was) && working(e.phase)) {
             r.lastUpdateAt = e.at;
             this.currentBuild(r, e.at).reason = e.reason;
           }
@@ -137,7 +138,7 @@ export class Model {
 export function displayStatus(r: Res): { key: string; text: string } {
   switch (r.phase) {
     case 'runtime':
-      return { key: 'deploying', text: 'deploying (pods starting)' };
+      return { key: 'deploying', text: 'deploying' };
     case 'failed':
       if (r.restarts > 0 && /crash|back-?off|restart/i.test(r.reason)) return { key: 'crash-looping', text: `crash-looping (${r.restarts} restart${r.restarts === 1 ? '' : 's'})` };
       return { key: 'failed', text: 'failed' };
