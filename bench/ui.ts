@@ -42,7 +42,7 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
   for (let i = 0; i < 200; i++) hub.push({ type: 'log', source: `service-${String(i % 100).padStart(3, '0')}`, text: `startup line ${i}` });
   const server = await startControlServer(fakeEngine(100), join(dir, 'devloop.ts'), 0, undefined, hub);
   cleanups.push(() => server.close());
-  const url = `http://127.0.0.1:${server.port}/`;
+  const url = `http://127.0.0.1:${server.port}/?token=${server.token}`;
   const b = await launchBrowser();
   cleanups.push(() => b.close());
 

@@ -78,13 +78,16 @@ export function refusal(req: IncomingMessage, port: number, token: string, bound
   if (origin !== undefined && !ours.has(origin.replace(/^http:\/\//, ''))) {
     return { status: 403, error: `requests from ${origin} are not allowed` };
   }
-  // The web UI's page and files carry no secret but the token, which only a page of this origin can read.
-  if (page) return undefined;
-  const m = /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
+  // The web UI's files carry no secret; its page carries the token, so it is sent only to a URL that has it
+  // (the one `devloop up` prints): another user of this machine cannot fetch it from the port.
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (page && url.pathname.startsWith('/ui/')) return undefined;
+  const m = page ? [, url.searchParams.get('token') ?? ''] : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
+  if (page && !m?.[1]) return { status: 401, error: 'open the web UI at the URL devloop up printed: it carries the session token' };
   const given = Buffer.from(m?.[1] ?? '');
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
-    return { status: 401, error: 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
+    return { status: 401, error: page ? 'wrong token: open the web UI at the URL devloop up printed' : 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
   }
   return undefined;
 }

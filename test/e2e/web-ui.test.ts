@@ -49,7 +49,7 @@ async function project(end: (fn: () => unknown) => void) {
 async function startUp(dir: string, end: (fn: () => unknown) => void) {
   const up = new DevloopProcess(['up', '--port', '0', '--no-browser'], { cwd: dir, env });
   end(() => up.stop());
-  const m = await up.waitFor(/Web UI: (http:\/\/127\.0\.0\.1:\d+\/)/, 60_000);
+  const m = await up.waitFor(/Web UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/, 60_000);
   return { up, url: m[1] };
 }
 
@@ -120,7 +120,7 @@ test('a page on another origin can neither read the UI or API nor trigger anythi
   const { dir } = await project(end);
   const { up, url } = await startUp(dir, end);
   await up.waitFor(/greeting-from-greeter/, 60_000);
-  const api = url.replace(/\/$/, '');
+  const api = url.replace(/\/\?token=.*$/, '');
   // The other site: another port on the same machine (as close as an attacker gets).
   const evil = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });

@@ -33,7 +33,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     host: opts.host,
     onPortBusy: (p) => log.line('', color.yellow(`Port ${p} is busy (another devloop or program has it): the web UI takes a free port instead`)),
   }).catch((e) => { lock.release(); ui.close(); throw e; });
-  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${control.port}/`;
+  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${control.port}/?token=${control.token}`;
   log.line('', `Web UI: ${url}`);
   if (opts.browser !== false && process.stdout.isTTY) openBrowser(url);
   let controlClosed = false;
