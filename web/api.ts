@@ -38,6 +38,13 @@ export async function trigger(name: string): Promise<string | undefined> {
   return body.error ?? `HTTP ${r.status}`;
 }
 
+export async function setMode(name: string, mode: 'auto' | 'manual'): Promise<string | undefined> {
+  const r = await fetch(`/api/mode/${encodeURIComponent(name)}?mode=${mode}`, { method: 'POST', headers: auth });
+  if (r.ok) return undefined;
+  const body = await r.json().catch(() => ({}));
+  return body.error ?? `HTTP ${r.status}`;
+}
+
 /**
  * Follows GET /api/events (server-sent events read from fetch's body: EventSource cannot send the token), calling
  * `onBatch` with the events of each chunk; reconnects after the last seen id when the stream ends.

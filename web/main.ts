@@ -1,5 +1,5 @@
 /** The web UI: wires the model to the page. Everything updates from the event stream; nothing polls. */
-import { followEvents, getResources, trigger } from './api.js';
+import { followEvents, getResources, setMode, trigger } from './api.js';
 import { matcher, VirtualList, type LogEntry, type LogFilter } from './logs.js';
 import { Model } from './state.js';
 import { esc, renderConfigError, renderDetail, renderList } from './view.js';
@@ -104,11 +104,14 @@ async function refetch(): Promise<void> {
 }
 
 document.addEventListener('click', (ev) => {
-  const t = (ev.target as HTMLElement).closest<HTMLElement>('[data-trigger],[data-star],[data-toggle],[data-resource],#all-logs');
+  const t = (ev.target as HTMLElement).closest<HTMLElement>('[data-trigger],[data-mode],[data-star],[data-toggle],[data-resource],#all-logs');
   if (!t) return;
   if (t.dataset.trigger) {
     const name = t.dataset.trigger;
     void trigger(name).then((err) => { if (err) alert(err); });
+  } else if (t.dataset.mode) {
+    // The switch's answer is the change: the view is read again once (no event says it).
+    void setMode(t.dataset.mode, t.dataset.to as 'auto' | 'manual').then((err) => { if (err) alert(err); else void refetch(); });
   } else if (t.dataset.star) {
     const n = t.dataset.star;
     if (starred.has(n)) starred.delete(n); else starred.add(n);

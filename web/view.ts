@@ -35,7 +35,7 @@ function row(r: Res, starred: boolean, selected: boolean): string {
 <span class="name" title="${esc(r.reason)}">${esc(r.name)}</span>
 <span class="status st-${st.key}" data-status="${st.key}" title="${esc(r.reason)}">${esc(st.text)}</span>
 <span class="type">${esc(r.type)}</span>
-<span class="mode" title="trigger mode">${esc(r.triggerMode)}${r.pendingFiles.length ? ` · ${r.pendingFiles.length} pending` : ''}</span>
+<button class="mode" data-mode="${esc(r.name)}" data-to="${r.triggerMode === 'auto' ? 'manual' : 'auto'}" title="trigger mode: click to switch to ${r.triggerMode === 'auto' ? 'manual' : 'auto'}">${esc(r.triggerMode)}${r.pendingFiles.length ? ` · ${r.pendingFiles.length}` : ''}</button>
 <span class="updated" title="last update and its duration">${time(r.lastUpdateAt ?? r.readySince)}${r.lastDurationMs !== undefined ? ` · ${ms(r.lastDurationMs)}` : ''}</span>
 <span class="pod">${pod ? esc(pod.name) : ''}${r.restarts ? ` <span class="restarts">↻${r.restarts}</span>` : ''}</span>
 <span class="links">${endpoints(r)}</span>

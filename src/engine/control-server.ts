@@ -18,7 +18,7 @@ import { configErrorView, resourceViews, type ViewEngine } from '../web/resource
 export { controlFile, type ControlInfo } from './control-file.js';
 
 /** What the control API needs of the engine. */
-export type ControlEngine = Pick<Engine, 'trigger'> & ViewEngine;
+export type ControlEngine = Pick<Engine, 'trigger'> & Partial<Pick<Engine, 'setTriggerMode'>> & ViewEngine;
 
 /** Where the server listens (the web UI is served from it): host 127.0.0.1 unless given; a busy port falls back to a free one. */
 export interface ListenOptions { host?: string; onPortBusy?: (port: number) => void; title?: string }
@@ -115,6 +115,17 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
       const since = Number(url.searchParams.get('since') ?? req.headers['last-event-id'] ?? 0);
       streamEvents(hub, req, res, Number.isFinite(since) ? since : 0);
+      return;
+    }
+    const mode = /^\/api\/mode\/(.+)$/.exec(url.pathname);
+    if (mode && engine.setTriggerMode) {
+      if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
+      try {
+        engine.setTriggerMode(decodeURIComponent(mode[1]), url.searchParams.get('mode') ?? '');
+        send(200, { ok: true });
+      } catch (e) {
+        send(isDevloopError(e) && e.code === 'unknown-resource' ? 404 : 400, { error: isDevloopError(e) ? e.message : String(e), hint: isDevloopError(e) ? e.hint : undefined });
+      }
       return;
     }
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);

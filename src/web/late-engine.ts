@@ -18,6 +18,10 @@ export function lateEngine(): { engine: ControlEngine; set(e: Engine): void } {
         if (!real) throw new DevloopError('starting', `devloop is still starting: '${name}' cannot be triggered yet`, { hint: 'try again once the config is loaded' });
         real.trigger(name);
       },
+      setTriggerMode: (name, mode) => {
+        if (!real) throw new DevloopError('starting', `devloop is still starting: '${name}' cannot be switched yet`, { hint: 'try again once the config is loaded' });
+        real.setTriggerMode(name, mode);
+      },
       resource: (name) => real?.resource(name),
       podsOf: (name) => real?.podsOf(name) ?? [],
     },

@@ -97,6 +97,11 @@ test('the web UI shows label groups, statuses and logs, filters, triggers a rebu
   await page.waitForFunction((n) => document.querySelectorAll('#detail .build').length > n, buildsBefore, { timeout: 30_000 });
   await page.locator('.log-line', { hasText: 'Replacing the pods (devloop trigger)' }).first().waitFor({ timeout: 10_000 });
   await page.screenshot({ path: testOutput('web-ui-resource.png') });
+  // Switching greeter to manual at run time: the list says so, and the switch holds.
+  await page.click('[data-mode="greeter"]');
+  await page.locator('[data-mode="greeter"]', { hasText: 'manual' }).waitFor({ timeout: 10_000 });
+  await page.click('[data-mode="greeter"]');
+  await page.locator('[data-mode="greeter"]', { hasText: 'auto' }).waitFor({ timeout: 10_000 });
   // A config error, with its file:line and hint.
   const good = readFileSync(cfg, 'utf8');
   writeFileSync(cfg, `${good}\nk8s_resource('nodejs-express-app', { no_such_option: 1 } as never);\n`);

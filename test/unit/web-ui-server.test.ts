@@ -10,6 +10,7 @@ import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlServer, type ControlEngine } from '../../src/engine/control-server.js';
+import { DevloopError } from '../../src/model/errors.js';
 import { writeProject } from '../helpers/project.js';
 
 const runtime = mkdtempSync(join(tmpdir(), 'devloop-runtime-'));
@@ -77,6 +78,26 @@ test('/api/resources has each resource\'s labels, links and port-forward endpoin
     const r = await get(s.port, '/api/resources', { authorization: `Bearer ${s.token}` });
     const web = JSON.parse(r.body).resources[0];
     assert.deepEqual([web.labels, web.links, web.endpoints], [['frontend'], ['https://docs.example/web'], ['http://localhost:8080']]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('POST /api/mode/NAME switches the trigger mode; a bad mode is a 400 saying what to use', async () => {
+  const switched: string[] = [];
+  const e = { ...engine(), setTriggerMode: (n: string, m: string) => {
+    if (m !== 'auto' && m !== 'manual') throw new DevloopError('bad-mode', `trigger mode '${m}' is not auto or manual`);
+    switched.push(`${n}=${m}`);
+  } };
+  const s = await startControlServer(e as ControlEngine, config());
+  try {
+    const post = (path: string) => fetch(`http://127.0.0.1:${s.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+    assert.equal((await post('/api/mode/web?mode=manual')).status, 200);
+    assert.deepEqual(switched, ['web=manual']);
+    const bad = await post('/api/mode/web?mode=sometimes');
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /not auto or manual/);
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/mode/web?mode=auto`, { method: 'POST' })).status, 401, 'token required');
   } finally {
     await s.close();
   }
