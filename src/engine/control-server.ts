@@ -82,9 +82,9 @@ export function refusal(req: IncomingMessage, port: number, token: string, bound
   // (the one `devloop up` prints): another user of this machine cannot fetch it from the port.
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (page && url.pathname.startsWith('/ui/')) return undefined;
-  const m = page ? [, url.searchParams.get('token') ?? ''] : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
-  if (page && !m?.[1]) return { status: 401, error: 'open the web UI at the URL devloop up printed: it carries the session token' };
-  const given = Buffer.from(m?.[1] ?? '');
+  const presented = page ? url.searchParams.get('token') ?? '' : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '')?.[1];
+  if (page && !presented) return { status: 401, error: 'open the web UI at the URL devloop up printed: it carries the session token' };
+  const given = Buffer.from(presented ?? '');
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
     return { status: 401, error: page ? 'wrong token: open the web UI at the URL devloop up printed' : 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };

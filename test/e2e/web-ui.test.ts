@@ -127,7 +127,7 @@ test('a page on another origin can neither read the UI or API nor trigger anythi
   await up.waitFor(/greeting-from-greeter/, 60_000);
   const api = url.replace(/\/\?token=.*$/, '');
   // The other site: another port on the same machine (as close as an attacker gets).
-  const evil = createServer((req, res) => {
+  const evil = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<!doctype html><body><iframe id="f" src="${api}/"></iframe><script>
       const tries = {

@@ -16,7 +16,7 @@ import { writeProject } from '../helpers/project.js';
 const runtime = mkdtempSync(join(tmpdir(), 'devloop-runtime-'));
 const cleanup: string[] = [runtime];
 before(() => { process.env.XDG_RUNTIME_DIR = runtime; });
-after(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => { for (const d of cleanup) rmSync(d, { recursive: true, force: true }); });
 
 function engine(): ControlEngine {
   return {
