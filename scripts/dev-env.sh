@@ -5,7 +5,7 @@
 #   scripts/dev-env.sh status
 #   scripts/dev-env.sh down             # stops only what `up` started (pids recorded in the state dir)
 #
-# `up` installs docker.io, docker-registry and busybox-static with apt-get when missing, starts dockerd
+# `up` installs docker.io, docker-registry, busybox-static and chromium (for the web UI's browser tests) with apt-get when missing, starts dockerd
 # (no bridge, no iptables: containers and builds run with network none) unless an engine already answers
 # at $DOCKER_HOST or /var/run/docker.sock, starts a registry on 127.0.0.1:5005 (DEVLOOP_REGISTRY_ADDR) unless
 # its own answers there (marked with an X-Devloop-Env header; a registry of anyone else there is refused, naming
@@ -293,7 +293,7 @@ ensure_images() {
 
 cmd_up() {
   mkdir -p "$STATE_DIR"
-  ensure_packages docker:docker.io curl:curl
+  ensure_packages docker:docker.io curl:curl chromium:chromium dpkg:fonts-dejavu-core
   # The registry first: a foreign one there stops `up` before anything is started.
   if registry_answers; then
     if registry_is_ours; then

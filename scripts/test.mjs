@@ -15,6 +15,8 @@ const filters = args.filter((a) => !a.startsWith('--'));
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 // The bundle bin/devloop.js runs (tests that spawn the CLI run what users run).
 execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' });
+// The web UI's files (dist/ui), which the browser tests load from a running devloop up.
+execFileSync(process.execPath, [join(root, 'scripts/bundle-ui.mjs')], { stdio: 'inherit' });
 
 function walk(dir) {
   const out = [];

@@ -67,7 +67,9 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
 
   common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
     .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
-    .option('--port <PORT>', 'port of the local control API on 127.0.0.1 (default: any free port)')
+    .option('--port <PORT>', 'port of the web UI and control API (default: 10350; a free one if busy; 0: any free port)')
+    .option('--host <HOST>', 'address the web UI listens on (default: 127.0.0.1)')
+    .option('--no-browser', 'do not open the web UI in a browser (it opens only on a terminal)')
     .option('--verbose', 'on a terminal, every line of a build (the Dockerfile, each builder step, push progress), not one line per step')
     .option('--disable-port-forwards', 'forward no ports (the config\'s port_forwards are not started)')
     .option(...plain)

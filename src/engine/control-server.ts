@@ -13,11 +13,15 @@ import { lockProject, type ProjectLock } from './control-file.js';
 import type { Engine } from './engine.js';
 import type { EventHub } from './event-hub.js';
 import { resourcesBody, viewRoute, type ViewEngine } from './control-views.js';
+import { serveUi } from '../web/assets.js';
 
 export { controlFile, type ControlInfo } from './control-file.js';
 
 /** What the control API needs of the engine. */
-export type ControlEngine = Pick<Engine, 'status' | 'configError' | 'trigger'> & ViewEngine;
+export type ControlEngine = Pick<Engine, 'trigger'> & Partial<Pick<Engine, 'setTriggerMode'>> & ViewEngine;
+
+/** Where the server listens (the web UI is served from it): host 127.0.0.1 unless given; a busy port falls back to a free one. */
+export interface ListenOptions { host?: string; onPortBusy?: (port: number) => void; title?: string }
 
 /** How often a quiet event stream sends a comment line, so proxies and clients see it is alive. */
 const KEEPALIVE_MS = 15_000;
@@ -66,23 +70,30 @@ export function tokenMetaTag(token: string): string {
 }
 
 /** Why a request is refused (status and message), or undefined when it may proceed. */
-export function refusal(req: IncomingMessage, port: number, token: string): { status: number; error: string } | undefined {
+export function refusal(req: IncomingMessage, port: number, token: string, bound = '127.0.0.1', page = false): { status: number; error: string } | undefined {
   const host = req.headers.host ?? '';
-  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 421, error: `Host '${host}' is not this API (127.0.0.1:${port})` };
+  const ours = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `${bound}:${port}`]);
+  if (!ours.has(host)) return { status: 421, error: `Host '${host}' is not this API (127.0.0.1:${port})` };
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+  if (origin !== undefined && !ours.has(origin.replace(/^http:\/\//, ''))) {
     return { status: 403, error: `requests from ${origin} are not allowed` };
   }
-  const m = /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '');
-  const given = Buffer.from(m?.[1] ?? '');
+  // The web UI's files carry no secret; its page carries the token, so it is sent only to a URL that has it
+  // (the one `devloop up` prints): another user of this machine cannot fetch it from the port.
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (page && url.pathname.startsWith('/ui/')) return undefined;
+  const presented = page ? url.searchParams.get('token') ?? '' : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '')?.[1];
+  if (page && !presented) return { status: 401, error: 'open the web UI at the URL devloop up printed: it carries the session token' };
+  const given = Buffer.from(presented ?? '');
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
-    return { status: 401, error: 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
+    return { status: 401, error: page ? 'wrong token: open the web UI at the URL devloop up printed' : 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
   }
   return undefined;
 }
 
-export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub): Promise<{ port: number; token: string; close(): Promise<void> }> {
+export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub, listen: ListenOptions = {}): Promise<{ port: number; token: string; close(): Promise<void> }> {
+  const bound = listen.host ?? '127.0.0.1';
   const token = newToken();
   let actual = 0;
   const server: Server = createServer((req, res) => {
@@ -90,12 +101,14 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    const refused = refusal(req, actual, token);
-    if (refused) { send(refused.status, { error: refused.error }); return; }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const page = req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/ui/'));
+    const refused = refusal(req, actual, token, bound, page);
+    if (refused) { send(refused.status, { error: refused.error }); return; }
+    if (page && serveUi(url.pathname, res, tokenMetaTag(token), listen.title ?? configFile)) return;
     if (url.pathname === '/api/resources') {
       if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
-      send(200, resourcesBody(engine, configFile));
+      send(200, { ...resourcesBody(engine, configFile), lastSeq: hub?.last ?? 0 });
       return;
     }
     if (url.pathname === '/api/events' && hub) {
@@ -105,6 +118,17 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
       return;
     }
     if (viewRoute(engine, hub, req.method ?? 'GET', url, send)) return;
+    const mode = /^\/api\/mode\/(.+)$/.exec(url.pathname);
+    if (mode && engine.setTriggerMode) {
+      if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
+      try {
+        engine.setTriggerMode(decodeURIComponent(mode[1]), url.searchParams.get('mode') ?? '');
+        send(200, { ok: true });
+      } catch (e) {
+        send(isDevloopError(e) && e.code === 'unknown-resource' ? 404 : 400, { error: isDevloopError(e) ? e.message : String(e), hint: isDevloopError(e) ? e.hint : undefined });
+      }
+      return;
+    }
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);
     if (m) {
       if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
@@ -118,10 +142,17 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     }
     send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
   });
-  await new Promise<void>((ok, fail) => {
+  const listenOn = (p: number) => new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok());
+    server.listen(p, bound, () => { server.off('error', fail); ok(); });
   });
+  try {
+    await listenOn(port);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !listen.onPortBusy || port === 0) throw e;
+    listen.onPortBusy(port);
+    await listenOn(0);
+  }
   actual = (server.address() as { port: number }).port;
   const owned = lock ?? lockProject(configFile);
   try {

@@ -23,9 +23,12 @@ function restarts(p: PodView): number {
   return p.containers.reduce((n, c) => n + c.restartCount, 0);
 }
 
+function forwards(r: Resource | undefined): string[] {
+  return (r?.portForwards ?? []).map((p) => `http://${p.host === '0.0.0.0' ? 'localhost' : p.host}:${p.localPort}`);
+}
+
 function endpoints(r: Resource | undefined): string[] {
-  if (!r) return [];
-  return [...r.portForwards.map((p) => `http://${p.host === '0.0.0.0' ? 'localhost' : p.host}:${p.localPort}`), ...r.links];
+  return [...forwards(r), ...(r?.links ?? [])];
 }
 
 export function resourceRow(engine: ViewEngine, s: ResourceStatus) {
@@ -36,7 +39,13 @@ export function resourceRow(engine: ViewEngine, s: ResourceStatus) {
     name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates,
     labels: r?.labels ?? [], changedAt: s.changedAt, disabled: engine.enablement.isDisabled(s.name),
     pod: pod && { name: pod.name, status: podSummary(pod), restarts: restarts(pod) },
-    endpoints: endpoints(r),
+    // Port forwards as local URLs; `links` apart (the web UI shows both, `devloop get` joins them).
+    endpoints: forwards(r),
+    links: r?.links ?? [],
+    readySince: s.readySince,
+    pods: pods.map((p) => ({ name: p.name, phase: p.phase, ready: p.ready, restarts: restarts(p) })),
+    restarts: pods.reduce((n, p) => n + restarts(p), 0),
+    error: s.error && { message: s.error.message, where: s.error.where, hint: s.error.hint },
   };
 }
 
@@ -45,7 +54,11 @@ export type ResourcesBody = ReturnType<typeof resourcesBody>;
 export type DescribeBody = NonNullable<ReturnType<typeof describeBody>>;
 
 export function resourcesBody(engine: ViewEngine, configFile: string) {
-  return { configFile, configError: engine.configError?.message, resources: [...engine.status.values()].map((s) => resourceRow(engine, s)) };
+  const e = engine.configError;
+  return {
+    configFile, configError: e?.message, configErrorDetail: e && { message: e.message, where: e.where, hint: e.hint },
+    resources: [...engine.status.values()].map((s) => resourceRow(engine, s)),
+  };
 }
 
 function flat(s: Stamped) {

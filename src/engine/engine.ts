@@ -26,6 +26,7 @@ import { K8sTarget, type LiveDecision } from './targets/k8s.js';
 import { LocalTarget } from './targets/local.js';
 import type { DeployTarget, UpdateItem } from './targets/target.js';
 import { reportedBy, watchRoots } from './watch-roots.js';
+import { TriggerModes } from './trigger-modes.js';
 
 export type { ResourcePhase, ResourceStatus } from './status-board.js';
 
@@ -84,7 +85,10 @@ export class Engine {
     return this.board.status;
   }
 
+  private readonly modes = new TriggerModes();
+
   private setResources(resources: Resource[]): void {
+    this.modes.apply(resources);
     this.board.setResources(resources);
     for (const t of Object.values(this.targets)) t.setResources(resources);
   }
@@ -144,6 +148,14 @@ export class Engine {
       return;
     }
     this.enqueue({ resource: name, reason: `Triggered by devloop trigger (${files})`, force: true });
+  }
+
+  /** Switches a resource's trigger mode until devloop stops (the web UI); to auto with changes waiting: updates now. */
+  setTriggerMode(name: string, mode: string): void {
+    this.modes.switch(this.resolved.resources, name, mode);
+    this.setResources(this.resolved.resources);
+    if (mode === 'auto' && this.board.get(name)?.pendingFiles.length) this.trigger(name);
+    this.board.changed();
   }
 
   /** What a queued resource's first update still waits for (resource_deps, uncategorized objects), if anything. */

@@ -36,7 +36,7 @@ export async function getCommand(opts: GetOptions, o: Output, args: string[]): P
   const rows = format === 'wide'
     ? [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'POD', 'RESTARTS', 'CHANGED', 'ENDPOINTS', 'LABELS', 'DETAIL'], ...body.resources.map((x: ResourceRow) => [
       x.name, x.type, x.phase, trigger(x), x.pod?.name ?? '-', String(x.pod?.restarts ?? '-'), x.changedAt ? ago(now - x.changedAt) : '-',
-      x.endpoints.join(',') || '-', x.labels.join(',') || '-', x.reason,
+      [...x.endpoints, ...x.links].join(',') || '-', x.labels.join(',') || '-', x.reason,
     ])]
     : [['RESOURCE', 'TYPE', 'STATUS', 'TRIGGER', 'DETAIL'], ...body.resources.map((x: ResourceRow) => [x.name, x.type, x.phase, trigger(x), x.reason])];
   o.out(table(rows));

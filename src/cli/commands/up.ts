@@ -10,21 +10,38 @@ import type { CommonOptions } from '../main.js';
 import { color, type Output } from '../output.js';
 import { createUi } from '../tty.js';
 import { isDevloopError } from '../../model/errors.js';
+import { lateEngine } from '../../web/late-engine.js';
+import { openBrowser } from '../../web/open-browser.js';
 
-export interface UpOptions extends CommonOptions { watch?: boolean; port?: string; disablePortForwards?: boolean }
+export interface UpOptions extends CommonOptions { watch?: boolean; port?: string; host?: string; browser?: boolean; disablePortForwards?: boolean }
+
+/** The web UI's default port (Tilt's). */
+export const DEFAULT_UI_PORT = 10350;
 
 export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
   // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
-  const lock = lockProject(findConfig(process.cwd(), opts.file));
+  const configFile = findConfig(process.cwd(), opts.file);
+  const lock = lockProject(configFile);
   const ui = await createUi(o, opts).catch((e) => { lock.release(); throw e; });
   // Every line and event also goes to the hub, which the control API streams (GET /api/events).
   const hub = new EventHub();
   const log = hub.tee(ui.log);
+  // The web UI and control API first, so its URL is the first line printed.
+  const late = lateEngine();
+  const wantPort = opts.port !== undefined ? Number(opts.port) : DEFAULT_UI_PORT;
+  const control = await startControlServer(late.engine, configFile, wantPort, lock, hub, {
+    host: opts.host,
+    onPortBusy: (p) => log.line('', color.yellow(`Port ${p} is busy (another devloop or program has it): the web UI takes a free port instead`)),
+  }).catch((e) => { lock.release(); ui.close(); throw e; });
+  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${control.port}/?token=${control.token}`;
+  log.line('', `Web UI: ${url}`);
+  if (opts.browser !== false && process.stdout.isTTY) openBrowser(url);
+  let controlClosed = false;
   try {
     const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log, disablePortForwards: opts.disablePortForwards });
     const { engine } = session;
     ui.watch(engine);
-    const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0, lock, hub);
+    late.set(engine);
     log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
     engine.start();
     let handle: Awaited<ReturnType<ReturnType<typeof createFileWatcher>['watch']>> | undefined;
@@ -57,6 +74,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     log.line('', 'Stopping: port forwards and watches end; deployed objects stay (devloop down removes them).');
     try {
       await handle?.close();
+      controlClosed = true;
       await control.close();
       await engine.stop();
       session.cluster.close();
@@ -66,6 +84,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
     }
     return 0;
   } finally {
+    if (!controlClosed) await control.close();
     lock.release();
     ui.close();
   }
