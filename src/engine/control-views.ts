@@ -24,7 +24,7 @@ function restarts(p: PodView): number {
 }
 
 function forwards(r: Resource | undefined): string[] {
-  return (r?.portForwards ?? []).map((p) => `http://${p.host === '0.0.0.0' ? 'localhost' : p.host}:${p.localPort}`);
+  return (r?.portForwards ?? []).map((p) => `http://${!p.host || p.host === '0.0.0.0' ? 'localhost' : p.host}:${p.localPort}`);
 }
 
 function endpoints(r: Resource | undefined): string[] {
