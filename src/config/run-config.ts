@@ -12,7 +12,7 @@ import { DevloopError, isDevloopError } from '../model/errors.js';
 import { privateDirProblem, ensurePrivateDir, userCacheDir } from '../files/private-dir.js';
 import { userLocation } from './callsite.js';
 import { captureConsole, withConfigOutput } from './config-output.js';
-import { startRecording, stopRecording } from './recorder.js';
+import { startRecording, stopRecording, type Invocation } from './recorder.js';
 import { checkUnusedSteps } from './unused-steps.js';
 import type { Loc, Plan } from './spec.js';
 
@@ -51,10 +51,10 @@ export function filesLoaded(before: Set<string>): string[] {
   return Object.keys(moduleCache).filter((k) => !before.has(k) && isProjectFile(k));
 }
 
-export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void): Promise<RunResult> {
+export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void, invocation?: Invocation): Promise<RunResult> {
   const configDir = dirname(configFile);
   const before = new Set(Object.keys(moduleCache));
-  const rec = startRecording(configFile, configDir);
+  const rec = startRecording(configFile, configDir, invocation);
   // What the config prints goes to the plan's log (shown as the config's lines), never into devloop's stdout.
   const restoreConsole = captureConsole(rec);
   onStart?.(before, rec.plan.filesRead);
