@@ -1,5 +1,5 @@
 /** Everything `up` and `ci` do before the loop runs: evaluate, connect (refusing non-local contexts), decide image delivery, resolve. */
-import { evaluateConfig, findConfig } from '../config/evaluate.js';
+import { evaluateConfig, findConfig, type Invocation } from '../config/evaluate.js';
 import { Engine } from '../engine/engine.js';
 import { projectId } from '../engine/labels.js';
 import type { Log } from '../engine/log.js';
@@ -12,7 +12,7 @@ import { checkPlanDeploysSomething, checkResolvedDeploysSomething } from '../res
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 
-export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log }
+export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log; args?: string[] }
 
 export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
 
@@ -22,7 +22,8 @@ export async function startSession(o: SessionOptions): Promise<Session> {
   // (about 100 ms for the bundle chunk holding client-node).
   const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([import('./cluster.js'), import('./docker.js')]);
   const configFile = findConfig(o.cwd, o.file);
-  const ev = await evaluateConfig(configFile);
+  const invocation: Invocation = { args: o.args ?? [], subcommand: o.mode, context: o.context, namespace: o.namespace };
+  const ev = await evaluateConfig(configFile, { invocation });
   if (!ev.ok) throw ev.error;
   for (const l of ev.plan.logs) o.log.line('', l);
   o.log.line('', `Loaded ${configFile} (${Math.round(ev.durationMs)}ms)`);
@@ -41,7 +42,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     const project = projectId(configFile);
     const engine = new Engine(resolved, {
       mode: o.mode, builder, processes: execaRunner, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
-      evaluate: () => evaluateConfig(configFile), cwd: o.cwd,
+      evaluate: () => evaluateConfig(configFile, { invocation }), cwd: o.cwd,
     });
     return { engine, cluster, builder, configFile, project };
   } catch (e) {

@@ -11,7 +11,7 @@ import { createUi } from '../tty.js';
 
 export async function buildCommand(opts: CommonOptions, out: Output): Promise<number> {
   const t0 = performance.now();
-  const { resolved, configFile, evalMs } = await loadProject(process.cwd(), opts.file);
+  const { resolved, configFile, evalMs } = await loadProject(process.cwd(), opts.file, {}, { args: [], subcommand: 'build', context: opts.context, namespace: opts.namespace });
   const ui = await createUi(out, opts);
   const { log, output: o } = ui;
   try {

@@ -13,7 +13,7 @@ import { isDevloopError } from '../../model/errors.js';
 
 export interface UpOptions extends CommonOptions { watch?: boolean; port?: string }
 
-export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
+export async function upCommand(opts: UpOptions, o: Output, args: string[] = []): Promise<number> {
   // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
   const lock = lockProject(findConfig(process.cwd(), opts.file));
   const ui = await createUi(o, opts).catch((e) => { lock.release(); throw e; });
@@ -21,7 +21,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
   const hub = new EventHub();
   const log = hub.tee(ui.log);
   try {
-    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log });
+    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log, args });
     const { engine } = session;
     ui.watch(engine);
     const control = await startControlServer(engine, session.configFile, opts.port ? Number(opts.port) : 0, lock, hub);

@@ -1,0 +1,283 @@
+/**
+ * Options and objects real Tiltfiles pass, settings functions, and config arguments: what each records, the
+ * command-line args (`devloop ci --dry-run web -- --flag`) selecting resources or parsed by config.parse().
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { evaluateConfig, findConfig, type Invocation } from '../../src/config/evaluate.js';
+import { parseArgs } from '../../src/config/config-args.js';
+import { resolve } from '../../src/resolve/resolve.js';
+import { writeProject, removeProject, repoRoot, DEPLOYMENT } from '../helpers/project.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(removeProject));
+
+const YAML = `${DEPLOYMENT('web', 'web-image')}---\n${DEPLOYMENT('api', 'api-image')}---\n${DEPLOYMENT('db', 'db-image')}`;
+
+function project(config: string, extra: Record<string, string> = {}): string {
+  const dir = writeProject({ 'app.yaml': YAML, 'devloop.ts': config, ...extra });
+  dirs.push(dir);
+  return dir;
+}
+
+async function evalIn(dir: string, invocation?: Invocation) {
+  return evaluateConfig(findConfig(dir), { invocation });
+}
+
+async function plan(config: string, invocation?: Invocation, extra: Record<string, string> = {}) {
+  const r = await evalIn(project(config, extra), invocation);
+  if (!r.ok) assert.fail(`${r.error.message} ${JSON.stringify(r.error.location)}`);
+  return r.plan;
+}
+
+async function error(config: string, invocation?: Invocation) {
+  const r = await evalIn(project(config), invocation);
+  assert.equal(r.ok, false, 'expected an error');
+  if (r.ok) throw new Error('unreachable');
+  return r.error;
+}
+
+const inv = (args: string[], extra: Partial<Invocation> = {}): Invocation => ({ args, subcommand: 'ci', ...extra });
+
+test('parseArgs: flags, values, lists, positional args, and the errors Tilt gives', () => {
+  const defs = new Map<string, { kind: 'string' | 'bool' | 'string_list'; args: boolean }>([
+    ['env', { kind: 'string', args: false }],
+    ['debug', { kind: 'bool', args: false }],
+    ['to-run', { kind: 'string_list', args: true }],
+  ]);
+  const ok: [string[], Record<string, unknown>][] = [
+    [[], {}],
+    [['--env', 'dev'], { env: 'dev' }],
+    [['--env=prod'], { env: 'prod' }],
+    [['--debug'], { debug: true }],
+    [['--debug=false'], { debug: false }],
+    [['web', 'api'], { 'to-run': ['web', 'api'] }],
+    [['--to-run', 'a', '--to-run=b'], { 'to-run': ['a', 'b'] }],
+    [['web', '--', '--env', 'x'], { 'to-run': ['web'], env: 'x' }],
+  ];
+  for (const [args, want] of ok) assert.deepEqual(parseArgs(defs, args), { values: want }, args.join(' '));
+  const bad: [string[], RegExp][] = [
+    [['--nope'], /unknown flag '--nope'/],
+    [['--evn', 'x'], /did you mean '--env'/],
+    [['--env'], /needs a value/],
+    [['--env', 'a', '--env', 'b'], /more than once/],
+    [['--debug=maybe'], /true or false/],
+  ];
+  for (const [args, want] of bad) {
+    const r = parseArgs(defs, args);
+    assert.ok('error' in r && want.test(r.error), `${args.join(' ')}: ${JSON.stringify(r)}`);
+  }
+  const noPositional = parseArgs(new Map([['env', { kind: 'string', args: false }]]), ['web']);
+  assert.ok('error' in noPositional && /no setting takes them/.test(noPositional.error));
+});
+
+test('config.parse() returns the args as values, tilt_config.json fills in, and subcommand / main_path / main_dir are set', async () => {
+  const dir = project([
+    "import { config, k8s_yaml } from 'devloop';",
+    "import { writeFileSync } from 'node:fs';",
+    "config.define_string_list('to-run', { args: true });",
+    "config.define_string('env');",
+    "config.define_bool('debug');",
+    'const cfg = config.parse();',
+    "writeFileSync(config.main_dir + '/out.json', JSON.stringify({ cfg, sub: config.subcommand, main: config.main_path, dir: config.main_dir }));",
+    "k8s_yaml('app.yaml');",
+  ].join('\n'), { 'tilt_config.json': '{"env": "from-file", "debug": true}' });
+  const r = await evalIn(dir, inv(['web', '--env', 'staging'], { subcommand: 'up' }));
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  const out = JSON.parse(spawnSync('cat', [join(dir, 'out.json')], { encoding: 'utf8' }).stdout);
+  assert.deepEqual(out.cfg, { 'to-run': ['web'], env: 'staging', debug: true });
+  assert.equal(out.sub, 'up');
+  assert.equal(out.main, join(dir, 'devloop.ts'));
+  assert.equal(out.dir, dir);
+  assert.equal(r.plan.argsParsed, true);
+  assert.ok(r.plan.filesRead.includes(join(dir, 'tilt_config.json')), 'tilt_config.json is watched');
+});
+
+test('config.parse() errors name the call and list the settings', async () => {
+  const e = await error("import { config } from 'devloop';\nconfig.define_string('env');\nconfig.parse();\n", inv(['--nope']));
+  assert.equal(e.code, 'config-args');
+  assert.match(e.message, /unknown flag '--nope'/);
+  assert.equal(e.location?.line, 3);
+  assert.match(e.hint ?? '', /--env VALUE/);
+  const dup = await error("import { config } from 'devloop';\nconfig.define_string('env');\nconfig.define_bool('env');\n");
+  assert.match(dup.message, /already defined at .*devloop\.ts:2/);
+});
+
+test('without config.parse() the args name resources; with their resource_deps; an unknown name is an error with a guess', async () => {
+  const config = [
+    "import { k8s_yaml, k8s_resource } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "k8s_resource('web', { resource_deps: ['api'] });",
+  ].join('\n');
+  const p = await plan(config, inv(['web']));
+  const res = resolve(p);
+  assert.deepEqual(res.resources.map((r) => r.name).sort(), ['api', 'web']);
+  assert.deepEqual(res.rendered.map((o: any) => o.metadata.name).sort(), ['api', 'web']);
+  for (const r of res.resources) for (const i of r.objects) assert.ok(res.objects[i], 'object indices point into the kept objects');
+  assert.deepEqual(resolve(await plan(config, inv([]))).resources.map((r) => r.name).sort(), ['api', 'db', 'web']);
+  assert.throws(() => resolve({ ...p, args: ['wbe'] }), /no resource named 'wbe'; did you mean 'web'\?/);
+  assert.throws(() => resolve({ ...p, args: ['--env=x'] }), /looks like a flag, but the config does not call config.parse\(\)/);
+});
+
+test('config.set_enabled_resources and clear_enabled_resources win over the args', async () => {
+  const base = "import { k8s_yaml, config } from 'devloop';\nk8s_yaml('app.yaml');\n";
+  const set = await plan(`${base}config.define_string_list('svc', { args: true });\nconst c = config.parse();\nconfig.set_enabled_resources(c.svc as string[] ?? []);\n`, inv(['db']));
+  assert.deepEqual(resolve(set).resources.map((r) => r.name), ['db']);
+  const cleared = await plan(`${base}config.clear_enabled_resources();\n`, inv(['db']));
+  assert.equal(resolve(cleared).resources.length, 3);
+});
+
+test('k8s_context() and k8s_namespace() reflect --context / --namespace, else the kubeconfig', async () => {
+  const kc = join(project('', {}), 'kubeconfig');
+  writeFileSync(kc, 'apiVersion: v1\nkind: Config\ncurrent-context: kind-dev\ncontexts:\n- name: kind-dev\n  context: { cluster: c, namespace: team-a }\n- name: other\n  context: { cluster: c }\n');
+  const config = "import { k8s_context, k8s_namespace, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\nconsole.log(`ctx=${k8s_context()} ns=${k8s_namespace()}`);\n";
+  const saved = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = kc;
+  try {
+    const fromFile = await plan(config, inv([]));
+    assert.ok(fromFile.logs.some((l) => l.includes('ctx=kind-dev ns=team-a')), fromFile.logs.join('\n'));
+    const other = await plan(config, inv([], { context: 'other' }));
+    assert.ok(other.logs.some((l) => l.includes('ctx=other ns=default')), other.logs.join('\n'));
+    const flags = await plan(config, inv([], { context: 'x', namespace: 'ns1' }));
+    assert.ok(flags.logs.some((l) => l.includes('ctx=x ns=ns1')), flags.logs.join('\n'));
+  } finally {
+    if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
+  }
+});
+
+test('local_resource options: serve_env, serve_dir, allow_parallel, links, readiness_probe, cmd_bat', async () => {
+  const p = await plan([
+    "import { local_resource, probe, http_get_action, exec_action, tcp_socket_action, link } from 'devloop';",
+    "local_resource('srv', 'true', { serve_cmd: 'sleep 1', serve_env: { PORT: '9' }, serve_dir: 'sub', allow_parallel: true,",
+    "  links: ['http://localhost:9', link('http://localhost:9/admin', 'admin')], cmd_bat: 'echo win', serve_cmd_bat: 'x.bat',",
+    "  readiness_probe: probe({ period_secs: 2, http_get: http_get_action(9, { path: '/healthz' }) }) });",
+    "local_resource('e', { serve_cmd: 'x', readiness_probe: probe({ exec: exec_action(['true']) }) });",
+    "local_resource('t', { serve_cmd: 'x', readiness_probe: probe({ tcp_socket: tcp_socket_action(5432, { host: 'localhost' }) }) });",
+  ].join('\n'), undefined, { 'sub/.keep': '' });
+  const [srv, e, t] = p.localResources;
+  assert.deepEqual(srv.serveEnv, { PORT: '9' });
+  assert.equal(srv.serveDir?.endsWith('/sub'), true);
+  assert.equal(srv.allowParallel, true);
+  assert.deepEqual(srv.links, ['http://localhost:9', 'admin: http://localhost:9/admin']);
+  assert.deepEqual(srv.cmd, ['sh', '-c', 'true'], 'cmd_bat is for Windows only');
+  assert.deepEqual(srv.readinessProbe, { initialDelaySecs: 0, timeoutSecs: 1, periodSecs: 2, successThreshold: 1, failureThreshold: 3, httpGet: { host: '127.0.0.1', port: 9, scheme: 'http', path: '/healthz' } });
+  assert.deepEqual(e.readinessProbe?.exec, { command: ['true'] });
+  assert.deepEqual(t.readinessProbe?.tcpSocket, { host: 'localhost', port: 5432 });
+});
+
+test('objects are checked where they are made', async () => {
+  const cases: [string, RegExp][] = [
+    ["import { probe } from 'devloop';\nprobe({});", /give exactly one of exec, http_get or tcp_socket, got 0/],
+    ["import { probe, exec_action } from 'devloop';\nprobe({ exec: { command: ['x'] } as any });", /exec must be made by exec_action/],
+    ["import { local_resource } from 'devloop';\nlocal_resource('x', 'true', { readiness_probe: { spec: {} } as any });", /readiness_probe must be made by probe/],
+    ["import { local_resource, probe, tcp_socket_action } from 'devloop';\nlocal_resource('x', 'true', { readiness_probe: probe({ tcp_socket: tcp_socket_action(1) }) });", /readiness_probe is for a serve_cmd/],
+    ["import { port_forward } from 'devloop';\nport_forward(70000);", /local_port must be a port number/],
+    ["import { http_get_action } from 'devloop';\nhttp_get_action(80, { scheme: 'ftp' });", /scheme must be 'http' or 'https'/],
+    ["import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('web', { discovery_strategy: 'magic' as any });", /discovery_strategy must be 'default' or 'selectors-only'/],
+  ];
+  for (const [config, want] of cases) {
+    const e = await error(config);
+    assert.match(e.message, want, config);
+    assert.equal(e.location?.line, config.split('\n').length, `${config}: located at the call`);
+  }
+});
+
+test('port_forward() and link() in k8s_resource; discovery_strategy recorded', async () => {
+  const p = await plan([
+    "import { k8s_yaml, k8s_resource, port_forward, link } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "k8s_resource('web', { port_forwards: [port_forward(8000, 80, { name: 'ui', link_path: '/app' }), port_forward(9000, { host: '0.0.0.0' }), '7000:70'],",
+    "  links: link('http://localhost:8000', 'web'), discovery_strategy: 'selectors-only' });",
+  ].join('\n'));
+  const r = p.k8sResources[0];
+  assert.deepEqual(r.portForwards, [
+    { host: '127.0.0.1', localPort: 8000, containerPort: 80, text: '8000:80', name: 'ui', linkPath: '/app' },
+    { host: '0.0.0.0', localPort: 9000, containerPort: 9000, text: '0.0.0.0:9000:9000', name: undefined, linkPath: undefined },
+    { host: '127.0.0.1', localPort: 7000, containerPort: 70, text: '7000:70' },
+  ]);
+  assert.deepEqual(r.links, ['web: http://localhost:8000']);
+  assert.equal(r.discoveryStrategy, 'selectors-only');
+});
+
+test('local() takes echo_off, stdin and command_bat; run() takes echo_off', async () => {
+  const p = await plan([
+    "import { local, k8s_yaml, docker_build, sync, run } from 'devloop';",
+    "const out = local('cat', { stdin: 'from stdin', echo_off: true, command_bat: 'type con' });",
+    "local('echo shown');",
+    "if (out !== 'from stdin') throw new Error('stdin not given: ' + out);",
+    "k8s_yaml('app.yaml');",
+    "docker_build('web-image', '.', { live_update: [sync('.', '/app'), run('true', { echo_off: true })] });",
+  ].join('\n'), undefined, { Dockerfile: 'FROM busybox\n' });
+  assert.ok(!p.logs.some((l) => l === 'local: cat'), 'echo_off hides the command');
+  assert.ok(p.logs.includes('local: echo shown'));
+});
+
+test('settings functions record their values; meaningless ones are accepted with one line each', async () => {
+  const p = await plan([
+    "import * as d from 'devloop';",
+    "d.update_settings({ max_parallel_updates: 4, k8s_upsert_timeout_secs: 60, suppress_unused_image_warnings: ['x'] });",
+    "d.ci_settings({ timeout: '1h30m', readiness_timeout: 90 });",
+    "d.watch_settings({ ignore: ['*.tmp'] });",
+    "d.secret_settings({ disable_scrub: true });",
+    "d.version_settings({ constraint: '>=0.22' });",
+    'd.analytics_settings(false);',
+    "d.docker_prune_settings({ disable: true });",
+    "d.set_team('abc');",
+    "d.enable_feature('x');",
+    'd.disable_snapshots();',
+  ].join('\n'));
+  assert.deepEqual(p.settings, {
+    maxParallelUpdates: 4, k8sUpsertTimeoutSecs: 60, suppressUnusedImageWarnings: ['x'], ciTimeoutSecs: 5400, ciReadinessTimeoutSecs: 90,
+    watchIgnore: ['*.tmp'], disableScrub: true,
+  });
+  const ignored = p.logs.filter((l) => / is ignored: /.test(l));
+  assert.deepEqual(ignored.map((l) => l.split('(')[0]), ['version_settings', 'analytics_settings', 'docker_prune_settings', 'set_team', 'enable_feature', 'disable_snapshots']);
+  assert.match(ignored[0], /at devloop\.ts:6 is ignored/);
+  const bad = await error("import { update_settings } from 'devloop';\nupdate_settings({ max_parallel_updates: 0 });");
+  assert.match(bad.message, /max_parallel_updates must be a positive whole number/);
+  const badDur = await error("import { ci_settings } from 'devloop';\nci_settings({ timeout: 'soon' });");
+  assert.match(badDur.message, /timeout 'soon' is not a duration/);
+});
+
+test('suppress_unused_image_warnings silences the unused-image warning of those images only', async () => {
+  const p = await plan([
+    "import { k8s_yaml, docker_build, update_settings } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "docker_build('unused-a', '.');",
+    "docker_build('unused-b', '.');",
+    "update_settings({ suppress_unused_image_warnings: 'unused-a' });",
+  ].join('\n'), undefined, { Dockerfile: 'FROM busybox\n' });
+  const w = resolve(p).warnings.filter((x) => /is not used/.test(x));
+  assert.equal(w.length, 1);
+  assert.match(w[0], /^image 'unused-b'/);
+});
+
+test('devloop ci --dry-run RESOURCE prints only that resource and its deps; -- passes flags to config.parse()', () => {
+  const bin = join(repoRoot, 'bin/devloop.js');
+  const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin, 'ci', '--dry-run', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const names = (out: string) => (yaml.loadAll(out) as any[]).map((d) => d.metadata.name);
+  const sel = project("import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('api', { resource_deps: ['db'] });\n");
+  let r = run(sel, 'api');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(names(r.stdout), ['api', 'db']);
+  r = run(sel, 'nope');
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /no resource named 'nope'/);
+  const flags = project([
+    "import { k8s_yaml, config } from 'devloop';",
+    "config.define_string('only');",
+    'const cfg = config.parse();',
+    "console.log('only is', cfg.only);",
+    "k8s_yaml('app.yaml');",
+    "if (cfg.only) config.set_enabled_resources([cfg.only as string]);",
+  ].join('\n'));
+  r = run(flags, '--', '--only', 'web');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(names(r.stdout), ['web']);
+  assert.match(r.stderr, /only is web/);
+});
