@@ -167,6 +167,8 @@ export const config = {
 
   /** The devloop command being run: 'up', 'ci', 'down', 'build'. */
   get subcommand(): string { return current('config.subcommand').invocation.subcommand; },
+  /** Tilt's name for subcommand. */
+  get tilt_subcommand(): string { return current('config.tilt_subcommand').invocation.subcommand; },
   /** Absolute path of the config file being run. */
   get main_path(): string { return current('config.main_path').plan.configFile; },
   /** Directory of the config file being run. */

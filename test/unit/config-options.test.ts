@@ -281,3 +281,36 @@ test('devloop ci --dry-run RESOURCE prints only that resource and its deps; -- p
   assert.deepEqual(names(r.stdout), ['web']);
   assert.match(r.stderr, /only is web/);
 });
+
+test("update_settings' max_parallel_updates bounds how many images build at once (default 2)", async () => {
+  const { buildImages } = await import('../../src/engine/build/scheduler.js');
+  const { FakeBuilder } = await import('../fakes/ports.js');
+  const { execaRunner } = await import('../../src/adapters/process/execa-runner.js');
+  const { silentLog } = await import('../../src/engine/log.js');
+  const images = ['a', 'b', 'c', 'd', 'e'];
+  const yamlText = images.map((i) => DEPLOYMENT(i, `img-${i}`)).join('---\n');
+  const peak = async (settings: string): Promise<number> => {
+    const p = await plan([
+      "import { docker_build, k8s_yaml, update_settings } from 'devloop';",
+      "k8s_yaml('all.yaml');",
+      ...images.map((i) => `docker_build('img-${i}', '${i}');`),
+      settings,
+    ].join('\n'), undefined, { 'all.yaml': yamlText, ...Object.fromEntries(images.map((i) => [`${i}/Dockerfile`, `FROM busybox\nENV X=${i}\n`])) });
+    const builder = new FakeBuilder();
+    let now = 0;
+    let max = 0;
+    const build = builder.build.bind(builder);
+    builder.buildMs = () => 30;
+    builder.build = async (req, out) => {
+      max = Math.max(max, ++now);
+      try { return await build(req, out); } finally { now--; }
+    };
+    const res = resolve(p);
+    const outcomes = await buildImages(res.images, { builder, processes: execaRunner, log: silentLog, push: { enabled: false }, parallelism: res.plan.settings?.maxParallelUpdates });
+    assert.equal([...outcomes.values()].filter((o) => o.status === 'built').length, 5);
+    return max;
+  };
+  assert.equal(await peak(''), 2);
+  assert.equal(await peak('update_settings({ max_parallel_updates: 4 });'), 4);
+  assert.equal(await peak('update_settings({ max_parallel_updates: 1 });'), 1);
+});
