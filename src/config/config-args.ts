@@ -150,19 +150,19 @@ export const config = {
     return { ...base, ...res.values };
   },
 
-  /** Only these resources (and their resource_deps) run. */
+  /** Only these resources (and their resource_deps, and uncategorized) run; an empty list: all of them. */
   set_enabled_resources(names: string[]): void {
     const fn = 'config.set_enabled_resources';
     const { r, loc } = begin(fn);
     checkArg(fn, 'names', 'strings', names, loc, `${fn}(['frontend', 'api'])`);
     r.plan.enabledResources = [...names];
+    r.plan.disableAll = false;
   },
 
-  /** Every resource runs (the default, unless command-line words name some). */
+  /** No resource runs (but uncategorized), unless set_enabled_resources() names some afterwards. As in Tilt. */
   clear_enabled_resources(): void {
     const { r } = begin('config.clear_enabled_resources');
-    r.plan.enabledResources = undefined;
-    r.plan.argsParsed = true;
+    r.plan.disableAll = true;
   },
 
   /** The devloop command being run: 'up', 'ci', 'down', 'build'. */

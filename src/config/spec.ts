@@ -183,6 +183,8 @@ export interface Plan {
   args?: string[];
   /** config.parse() or config.clear_enabled_resources() was called: the args do not name resources. */
   argsParsed?: boolean;
-  /** config.set_enabled_resources(): only these (and their resource_deps) run. */
+  /** config.set_enabled_resources(): only these (and their resource_deps) run; an empty list: all. */
   enabledResources?: string[];
+  /** config.clear_enabled_resources() with no set_enabled_resources() after it: none run (but uncategorized). */
+  disableAll?: boolean;
 }

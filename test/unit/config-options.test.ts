@@ -124,11 +124,17 @@ test('without config.parse() the args name resources; with their resource_deps; 
 });
 
 test('config.set_enabled_resources and clear_enabled_resources win over the args', async () => {
-  const base = "import { k8s_yaml, config } from 'devloop';\nk8s_yaml('app.yaml');\n";
+  const base = "import { k8s_yaml, config, read_file } from 'devloop';\nk8s_yaml('app.yaml');\n";
   const set = await plan(`${base}config.define_string_list('svc', { args: true });\nconst c = config.parse();\nconfig.set_enabled_resources(c.svc as string[] ?? []);\n`, inv(['db']));
   assert.deepEqual(resolve(set).resources.map((r) => r.name), ['db']);
-  const cleared = await plan(`${base}config.clear_enabled_resources();\n`, inv(['db']));
-  assert.equal(resolve(cleared).resources.length, 3);
+  // As in Tilt: clear_enabled_resources() runs none (objects in no resource still go); a later set_enabled_resources() names some.
+  const cleared = await plan(`${base}k8s_yaml(read_file('cm.yaml'));\nconfig.clear_enabled_resources();\n`, inv(['db']), { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n' });
+  assert.deepEqual(resolve(cleared).resources.map((r) => r.name), ['uncategorized']);
+  const clearedThenSet = await plan(`${base}config.clear_enabled_resources();\nconfig.set_enabled_resources(['web']);\n`, inv([]));
+  assert.deepEqual(resolve(clearedThenSet).resources.map((r) => r.name), ['web']);
+  const emptySet = await plan(`${base}config.define_string_list('svc', { args: true });\nconfig.parse();\nconfig.set_enabled_resources([]);\n`, inv([]));
+  assert.equal(resolve(emptySet).resources.length, 3, 'an empty list enables all, as in Tilt');
+  assert.throws(() => resolve({ ...emptySet, enabledResources: ['x', 'y'] }), /no resource named 'x', 'y' \(given to config.set_enabled_resources\)/);
 });
 
 test('k8s_context() and k8s_namespace() reflect --context / --namespace, else the kubeconfig', async () => {
