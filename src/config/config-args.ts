@@ -156,6 +156,7 @@ export const config = {
     const { r, loc } = begin(fn);
     checkArg(fn, 'names', 'strings', names, loc, `${fn}(['frontend', 'api'])`);
     r.plan.enabledResources = [...names];
+    r.plan.enabledResourcesLoc = loc;
     r.plan.disableAll = false;
   },
 

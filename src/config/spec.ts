@@ -187,4 +187,6 @@ export interface Plan {
   enabledResources?: string[];
   /** config.clear_enabled_resources() with no set_enabled_resources() after it: none run (but uncategorized). */
   disableAll?: boolean;
+  /** Where set_enabled_resources() was called, for errors about the names. */
+  enabledResourcesLoc?: Loc;
 }

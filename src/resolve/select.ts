@@ -38,7 +38,7 @@ export function selectResources(plan: Plan, resources: Resource[]): Resource[] {
     }
     const guess = unknown.length === 1 ? closest(unknown[0], [...byName.keys()]) : undefined;
     throw new DevloopError('unknown-resource', `no resource named ${unknown.map((u) => `'${u}'`).join(', ')}${req.from === 'config' ? ' (given to config.set_enabled_resources)' : ''}${guess ? `; did you mean '${guess}'?` : ''}`, {
-      location: { file: plan.configFile }, hint: `resources: ${[...byName.keys()].join(', ')}`,
+      location: req.from === 'config' && plan.enabledResourcesLoc ? plan.enabledResourcesLoc : { file: plan.configFile }, hint: `resources: ${[...byName.keys()].join(', ')}`,
     });
   }
   for (const n of req.names) visit(n);

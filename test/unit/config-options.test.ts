@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { evaluateConfig, findConfig, type Invocation } from '../../src/config/evaluate.js';
@@ -78,7 +78,7 @@ test('parseArgs: flags, values, lists, positional args, and the errors Tilt give
 test('config.parse() returns the args as values, tilt_config.json fills in, and subcommand / main_path / main_dir are set', async () => {
   const dir = project([
     "import { config, k8s_yaml } from 'devloop';",
-    "import { writeFileSync } from 'node:fs';",
+    "import { readFileSync, writeFileSync } from 'node:fs';",
     "config.define_string_list('to-run', { args: true });",
     "config.define_string('env');",
     "config.define_bool('debug');",
@@ -319,4 +319,38 @@ test("update_settings' max_parallel_updates bounds how many images build at once
   assert.equal(await peak(''), 2);
   assert.equal(await peak('update_settings({ max_parallel_updates: 4 });'), 4);
   assert.equal(await peak('update_settings({ max_parallel_updates: 1 });'), 1);
+});
+
+test('fixtures/config-args: init --from plus its README hand edit gives the committed devloop.ts; ci --dry-run selects as Tilt does', () => {
+  const dir = join(repoRoot, 'fixtures/config-args');
+  const bin = join(repoRoot, 'bin/devloop.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' } });
+  const init = run('init', '--from', 'Tiltfile', '-o', '-');
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stderr, /22 statements translated, 0 left as comments to port by hand, 0 to check/);
+  const from = "const debug = (cfg['debug'] ?? false);";
+  assert.ok(init.stdout.includes(from), 'the hand edit still applies');
+  const edited = init.stdout
+    .replace(from, "// Hand edit: Starlark's str(False) is 'False'; the build arg keeps Tilt's spelling.\nconst debug = (cfg['debug'] ?? false) ? 'True' : 'False';")
+    .replaceAll('String(debug)', 'debug');
+  assert.equal(edited, readFileSync(join(dir, 'devloop.ts'), 'utf8'));
+  const cases: [string[], string[], string][] = [
+    [[], ['ConfigMap/shop-settings', 'Deployment/web', 'Deployment/api', 'Deployment/worker'], 'debug'],
+    [['backend'], ['ConfigMap/shop-settings', 'Deployment/api', 'Deployment/worker'], 'debug'],
+    [['--', 'web', '--env=staging'], ['ConfigMap/shop-settings', 'Deployment/web', 'Deployment/api'], 'info'],
+  ];
+  for (const [args, want, level] of cases) {
+    const r = run('ci', '--dry-run', ...args);
+    assert.equal(r.status, 0, r.stderr);
+    const docs = yaml.loadAll(r.stdout) as any[];
+    assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), want, args.join(' '));
+    assert.equal(docs[0].data.LOG_LEVEL, level);
+    for (const d of docs.slice(1)) {
+      const c = d.spec.template.spec.containers[0];
+      assert.match(c.image, new RegExp(`^shop-${d.metadata.name}:devloop-[0-9a-f]{16}$`));
+    }
+  }
+  const bad = run('ci', '--dry-run', 'nope');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^error: devloop\.ts:22: no resource named 'nope' \(given to config\.set_enabled_resources\)/m);
 });
