@@ -7,6 +7,7 @@ import { resolve } from '../resolve/resolve.js';
 import { ownOutputFiles } from '../files/own-output.js';
 import { execaRunner } from '../adapters/process/execa-runner.js';
 import { checkPlanDeploysSomething, checkResolvedDeploysSomething } from '../resolve/nothing-to-deploy.js';
+import { SecretScrubber, scrubbingLog } from '../engine/secret-scrub.js';
 // './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
 // `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
@@ -40,10 +41,14 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     for (const w of resolved.warnings) o.log.line('', `warning: ${w}`);
     const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
     const project = projectId(configFile);
+    // Secret values never reach the log (secret_settings({ disable_scrub: true }) keeps them), as in Tilt.
+    let made: Engine | undefined;
+    const log = ev.plan.settings?.disableScrub ? o.log : scrubbingLog(o.log, new SecretScrubber(), () => (made?.resolved ?? resolved).rendered);
     const engine = new Engine(resolved, {
-      mode: o.mode, builder, processes: execaRunner, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
+      mode: o.mode, builder, processes: execaRunner, cluster, log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
       evaluate: () => evaluateConfig(configFile, { invocation }), cwd: o.cwd,
     });
+    made = engine;
     return { engine, cluster, builder, configFile, project };
   } catch (e) {
     cluster.close();

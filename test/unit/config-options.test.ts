@@ -354,3 +354,28 @@ test('fixtures/config-args: init --from plus its README hand edit gives the comm
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^error: devloop\.ts:22: no resource named 'nope' \(given to config\.set_enabled_resources\)/m);
 });
+
+test('Secret values (data and stringData, plain and base64) are scrubbed from every log line and log event, as in Tilt', async () => {
+  const { SecretScrubber, scrubbingLog } = await import('../../src/engine/secret-scrub.js');
+  const p = await plan([
+    "import { k8s_yaml, secret_from_dict } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "k8s_yaml(secret_from_dict('db', { inputs: { password: 's3cr3t-pw', pin: '1234' } }));",
+  ].join('\n'));
+  const res = resolve(p);
+  const lines: string[] = [];
+  const events: unknown[] = [];
+  const log = scrubbingLog({ line: (s, t) => lines.push(`${s}|${t}`), event: (e) => events.push(e) }, new SecretScrubber(), () => res.rendered);
+  log.line('web', 'connecting with s3cr3t-pw now');
+  log.line('web', `env: ${Buffer.from('s3cr3t-pw').toString('base64')}`);
+  log.line('web', 'pin 1234 is too short to scrub');
+  log.event!({ type: 'log', source: 'api', text: 'pw=s3cr3t-pw' });
+  log.event!({ type: 'status', resource: 'api', phase: 'ready', reason: 'ok' });
+  assert.deepEqual(lines, ['web|connecting with [redacted secret db:password] now', 'web|env: [redacted secret db:password]', 'web|pin 1234 is too short to scrub']);
+  assert.deepEqual(events, [{ type: 'log', source: 'api', text: 'pw=[redacted secret db:password]' }, { type: 'status', resource: 'api', phase: 'ready', reason: 'ok' }]);
+  // Once seen, a secret stays scrubbed even when a later plan no longer has it.
+  const s = new SecretScrubber();
+  s.addObjects([{ kind: 'Secret', metadata: { name: 'tok' }, stringData: { token: 'abcdefgh' } }]);
+  s.addObjects([]);
+  assert.equal(s.scrub('token abcdefgh'), 'token [redacted secret tok:token]');
+});
