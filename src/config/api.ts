@@ -11,6 +11,7 @@ import { callerLocation } from './callsite.js';
 import { checkArg, checkOptions, toList, typeName } from './options.js';
 import { abs, addFileRead, current, existing, type Recorder } from './recorder.js';
 import { consumeSteps, recordStep } from './unused-steps.js';
+import { laterPath } from './later-paths.js';
 import { kindOf, linkText, type Link, type PortForward, type Probe } from './objects.js';
 import type {
   CustomBuildSpec, DockerBuildSpec, FallBackOnStep, ImageObjectSpec, InitialSyncStep, LiveUpdateStep, Loc,
@@ -174,7 +175,7 @@ export function custom_build(ref: string, command: string | string[], options?: 
   const useBat = process.platform === 'win32' && o.command_bat !== undefined;
   const c = argv(fn, 'command', useBat ? o.command_bat : command, loc);
   if (o.tag !== undefined && o.outputs_image_ref_to !== undefined) fail('config-bad-value', `${fn}: give either tag or outputs_image_ref_to, not both`, loc);
-  const deps = toList(o.deps).map((d) => existing(r, fn, 'dep', d, loc));
+  const deps = toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc));
   const spec: CustomBuildSpec = {
     type: 'custom', ref: name, command: c.cmd, shell: c.shell, commandText: c.text, deps, tag: o.tag,
     disablePush: o.disable_push ?? false, skipsLocalDocker: o.skips_local_docker ?? false,
@@ -505,7 +506,7 @@ export function local_resource(name: string, cmd?: string | string[], options?: 
   if (!c && !s) fail('config-bad-value', `${fn}: '${name}' needs a cmd or a serve_cmd`, loc);
   r.plan.localResources.push({
     name, cmd: c?.cmd, cmdText: c?.text, serveCmd: s?.cmd, serveCmdText: s?.text,
-    deps: toList(o.deps).map((d) => existing(r, fn, 'dep', d, loc)), resourceDeps: o.resource_deps ?? [], ignore: toList(o.ignore),
+    deps: toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc)), resourceDeps: o.resource_deps ?? [], ignore: toList(o.ignore),
     triggerMode: triggerModeOf(fn, o.trigger_mode, loc), autoInit: o.auto_init ?? true, labels: toList(o.labels), env: o.env ?? {},
     dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc),
     serveEnv: o.serve_env, serveDir: o.serve_dir === undefined ? undefined : existing(r, fn, 'serve_dir', o.serve_dir, loc),

@@ -379,3 +379,27 @@ test('Secret values (data and stringData, plain and base64) are scrubbed from ev
   s.addObjects([]);
   assert.equal(s.scrub('token abcdefgh'), 'token [redacted secret tok:token]');
 });
+
+test('a custom_build or local_resource dep a build makes later may be missing at load: a warning, watched, and the tag follows it once it exists', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const { watchRoots } = await import('../../src/engine/watch-roots.js');
+  const dir = project([
+    "import { custom_build, k8s_yaml, local_resource } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "local_resource('compile', 'mkdir -p build/classes && touch build/classes/A.class', { deps: ['src/gen'] });",
+    "custom_build('web-image', 'docker build -t $EXPECTED_REF build', { deps: ['build/classes'] });",
+  ].join('\n'));
+  const r = await evalIn(dir);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  const warnings = r.plan.warnings.map((w) => w.message);
+  assert.ok(warnings.includes("custom_build: dep 'build/classes' does not exist yet (devloop.ts:4); watching . until it appears"), warnings.join('\n'));
+  assert.ok(warnings.includes("local_resource: dep 'src/gen' does not exist yet (devloop.ts:3); watching . until it appears"), warnings.join('\n'));
+  const before = resolve(r.plan);
+  assert.ok(before.warnings.some((w) => w.startsWith("custom_build: dep 'build/classes'")), 'shown with the other warnings');
+  const roots = watchRoots(before).map((x) => x.path);
+  assert.ok(roots.includes(join(dir, 'build/classes')) && roots.includes(join(dir, 'src/gen')), roots.join('\n'));
+  mkdirSync(join(dir, 'build/classes'), { recursive: true });
+  writeFileSync(join(dir, 'build/classes/A.class'), 'x');
+  const after = resolve(r.plan);
+  assert.notEqual(after.images[0].tag, before.images[0].tag, 'the files appearing change the tag, so the image builds from them');
+});
