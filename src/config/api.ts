@@ -613,3 +613,4 @@ export {
   set_team, enable_feature, disable_snapshots,
   type UpdateSettingsOptions, type CiSettingsOptions, type WatchSettingsOptions, type SecretSettingsOptions,
 } from './settings.js';
+export { workload_to_resource_function, type K8sObjectId } from './workload-names.js';

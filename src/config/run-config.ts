@@ -14,6 +14,7 @@ import { userLocation } from './callsite.js';
 import { captureConsole, withConfigOutput } from './config-output.js';
 import { startRecording, stopRecording, type Invocation } from './recorder.js';
 import { checkUnusedSteps } from './unused-steps.js';
+import { applyWorkloadNamer } from './workload-names.js';
 import type { Loc, Plan } from './spec.js';
 
 export type RunResult =
@@ -73,6 +74,7 @@ export async function runConfig(configFile: string, onStart?: (before: Set<strin
     // A config may also export a default function (Vite style): run it.
     const def = (mod as { default?: unknown } | undefined)?.default;
     if (typeof def === 'function') await (def as () => unknown)();
+    applyWorkloadNamer(rec);
     checkUnusedSteps(rec);
     for (const f of filesLoaded(before)) if (!rec.plan.filesRead.includes(f)) rec.plan.filesRead.push(f);
     return { ok: true, plan: rec.plan };

@@ -187,6 +187,8 @@ export interface Plan {
   enabledResources?: string[];
   /** config.clear_enabled_resources() with no set_enabled_resources() after it: none run (but uncategorized). */
   disableAll?: boolean;
+  /** workload_to_resource_function(): resource names by workload key (workload-names.ts). */
+  workloadNames?: Record<string, string>;
   /** Where set_enabled_resources() was called, for errors about the names. */
   enabledResourcesLoc?: Loc;
 }

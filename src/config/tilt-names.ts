@@ -121,7 +121,6 @@ export const INSTEAD: Record<string, string> = {
   helm: "k8s_yaml(local('helm template NAME CHART -f values.yaml')) plus watch_file() on the chart and values",
   kustomize: "k8s_yaml(local('kubectl kustomize DIR')) plus watch_file(DIR)",
   filter_yaml: 'read and filter the objects in TypeScript before k8s_yaml()',
-  workload_to_resource_function: 'name resources with k8s_resource(workload, { new_name })',
   read_json: 'JSON.parse(read_file(path)) (read_file keeps the file watched)',
   read_yaml: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',
   read_yaml_stream: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',

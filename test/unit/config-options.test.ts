@@ -403,3 +403,20 @@ test('a custom_build or local_resource dep a build makes later may be missing at
   const after = resolve(r.plan);
   assert.notEqual(after.images[0].tag, before.images[0].tag, 'the files appearing change the tag, so the image builds from them');
 });
+
+test('workload_to_resource_function names each workload resource; k8s_resource and selection use those names', async () => {
+  const config = [
+    "import { k8s_yaml, k8s_resource, workload_to_resource_function } from 'devloop';",
+    "k8s_yaml('app.yaml');",
+    "workload_to_resource_function((id) => `${id.name}-${id.kind.toLowerCase()}-${id.namespace}-${id.group}`);",
+    "k8s_resource('web-deployment-default-apps', { resource_deps: ['db-deployment-default-apps'] });",
+  ].join('\n');
+  const p = await plan(config, inv(['web-deployment-default-apps']));
+  const res = resolve(p);
+  assert.deepEqual(res.resources.map((r) => r.name), ['web-deployment-default-apps', 'db-deployment-default-apps']);
+  const dup = await plan("import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function(() => 'same');\n");
+  assert.throws(() => resolve(dup), /workload_to_resource_function named two workloads 'same': Deployment\/web and Deployment\/api/);
+  const bad = await error("import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function((() => 3) as any);\n");
+  assert.match(bad.message, /returned the number 3 for Deployment web/);
+  assert.equal(bad.location?.line, 3);
+});
