@@ -420,3 +420,35 @@ test('workload_to_resource_function names each workload resource; k8s_resource a
   assert.match(bad.message, /returned the number 3 for Deployment web/);
   assert.equal(bad.location?.line, 3);
 });
+
+test('a serve_cmd with a readiness_probe is ready only once its probe passes (tcp, real process); serve_env and serve_dir reach it', async () => {
+  const { StatusBoard } = await import('../../src/engine/status-board.js');
+  const { LocalTarget } = await import('../../src/engine/targets/local.js');
+  const { execaRunner } = await import('../../src/adapters/process/execa-runner.js');
+  const { createServer } = await import('node:net');
+  const free = await new Promise<number>((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address() as { port: number }; s.close(() => ok(a.port)); }); });
+  const server = `const fs = require('fs'); fs.writeFileSync('where.txt', process.cwd() + ' ' + process.env.GREETING); setTimeout(() => require('net').createServer().listen(${free}, '127.0.0.1'), 700)`;
+  const p = await plan([
+    "import { local_resource, probe, tcp_socket_action } from 'devloop';",
+    `local_resource('srv', { serve_cmd: ['node', '-e', ${JSON.stringify(server)}], serve_dir: 'sub', serve_env: { GREETING: 'hi' },`,
+    `  readiness_probe: probe({ period_secs: 1, timeout_secs: 1, tcp_socket: tcp_socket_action(${free}) }) });`,
+  ].join('\n'), undefined, { 'sub/.keep': '' });
+  const res = resolve(p);
+  const lines: string[] = [];
+  const log = { line: (s: string, t: string) => lines.push(`${s}|${t}`) };
+  const board = new StatusBoard(log, () => {});
+  board.setResources(res.resources);
+  const target = new LocalTarget(board, log, execaRunner);
+  target.setResources(res.resources);
+  try {
+    const t0 = Date.now();
+    await target.update(res.resources[0], { resource: 'srv', reason: 'Initial Build' } as any);
+    assert.equal(board.get('srv')?.phase, 'runtime', 'not ready before the probe passes');
+    while (board.get('srv')?.phase !== 'ready' && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(board.get('srv')?.phase, 'ready', lines.join('\n'));
+    assert.ok(Date.now() - t0 >= 700, 'ready only after the server listens');
+    assert.equal(readFileSync(join(res.plan.configDir, 'sub/where.txt'), 'utf8'), `${join(res.plan.configDir, 'sub')} hi`);
+  } finally {
+    await target.stop();
+  }
+});
