@@ -34,9 +34,9 @@ export function durationSecs(fn: string, name: string, v: string | number | unde
 }
 
 export interface UpdateSettingsOptions {
-  /** How many images build (and resources update) at once. Default 3, as in Tilt. */
+  /** How many images build at once (default 2); resources still update one at a time. */
   max_parallel_updates?: number;
-  /** Time limit of one apply, in seconds. Default 30. */
+  /** Accepted and recorded; devloop has no apply time limit to set yet. */
   k8s_upsert_timeout_secs?: number;
   /** Images not to warn about when no object uses them. */
   suppress_unused_image_warnings?: string | string[];
