@@ -56,7 +56,7 @@ export function update_settings(options?: UpdateSettingsOptions): void {
 export interface CiSettingsOptions {
   /** `devloop ci` gives up after this long ('30m', or seconds); --timeout on the command line wins. */
   timeout?: string | number;
-  /** How long a resource may take to become ready once deployed. */
+  /** Accepted and recorded; `ci` waits for readiness until its timeout. */
   readiness_timeout?: string | number;
 }
 
