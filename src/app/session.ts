@@ -1,5 +1,5 @@
 /** Everything `up` and `ci` do before the loop runs: evaluate, connect (refusing non-local contexts), decide image delivery, resolve. */
-import { evaluateConfig, findConfig } from '../config/evaluate.js';
+import { evaluateConfig, findConfig, type Invocation } from '../config/evaluate.js';
 import { Engine } from '../engine/engine.js';
 import { projectId } from '../engine/labels.js';
 import type { Log } from '../engine/log.js';
@@ -7,12 +7,13 @@ import { resolve } from '../resolve/resolve.js';
 import { ownOutputFiles } from '../files/own-output.js';
 import { execaRunner } from '../adapters/process/execa-runner.js';
 import { checkPlanDeploysSomething, checkResolvedDeploysSomething } from '../resolve/nothing-to-deploy.js';
+import { SecretScrubber, scrubbingLog } from '../engine/secret-scrub.js';
 // './cluster.js' (@kubernetes/client-node) and './docker.js' (dockerode) are imported by startSession, not here:
 // `ci --dry-run` imports this module but never starts a session, so it loads neither.
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 
-export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log; disablePortForwards?: boolean }
+export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log; args?: string[]; disablePortForwards?: boolean }
 
 export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
 
@@ -22,7 +23,8 @@ export async function startSession(o: SessionOptions): Promise<Session> {
   // (about 100 ms for the bundle chunk holding client-node).
   const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([import('./cluster.js'), import('./docker.js')]);
   const configFile = findConfig(o.cwd, o.file);
-  const ev = await evaluateConfig(configFile);
+  const invocation: Invocation = { args: o.args ?? [], subcommand: o.mode, context: o.context, namespace: o.namespace };
+  const ev = await evaluateConfig(configFile, { invocation });
   if (!ev.ok) throw ev.error;
   for (const l of ev.plan.logs) o.log.line('', l);
   o.log.line('', `Loaded ${configFile} (${Math.round(ev.durationMs)}ms)`);
@@ -39,10 +41,14 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     for (const w of resolved.warnings) o.log.line('', `warning: ${w}`);
     const builder = resolved.images.length ? await createImageBuilder(o.log) : noBuilder;
     const project = projectId(configFile);
+    // Secret values never reach the log (secret_settings({ disable_scrub: true }) keeps them), as in Tilt.
+    let made: Engine | undefined;
+    const log = ev.plan.settings?.disableScrub ? o.log : scrubbingLog(o.log, new SecretScrubber(), () => (made?.resolved ?? resolved).rendered);
     const engine = new Engine(resolved, {
-      mode: o.mode, builder, processes: execaRunner, cluster, log: o.log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
-      evaluate: () => evaluateConfig(configFile), cwd: o.cwd, disablePortForwards: o.disablePortForwards,
+      mode: o.mode, builder, processes: execaRunner, cluster, log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
+      evaluate: () => evaluateConfig(configFile, { invocation }), cwd: o.cwd, disablePortForwards: o.disablePortForwards,
     });
+    made = engine;
     return { engine, cluster, builder, configFile, project };
   } catch (e) {
     cluster.close();

@@ -65,7 +65,8 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     code = await handlers[name](opts, o, cmd.args);
   };
 
-  common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files'))
+  const resourceArgs = 'resources to run (with their resource_deps), or with config.parse() in the config, its args; put flags for the config after --';
+  common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files').argument('[ARGS...]', resourceArgs))
     .option('--no-watch', 'build and deploy once, then keep streaming logs without watching files')
     .option('--port <PORT>', 'port of the web UI and control API (default: 10350; a free one if busy; 0: any free port)')
     .option('--host <HOST>', 'address the web UI listens on (default: 127.0.0.1)')
@@ -74,10 +75,10 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .option('--disable-port-forwards', 'forward no ports (the config\'s port_forwards are not started)')
     .option(...plain)
     .action(run('up'));
-  common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails'))
+  common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails').argument('[ARGS...]', resourceArgs))
     .option('--dry-run', 'print the manifests with the built refs injected; needs neither Docker nor a cluster')
     .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
-    .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never)', '30m')
+    .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never; default: ci_settings timeout, else 30m)')
     .option(...plain)
     .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('ci'));

@@ -11,6 +11,8 @@ import { callerLocation } from './callsite.js';
 import { checkArg, checkOptions, toList, typeName } from './options.js';
 import { abs, addFileRead, current, existing, type Recorder } from './recorder.js';
 import { consumeSteps, recordStep } from './unused-steps.js';
+import { laterPath } from './later-paths.js';
+import { kindOf, linkText, type Link, type PortForward, type Probe } from './objects.js';
 import type {
   CustomBuildSpec, DockerBuildSpec, FallBackOnStep, ImageObjectSpec, InitialSyncStep, LiveUpdateStep, Loc,
   PortForwardSpec, RestartContainerStep, RunStep, SyncStep, TriggerMode,
@@ -174,7 +176,7 @@ export function custom_build(ref: string, command: string | string[], options?: 
   const useBat = process.platform === 'win32' && o.command_bat !== undefined;
   const c = argv(fn, 'command', useBat ? o.command_bat : command, loc);
   if (o.tag !== undefined && o.outputs_image_ref_to !== undefined) fail('config-bad-value', `${fn}: give either tag or outputs_image_ref_to, not both`, loc);
-  const deps = toList(o.deps).map((d) => existing(r, fn, 'dep', d, loc));
+  const deps = toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc));
   const spec: CustomBuildSpec = {
     type: 'custom', ref: name, command: c.cmd, shell: c.shell, commandText: c.text, deps, tag: o.tag,
     disablePush: o.disable_push ?? false, skipsLocalDocker: o.skips_local_docker ?? false,
@@ -209,13 +211,15 @@ export function sync(local: string, remote: string): SyncStep {
 export interface RunOptions {
   /** Paths (relative to devloop.ts); the command runs only when a changed file is one of them or under one. */
   trigger?: string | string[];
+  /** Accepted (Tilt: don't echo the command); devloop prints the command once either way. */
+  echo_off?: boolean;
 }
 
 /** Run a command in the container after the files are synced. */
 export function run(cmd: string | string[], options?: RunOptions): RunStep {
   const fn = 'run';
   const { r, loc } = begin(fn);
-  const o = checkOptions<RunOptions & Record<string, unknown>>(fn, options, { trigger: 'stringOrStrings' }, loc);
+  const o = checkOptions<RunOptions & Record<string, unknown>>(fn, options, { trigger: 'stringOrStrings', echo_off: 'boolean' }, loc);
   const c = argv(fn, 'cmd', cmd, loc);
   return step({ type: 'run', cmd: c.cmd, shell: c.shell, triggers: toList(o.trigger).map((p) => abs(r, p)), loc });
 }
@@ -309,7 +313,7 @@ export function k8s_yaml(yaml: string | string[], options?: K8sYamlOptions): voi
 export interface K8sResourceOptions {
   new_name?: string;
   /** 3000, '8000:80' or '127.0.0.1:8000:80' (local port : container port), or a list of them. */
-  port_forwards?: number | string | (number | string)[];
+  port_forwards?: number | string | PortForward | (number | string | PortForward)[];
   resource_deps?: string[];
   /** More objects for this resource: 'name', 'name:kind' or 'name:kind:namespace'. */
   objects?: string[];
@@ -317,15 +321,21 @@ export interface K8sResourceOptions {
   trigger_mode?: TriggerMode;
   auto_init?: boolean;
   extra_pod_selectors?: Record<string, string> | Record<string, string>[];
-  links?: string | string[];
+  links?: string | Link | (string | Link)[];
   pod_readiness?: 'wait' | 'ignore';
+  /** 'default', or 'selectors-only': pods are found only by the workload's labels and extra_pod_selectors. */
+  discovery_strategy?: 'default' | 'selectors-only';
 }
 
 const k8sResourceSchema = {
-  new_name: 'string', port_forwards: 'stringOrNumberOrList', resource_deps: 'strings', objects: 'strings',
+  new_name: 'string', port_forwards: 'portForwards', resource_deps: 'strings', objects: 'strings',
   labels: 'stringOrStrings', trigger_mode: 'string', auto_init: 'boolean', extra_pod_selectors: 'mapOrMaps',
-  links: 'stringOrStrings', pod_readiness: 'string',
+  links: 'links', pod_readiness: 'string', discovery_strategy: 'string',
 } as const;
+
+function linksOf(fn: string, v: unknown, loc: Loc): string[] {
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => linkText(x, fn, loc));
+}
 
 function triggerModeOf(fn: string, v: string | undefined, loc: Loc): TriggerMode | undefined {
   if (v === undefined) return undefined;
@@ -333,7 +343,13 @@ function triggerModeOf(fn: string, v: string | undefined, loc: Loc): TriggerMode
   return v;
 }
 
-export function parsePortForward(v: number | string, fn: string, loc: Loc): PortForwardSpec {
+export function parsePortForward(v: number | string | PortForward, fn: string, loc: Loc): PortForwardSpec {
+  if (typeof v === 'object' && kindOf(v) === 'port_forward') {
+    const host = v.host === undefined || v.host === 'localhost' ? '127.0.0.1' : v.host;
+    const text = `${v.host ? `${v.host}:` : ''}${v.local_port}:${v.container_port}`;
+    return { host, localPort: v.local_port, containerPort: v.container_port, text, name: v.name, linkPath: v.link_path };
+  }
+  if (typeof v === 'object') fail('config-bad-value', `${fn}: a port forward object must be made by port_forward(local, container)`, loc);
   const text = String(v);
   const parts = text.split(':');
   const port = (s: string): number => {
@@ -364,13 +380,16 @@ export function k8s_resource(workload: string | K8sResourceOptions, options?: K8
   if (o.pod_readiness !== undefined && o.pod_readiness !== 'wait' && o.pod_readiness !== 'ignore') {
     fail('config-bad-value', `${fn}: pod_readiness must be 'wait' or 'ignore', got '${o.pod_readiness}'`, loc);
   }
+  if (o.discovery_strategy !== undefined && o.discovery_strategy !== 'default' && o.discovery_strategy !== 'selectors-only') {
+    fail('config-bad-value', `${fn}: discovery_strategy must be 'default' or 'selectors-only', got '${o.discovery_strategy}'`, loc);
+  }
   const pf = o.port_forwards === undefined ? [] : Array.isArray(o.port_forwards) ? o.port_forwards : [o.port_forwards];
   r.plan.k8sResources.push({
     workload: name, newName: o.new_name, portForwards: pf.map((p) => parsePortForward(p, fn, loc)),
     resourceDeps: o.resource_deps ?? [], objects: o.objects ?? [], labels: toList(o.labels),
     triggerMode: triggerModeOf(fn, o.trigger_mode, loc), autoInit: o.auto_init,
     extraPodSelectors: o.extra_pod_selectors === undefined ? [] : Array.isArray(o.extra_pod_selectors) ? o.extra_pod_selectors : [o.extra_pod_selectors],
-    links: toList(o.links), podReadiness: o.pod_readiness, loc,
+    links: linksOf(fn, o.links, loc), podReadiness: o.pod_readiness, discoveryStrategy: o.discovery_strategy, loc,
   });
 }
 
@@ -456,6 +475,17 @@ export interface LocalResourceOptions {
   labels?: string | string[];
   env?: Record<string, string>;
   dir?: string;
+  /** serve_cmd's environment (default: env) and working directory (default: dir). */
+  serve_env?: Record<string, string>;
+  serve_dir?: string;
+  /** Tilt may run this resource's cmd alongside other updates. */
+  allow_parallel?: boolean;
+  links?: string | Link | (string | Link)[];
+  /** When the serve_cmd is ready: probe({ http_get: http_get_action(8000) }). Default: once it has started. */
+  readiness_probe?: Probe;
+  /** Used instead of cmd / serve_cmd on Windows. */
+  cmd_bat?: string | string[];
+  serve_cmd_bat?: string | string[];
 }
 
 /** A command run on this machine at start and when its deps change. */
@@ -467,16 +497,24 @@ export function local_resource(name: string, cmd?: string | string[], options?: 
   if (typeof cmd === 'object' && cmd !== null && !Array.isArray(cmd) && options === undefined) { options = cmd as LocalResourceOptions; cmd = undefined; }
   const o = checkOptions<LocalResourceOptions & Record<string, unknown>>(fn, options, {
     serve_cmd: 'stringOrStrings', deps: 'stringOrStrings', resource_deps: 'strings', ignore: 'stringOrStrings', trigger_mode: 'string',
-    auto_init: 'boolean', labels: 'stringOrStrings', env: 'stringMap', dir: 'string',
+    auto_init: 'boolean', labels: 'stringOrStrings', env: 'stringMap', dir: 'string', serve_env: 'stringMap', serve_dir: 'string',
+    allow_parallel: 'boolean', links: 'links', readiness_probe: 'object', cmd_bat: 'stringOrStrings', serve_cmd_bat: 'stringOrStrings',
   }, loc);
+  const win = process.platform === 'win32';
+  if (win && o.cmd_bat !== undefined) cmd = o.cmd_bat;
+  if (win && o.serve_cmd_bat !== undefined) o.serve_cmd = o.serve_cmd_bat;
+  if (o.readiness_probe !== undefined && kindOf(o.readiness_probe) !== 'probe') fail('config-bad-type', `${fn}: readiness_probe must be made by probe(...)`, loc, `readiness_probe: probe({ http_get: http_get_action(8000) })`);
   const c = cmd === undefined || cmd === '' ? undefined : argv(fn, 'cmd', cmd, loc);
   const s = o.serve_cmd === undefined ? undefined : argv(fn, 'serve_cmd', o.serve_cmd, loc);
+  if (o.readiness_probe !== undefined && !s) fail('config-bad-value', `${fn}: readiness_probe is for a serve_cmd; '${name}' has none`, loc);
   if (!c && !s) fail('config-bad-value', `${fn}: '${name}' needs a cmd or a serve_cmd`, loc);
   r.plan.localResources.push({
     name, cmd: c?.cmd, cmdText: c?.text, serveCmd: s?.cmd, serveCmdText: s?.text,
-    deps: toList(o.deps).map((d) => existing(r, fn, 'dep', d, loc)), resourceDeps: o.resource_deps ?? [], ignore: toList(o.ignore),
+    deps: toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc)), resourceDeps: o.resource_deps ?? [], ignore: toList(o.ignore),
     triggerMode: triggerModeOf(fn, o.trigger_mode, loc), autoInit: o.auto_init ?? true, labels: toList(o.labels), env: o.env ?? {},
-    dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc), loc,
+    dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc),
+    serveEnv: o.serve_env, serveDir: o.serve_dir === undefined ? undefined : existing(r, fn, 'serve_dir', o.serve_dir, loc),
+    allowParallel: o.allow_parallel, links: linksOf(fn, o.links, loc), readinessProbe: o.readiness_probe?.spec, loc,
   });
 }
 
@@ -508,17 +546,30 @@ export function read_file(path: string, defaultValue?: string): string {
   return text;
 }
 
-export interface LocalOptions { quiet?: boolean; env?: Record<string, string>; dir?: string }
+export interface LocalOptions {
+  /** Don't print the command's output. */
+  quiet?: boolean;
+  env?: Record<string, string>;
+  dir?: string;
+  /** Don't print the command itself. */
+  echo_off?: boolean;
+  /** Text given to the command on stdin. */
+  stdin?: string;
+  /** Used instead of cmd on Windows. */
+  command_bat?: string | string[];
+}
 
 /** Run a shell command on this machine while the config is evaluated, and return its stdout. */
 export function local(cmd: string | string[], options?: LocalOptions): string {
   const fn = 'local';
   const { r, loc } = begin(fn);
-  const o = checkOptions<LocalOptions & Record<string, unknown>>(fn, options, { quiet: 'boolean', env: 'stringMap', dir: 'string' }, loc);
-  const c = argv(fn, 'cmd', cmd, loc);
+  const o = checkOptions<LocalOptions & Record<string, unknown>>(fn, options, {
+    quiet: 'boolean', env: 'stringMap', dir: 'string', echo_off: 'boolean', stdin: 'string', command_bat: 'stringOrStrings',
+  }, loc);
+  const c = argv(fn, 'cmd', process.platform === 'win32' && o.command_bat !== undefined ? o.command_bat : cmd, loc);
   const cwd = o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc);
-  r.plan.logs.push(`local: ${c.text}`);
-  const res = execaRunner.runSync(c.cmd, { cwd, env: o.env });
+  if (!o.echo_off) r.plan.logs.push(`local: ${c.text}`);
+  const res = execaRunner.runSync(c.cmd, { cwd, env: o.env, input: o.stdin });
   if (res.failed) {
     const tail = `${res.stdout}${res.stderr}`.trimEnd().split('\n').slice(-15);
     const notFound = res.exitCode === undefined && /ENOENT/.test(res.summary);
@@ -558,3 +609,12 @@ export {
   secret_yaml_generic, secret_create_generic, secret_from_dict, dotenv,
   type NamespaceYamlOptions, type NamespaceCreateOptions, type ConfigmapYamlOptions, type FromDictOptions, type SecretYamlGenericOptions, type DotenvOptions,
 } from './ext-helpers.js';
+export { config, type DefineOptions, type ConfigValue } from './config-args.js';
+export { k8s_context, k8s_namespace } from './k8s-context.js';
+export { port_forward, link, probe, exec_action, http_get_action, tcp_socket_action, type PortForwardOptions, type ProbeOptions } from './objects.js';
+export {
+  update_settings, ci_settings, watch_settings, secret_settings, version_settings, analytics_settings, docker_prune_settings,
+  set_team, enable_feature, disable_snapshots,
+  type UpdateSettingsOptions, type CiSettingsOptions, type WatchSettingsOptions, type SecretSettingsOptions,
+} from './settings.js';
+export { workload_to_resource_function, type K8sObjectId } from './workload-names.js';

@@ -8,12 +8,14 @@ import { userLocation } from './callsite.js';
 import { filesLoaded, runConfig } from './run-config.js';
 import type { DevloopError } from '../model/errors.js';
 import type { WorkerMessage, WireError } from './evaluate-wire.js';
+import type { Invocation } from './recorder.js';
 
 const port = parentPort!;
 /** Given at start, or (a thread started ahead of time, while devloop was still starting) in a 'run' message. */
 let configFile = (workerData as { configFile?: string } | undefined)?.configFile ?? '';
 let before = new Set<string>();
 let recorded: string[] = [];
+let invocation: Invocation | undefined;
 
 function wire(e: DevloopError): WireError {
   const cause = e.cause instanceof Error ? e.cause.stack : undefined;
@@ -31,9 +33,10 @@ process.exit = ((code?: number | string | null) => {
 }) as typeof process.exit;
 
 // Asked when the time limit is reached: what keeps the config from finishing (a timer, a socket, a child process)?
-port.on('message', (m: { type: string; configFile?: string }) => {
+port.on('message', (m: { type: string; configFile?: string; invocation?: Invocation }) => {
   if (m.type === 'run' && m.configFile && !configFile) {
     configFile = m.configFile;
+    invocation = m.invocation;
     run();
     return;
   }
@@ -47,7 +50,7 @@ function run(): void {
   recorded = [configFile];
   // Until the result is posted the thread must stay alive only through what the config itself waits on.
   port.unref();
-  runConfig(configFile, (b, files) => { before = b; recorded = files; }).then((r) => {
+  runConfig(configFile, (b, files) => { before = b; recorded = files; }, invocation).then((r) => {
     post(r.ok ? { type: 'result', ok: true, plan: r.plan } : { type: 'result', ok: false, error: wire(r.error), filesRead: r.filesRead });
   }, (e: unknown) => {
     post({ type: 'crash', message: e instanceof Error ? e.stack ?? e.message : String(e) });

@@ -13,6 +13,9 @@ import { DevloopError } from '../model/errors.js';
 import { userLocation } from './callsite.js';
 import type { Plan } from './spec.js';
 import type { WireError, WorkerMessage } from './evaluate-wire.js';
+import type { Invocation } from './recorder.js';
+
+export type { Invocation } from './recorder.js';
 
 // Finding the config lives apart, so that `devloop get/trigger` find it without loading this module (and its thread).
 export { CONFIG_NAMES, findConfig } from './find.js';
@@ -40,11 +43,11 @@ function startWorker(): Worker {
   return w;
 }
 
-function takeWorker(configFile: string): Worker {
+function takeWorker(configFile: string, invocation?: Invocation): Worker {
   const w = spare ?? startWorker();
   spare = undefined;
   w.ref();
-  w.postMessage({ type: 'run', configFile });
+  w.postMessage({ type: 'run', configFile, invocation });
   return w;
 }
 
@@ -82,7 +85,7 @@ function fromWire(w: WireError): DevloopError {
 }
 
 /** `opts.timeoutMs`: a shorter limit than DEVLOOP_CONFIG_TIMEOUT's, for a caller that can do without the Plan (down). */
-export async function evaluateConfig(configFile: string, opts: { timeoutMs?: number } = {}): Promise<EvalResult> {
+export async function evaluateConfig(configFile: string, opts: { timeoutMs?: number; invocation?: Invocation } = {}): Promise<EvalResult> {
   const t0 = performance.now();
   const name = basename(configFile);
   let limitMs: number;
@@ -95,7 +98,7 @@ export async function evaluateConfig(configFile: string, opts: { timeoutMs?: num
   const fail = (error: DevloopError, filesRead: string[] = [configFile]): EvalResult =>
     ({ ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 });
   return new Promise<EvalResult>((settle) => {
-    const worker = takeWorker(configFile);
+    const worker = takeWorker(configFile, opts.invocation);
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let exitAt: WorkerMessage & { type: 'exit' } | undefined;

@@ -5,7 +5,7 @@
 import { DevloopError } from '../model/errors.js';
 import type { Loc } from './spec.js';
 
-export type Kind = 'string' | 'boolean' | 'number' | 'strings' | 'stringOrStrings' | 'stringMap' | 'any' | 'steps' | 'stringOrNumberOrList' | 'mapOrMaps' | 'object';
+export type Kind = 'string' | 'boolean' | 'number' | 'strings' | 'stringOrStrings' | 'stringMap' | 'any' | 'steps' | 'stringOrNumberOrList' | 'mapOrMaps' | 'object' | 'stringOrNumber' | 'links' | 'portForwards';
 
 const describe: Record<Kind, string> = {
   string: 'a string',
@@ -19,7 +19,13 @@ const describe: Record<Kind, string> = {
   stringOrNumberOrList: 'a port number, a string such as "8000:80", or a list of them',
   mapOrMaps: 'an object of string labels, or a list of them',
   object: 'an object',
+  stringOrNumber: 'a string or a number',
+  links: "a URL, link('http://...', 'name'), or a list of them",
+  portForwards: "a port number, a string such as '8000:80', port_forward(8000, 80), or a list of them",
 };
+
+const isObj = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x);
+const oneOrList = (v: unknown, ok: (x: unknown) => boolean): boolean => ok(v) || (Array.isArray(v) && v.every(ok));
 
 export function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -48,6 +54,9 @@ export function checkType(kind: Kind, v: unknown): boolean {
       return typeof v === 'string' || typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number'));
     case 'mapOrMaps': return isStringMap(v) || (Array.isArray(v) && v.every(isStringMap));
     case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'stringOrNumber': return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+    case 'links': return oneOrList(v, (x) => typeof x === 'string' || isObj(x));
+    case 'portForwards': return oneOrList(v, (x) => typeof x === 'string' || typeof x === 'number' || isObj(x));
     case 'any': return true;
   }
 }

@@ -15,19 +15,34 @@ export interface Recorder {
   triggerModeLoc?: Loc;
   /** Live update steps made and not (yet) given to a live_update. */
   unusedSteps?: Set<LiveUpdateStep>;
+  /** How devloop was run: the config's args, the subcommand, --context / --namespace. */
+  invocation: Invocation;
+  /** config.define_*() definitions, by name. */
+  configDefs?: Map<string, { kind: 'string' | 'bool' | 'string_list'; args: boolean; usage: string; loc: Loc }>;
+}
+
+/** What the command line tells the config (config.subcommand, config.parse(), k8s_context()). */
+export interface Invocation {
+  /** The words after the command (resource names or, with config.parse(), flags), including those after `--`. */
+  args: string[];
+  subcommand: string;
+  context?: string;
+  namespace?: string;
 }
 
 const KEY = Symbol.for('devloop.config.recorder');
 type G = typeof globalThis & { [KEY]?: Recorder };
 
-export function startRecording(configFile: string, configDir: string): Recorder {
+export function startRecording(configFile: string, configDir: string, invocation: Invocation = { args: [], subcommand: 'up' }): Recorder {
   const r: Recorder = {
     plan: {
       configFile, configDir, images: [], yaml: [], k8sResources: [], k8sKinds: [], imageJsonPaths: [],
       allowedContexts: [], localResources: [], triggerMode: 'auto', watchFiles: [], filesRead: [configFile], warnings: [], logs: [],
     },
     blobs: new Map(),
+    invocation,
   };
+  if (invocation.args.length) r.plan.args = [...invocation.args];
   (globalThis as G)[KEY] = r;
   return r;
 }

@@ -12,8 +12,9 @@ import { DevloopError, isDevloopError } from '../model/errors.js';
 import { privateDirProblem, ensurePrivateDir, userCacheDir } from '../files/private-dir.js';
 import { userLocation } from './callsite.js';
 import { captureConsole, withConfigOutput } from './config-output.js';
-import { startRecording, stopRecording } from './recorder.js';
+import { startRecording, stopRecording, type Invocation } from './recorder.js';
 import { checkUnusedSteps } from './unused-steps.js';
+import { applyWorkloadNamer } from './workload-names.js';
 import type { Loc, Plan } from './spec.js';
 
 export type RunResult =
@@ -51,10 +52,10 @@ export function filesLoaded(before: Set<string>): string[] {
   return Object.keys(moduleCache).filter((k) => !before.has(k) && isProjectFile(k));
 }
 
-export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void): Promise<RunResult> {
+export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void, invocation?: Invocation): Promise<RunResult> {
   const configDir = dirname(configFile);
   const before = new Set(Object.keys(moduleCache));
-  const rec = startRecording(configFile, configDir);
+  const rec = startRecording(configFile, configDir, invocation);
   // What the config prints goes to the plan's log (shown as the config's lines), never into devloop's stdout.
   const restoreConsole = captureConsole(rec);
   onStart?.(before, rec.plan.filesRead);
@@ -74,6 +75,7 @@ export async function runConfig(configFile: string, onStart?: (before: Set<strin
     // A config may also export a default function (Vite style): run it.
     const def = (mod as { default?: unknown } | undefined)?.default;
     if (typeof def === 'function') await (def as () => unknown)();
+    applyWorkloadNamer(rec);
     checkUnusedSteps(rec);
     for (const f of filesLoaded(before)) if (!rec.plan.filesRead.includes(f)) rec.plan.filesRead.push(f);
     return { ok: true, plan: rec.plan };

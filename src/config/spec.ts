@@ -81,7 +81,19 @@ export interface YamlSource {
   loc: Loc;
 }
 
-export interface PortForwardSpec { host: string; localPort: number; containerPort: number; text: string }
+export interface PortForwardSpec { host: string; localPort: number; containerPort: number; text: string; name?: string; linkPath?: string }
+
+/** A readiness probe of a serve_cmd (Tilt's probe()): exactly one action. */
+export interface ProbeSpec {
+  initialDelaySecs: number;
+  timeoutSecs: number;
+  periodSecs: number;
+  successThreshold: number;
+  failureThreshold: number;
+  exec?: { command: string[] };
+  httpGet?: { host: string; port: number; scheme: 'http' | 'https'; path: string };
+  tcpSocket?: { host: string; port: number };
+}
 
 export interface K8sResourceSpec {
   workload?: string;
@@ -95,6 +107,8 @@ export interface K8sResourceSpec {
   extraPodSelectors: Record<string, string>[];
   links: string[];
   podReadiness?: 'wait' | 'ignore';
+  /** Tilt's discovery_strategy: 'default' or 'selectors-only' (pods found only by labels and extra_pod_selectors). */
+  discoveryStrategy?: 'default' | 'selectors-only';
   loc: Loc;
 }
 
@@ -134,7 +148,25 @@ export interface LocalResourceSpec {
   labels: string[];
   env: Record<string, string>;
   dir: string;
+  /** serve_cmd's environment and directory (default: env and dir). */
+  serveEnv?: Record<string, string>;
+  serveDir?: string;
+  allowParallel?: boolean;
+  links?: string[];
+  readinessProbe?: ProbeSpec;
   loc: Loc;
+}
+
+/** update_settings, ci_settings, watch_settings, secret_settings. */
+export interface Settings {
+  maxParallelUpdates?: number;
+  k8sUpsertTimeoutSecs?: number;
+  suppressUnusedImageWarnings?: string[];
+  ciTimeoutSecs?: number;
+  ciReadinessTimeoutSecs?: number;
+  watchIgnore?: string[];
+  /** secret_settings(disable_scrub=True): Secret values are not scrubbed from logs. */
+  disableScrub?: boolean;
 }
 
 export interface Plan {
@@ -156,4 +188,18 @@ export interface Plan {
   warnings: { message: string; loc?: Loc }[];
   /** Lines the config produced (local() commands and their output), for the CLI to show. */
   logs: string[];
+  /** Settings functions' values (absent: defaults). */
+  settings?: Settings;
+  /** The command-line arguments after the resource names / `--` (Tilt's config args). */
+  args?: string[];
+  /** config.parse() or config.clear_enabled_resources() was called: the args do not name resources. */
+  argsParsed?: boolean;
+  /** config.set_enabled_resources(): only these (and their resource_deps) run; an empty list: all. */
+  enabledResources?: string[];
+  /** config.clear_enabled_resources() with no set_enabled_resources() after it: none run (but uncategorized). */
+  disableAll?: boolean;
+  /** workload_to_resource_function(): resource names by workload key (workload-names.ts). */
+  workloadNames?: Record<string, string>;
+  /** Where set_enabled_resources() was called, for errors about the names. */
+  enabledResourcesLoc?: Loc;
 }

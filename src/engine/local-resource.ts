@@ -7,6 +7,8 @@ import type { ProcessRunner, RunningProcess } from '../ports/process.js';
 export class LocalResourceRunner {
   private serve?: RunningProcess;
   private stopping = false;
+  /** Counts serve_cmd starts, so a probe of an earlier one stops. */
+  serveGeneration = 0;
   /** Called when the serve process exits by itself (not when devloop stops or restarts it). */
   onServeExit?: (code: number | undefined) => void;
 
@@ -43,8 +45,9 @@ export class LocalResourceRunner {
     await this.stopServe();
     this.stopping = false;
     this.log.line(this.source, `Starting serve_cmd: ${spec.serveCmdText}`);
-    const child = await this.processes.start(spec.serveCmd, { cwd: spec.dir, env: spec.env, onLine: (l) => this.log.line(this.source, l) });
+    const child = await this.processes.start(spec.serveCmd, { cwd: spec.serveDir ?? spec.dir, env: spec.serveEnv ?? spec.env, onLine: (l) => this.log.line(this.source, l) });
     this.serve = child;
+    this.serveGeneration++;
     void child.done.then((r) => {
       if (this.serve !== child || this.stopping) return;
       this.serve = undefined;

@@ -13,7 +13,7 @@ export function watchRoots(r: Resolved): WatchRoot[] {
     ...r.images.flatMap((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps)),
     ...plan.localResources.flatMap((l) => l.deps),
   ];
-  const global = watchIgnore({ dir: plan.configDir, roots: dirs });
+  const global = watchIgnore({ dir: plan.configDir, roots: dirs, ignore: plan.settings?.watchIgnore });
   // The config's own files are watched by the config root; image roots leave them out (Tilt does the same with Dockerfiles).
   const configFiles = new Set([...plan.filesRead, ...global.files]);
   for (const img of r.images) {

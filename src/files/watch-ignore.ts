@@ -27,6 +27,8 @@ export const WATCH_IGNORED_FILES: readonly RegExp[] = [
 ];
 
 export const DEVLOOPIGNORE = '.devloopignore';
+/** Tilt's name for the same file, read too so a ported project keeps its watch ignores. */
+export const TILTIGNORE = '.tiltignore';
 
 export interface WatchIgnoreOptions {
   /** Directory of the config file: `.devloopignore` is read from here and its patterns are relative to it. */
@@ -44,11 +46,14 @@ export interface WatchIgnore {
 }
 
 export function watchIgnore(opts: WatchIgnoreOptions): WatchIgnore {
-  const file = path.join(opts.dir, DEVLOOPIGNORE);
-  const patterns = [...readLines(file), ...(opts.ignore ?? [])];
+  const files = [DEVLOOPIGNORE, TILTIGNORE].map((f) => path.join(opts.dir, f));
   const filters = [defaultWatchFilter([opts.dir, ...(opts.roots ?? [])])];
-  if (patterns.length) filters.push(gitignoreFilter(opts.dir, patterns, file));
-  return { filter: anyFilter(filters), files: [file] };
+  for (const file of files) {
+    const patterns = readLines(file);
+    if (patterns.length) filters.push(gitignoreFilter(opts.dir, patterns, file));
+  }
+  if (opts.ignore?.length) filters.push(gitignoreFilter(opts.dir, opts.ignore, 'watch_settings(ignore)'));
+  return { filter: anyFilter(filters), files };
 }
 
 function readLines(file: string): string[] {

@@ -167,6 +167,10 @@ function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[],
     return c.fail(`${objText}.${m}(): ${INSTEAD[objText] ?? 'not in this version of devloop'}`, callee);
   }
   if (m === 'format') c.fail('.format() on a string that is not a literal: write a template literal', callee);
+  if (objText === 'config' && !c.userNames.has('config') && c.devloop.has('config') && args.kw.length) {
+    // config.define_string('env', args=True, usage='...'): keyword arguments into the trailing options object, as for functions
+    return `${c.useDevloop('config')}.${m}(${[...pos(), objectOf(c, args.kw.map(([key, v]) => [key, expr(c, v, ind)]), ind)].join(', ')})`;
+  }
   noKw(`.${m}()`);
   const o = operand(c, obj, ind);
   const t = METHODS[m]?.(o, pos());

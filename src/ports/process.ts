@@ -12,6 +12,8 @@ export interface ProcessOptions {
   onLine?(line: string): void;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Text written to stdin (runSync; without it stdin is closed). */
+  input?: string;
 }
 
 export interface ProcessResult {

@@ -25,6 +25,7 @@ import { parseYamlSources, type K8sObject, type SourcedObject } from './manifest
 import { assembleResources, type Resource } from './resources.js';
 import { locatorsOf } from './locators.js';
 import { renderObject } from './render.js';
+import { keepSelected } from './select-apply.js';
 
 export const TAG_PREFIX = 'devloop-';
 
@@ -262,9 +263,9 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
 
   const { resources, warnings: rw } = assembleResources({ plan, objects, imagesByObject });
   warnings.push(...rw);
-  return {
+  return keepSelected({
     plan, registry, images: all.filter((i) => needed.has(i.id)), unused, objects, rendered, locators, resources, warnings,
-  };
+  });
 }
 
 function registryOf(plan: Plan): Registry {

@@ -7,6 +7,7 @@ import { DevloopError } from '../model/errors.js';
 import type { K8sKindSpec, K8sResourceSpec, LocalResourceSpec, Plan, PortForwardSpec, TriggerMode } from '../config/spec.js';
 import type { K8sObject, SourcedObject } from './manifests.js';
 import { closest } from '../config/options.js';
+import { workloadKey } from '../config/workload-names.js';
 
 export type PodReadiness = 'wait' | 'ignore' | 'succeeded';
 
@@ -72,6 +73,22 @@ export function uniqueNames(objs: K8sObject[]): string[] {
   });
 }
 
+/** workload_to_resource_function's names; two workloads given one name is an error naming both. */
+function customNames(plan: Plan, names: string[], objs: K8sObject[]): string[] {
+  const out = objs.map((o, i) => plan.workloadNames![workloadKey(o)] ?? names[i]);
+  const first = new Map<string, number>();
+  out.forEach((n, i) => {
+    const j = first.get(n);
+    if (j !== undefined) {
+      throw new DevloopError('config-duplicate', `workload_to_resource_function named two workloads '${n}': ${objs[j].kind}/${objs[j].metadata.name} and ${objs[i].kind}/${objs[i].metadata.name}`, {
+        location: { file: plan.configFile }, hint: 'return a different name for each workload (include the kind or namespace)',
+      });
+    }
+    first.set(n, i);
+  });
+  return out;
+}
+
 function subset(sel: Record<string, string>, labels: Record<string, string>): boolean {
   const keys = Object.keys(sel);
   return keys.length > 0 && keys.every((k) => labels[k] === sel[k]);
@@ -104,7 +121,8 @@ export function assembleResources({ plan, objects, imagesByObject }: AssembleInp
   };
   const isWorkload = (i: number): boolean => imagesByObject[i].length > 0 || hasContainers(objects[i].object) || readinessOf(objects[i].object) !== undefined;
   const workloadIdx = objects.map((_, i) => i).filter(isWorkload);
-  const names = uniqueNames(workloadIdx.map((i) => objects[i].object));
+  let names = uniqueNames(workloadIdx.map((i) => objects[i].object));
+  if (plan.workloadNames) names = customNames(plan, names, workloadIdx.map((i) => objects[i].object));
   const taken = new Set<number>(workloadIdx);
   const defaults = { triggerMode: plan.triggerMode, autoInit: true };
   const resources: Resource[] = workloadIdx.map((i, n) => ({

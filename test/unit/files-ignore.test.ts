@@ -161,7 +161,7 @@ test('watchIgnore: defaults and .devloopignore (gitignore syntax)', (t) => {
   write(root, { '.devloopignore': '*.log\n/tmp/\n!keep.log\n' });
   const ctx = path.join(root, 'app');
   const w = watchIgnore({ dir: root, roots: [ctx] });
-  assert.deepEqual(w.files, [path.join(root, '.devloopignore')]);
+  assert.deepEqual(w.files, [path.join(root, '.devloopignore'), path.join(root, '.tiltignore')]);
   const cases: [string, boolean][] = [
     ['app/src/a.ts', false],
     ['app/node_modules/x/index.js', true],
@@ -183,4 +183,20 @@ test('watchIgnore: defaults and .devloopignore (gitignore syntax)', (t) => {
   const outside = watchIgnore({ dir: root, roots: ['/elsewhere'] });
   assert.equal(outside.filter.ignores('/elsewhere/x.log'), false);
   assert.equal(outside.filter.ignores('/elsewhere/node_modules/a'), true);
+});
+
+test('watchIgnore: .tiltignore is read like .devloopignore, and watch_settings(ignore) patterns add to both', (t) => {
+  const root = path.join(tmp(t), 'proj');
+  write(root, { '.devloopignore': '*.log\n', '.tiltignore': 'generated/\n' });
+  const w = watchIgnore({ dir: root, roots: [root], ignore: ['*.tmp', '/cache'] });
+  const cases: [string, boolean][] = [
+    ['src/a.ts', false],
+    ['x.log', true],
+    ['generated/a.ts', true],
+    ['sub/generated/a.ts', true],
+    ['sub/b.tmp', true],
+    ['cache/x', true],
+    ['sub/cache/x', false],
+  ];
+  for (const [p, want] of cases) assert.equal(w.filter.ignores(path.join(root, p)), want, p);
 });

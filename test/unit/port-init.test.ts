@@ -70,6 +70,15 @@ const TABLE: Array<[string, string, string]> = [
     "const xs = [];\nif (xs.length > 0) {\n}\nif (xs.length === 0) {\n}\nconst d = { a: 1 };\nif (('a' in d)) {\n  (process.env['A'] = 'x');\n}"],
 ];
 
+TABLE.push(
+  ['settings functions', "update_settings(max_parallel_updates=3)\nci_settings(timeout='10m')",
+    "import { ci_settings, update_settings } from 'devloop';\n\nupdate_settings({ max_parallel_updates: 3 });\nci_settings({ timeout: '10m' });"],
+  ['config args', "config.define_string_list('to-run', args=True)\ncfg = config.parse()\nconfig.set_enabled_resources(cfg.get('to-run', []))\nd = config.main_dir",
+    "import { config } from 'devloop';\n\nconfig.define_string_list('to-run', { args: true });\nconst cfg = config.parse();\nconfig.set_enabled_resources((cfg['to-run'] ?? []));\nconst d = config.main_dir;"],
+  ['port_forward and link', "k8s_resource('web', port_forwards=[port_forward(8000, 80, name='ui')], links=[link('http://x', 'x')])",
+    "import { k8s_resource, link, port_forward } from 'devloop';\n\nk8s_resource('web', { port_forwards: [port_forward(8000, 80, { name: 'ui' })], links: [link('http://x', 'x')] });"],
+);
+
 for (const [name, tiltfile, expected] of TABLE) {
   test(`init: ${name}`, () => {
     assert.equal(body(tiltfile), expected);
@@ -78,7 +87,7 @@ for (const [name, tiltfile, expected] of TABLE) {
 
 /** Snippets left as comments: [what, Tiltfile, part of the TODO text]. */
 const TODOS: Array<[string, string, string]> = [
-  ['a builtin devloop lacks, with what to use', "update_settings(max_parallel_updates=3)", 'devloop has no update_settings: remove it'],
+  ['a builtin devloop lacks, with what to use', "x = filter_yaml('a.yaml', kind='Service')", 'devloop has no filter_yaml: read and filter'],
   ['an extension devloop has no port of', "load('ext://helm_remote', 'helm_remote')", 'devloop has no port of ext://helm_remote (helm_remote): render the chart'],
   ['a call of that extension', "load('ext://helm_remote', 'helm_remote')\nhelm_remote('redis')", "helm_remote() comes from Tilt's ext://helm_remote"],
   ['an unknown extension', "load('ext://foo', 'bar')\nbar(1)", 'devloop has no port of ext://foo (bar): write what it does in TypeScript'],
@@ -88,7 +97,6 @@ const TODOS: Array<[string, string, string]> = [
   ['**kwargs', "def f(**kw):\n  pass", '**kwargs in a def'],
   ['a dict comprehension', "x = {k: 1 for k in y}", 'a dictionary comprehension'],
   ['a syntax error', "k8s_yaml('a.yaml')\nx = = 1\n", 'a syntax error'],
-  ['config.parse()', "cfg = config.parse()", 'config.parse(): config_dir() for config.main_dir'],
 ];
 
 for (const [name, tiltfile, todo] of TODOS) {
@@ -107,7 +115,7 @@ for (const [name, tiltfile, todo] of TODOS) {
 }
 
 test('init: the devloop.ts line of each note is its marker, also after leading blank lines', () => {
-  const t = translateTiltfile("\n\n# -*- mode: Python -*-\n\nupdate_settings(max_parallel_updates=3)\nk8s_yaml('a.yaml')\nversion_settings(constraint='>=0.22')\n", exportsNow);
+  const t = translateTiltfile("\n\n# -*- mode: Python -*-\n\nx = filter_yaml('a.yaml')\nk8s_yaml('a.yaml')\nlocal_git_repo('.')\n", exportsNow);
   const lines = t.code.split('\n');
   assert.equal(t.notes.length, 2);
   for (const n of t.notes) assert.match(lines[n.outLine! - 1], new RegExp(`^// devloop init: TODO \\(Tiltfile:${n.line}\\)`), t.code);
@@ -173,13 +181,13 @@ for (const [folder, edits, workload, image, resource] of PORTS) {
 }
 
 test('init --from writes devloop.ts next to the Tiltfile, lists TODOs with both lines, and refuses to overwrite', () => {
-  const dir = writeProject({ Tiltfile: "k8s_yaml('a.yaml')\nupdate_settings(max_parallel_updates=3)\n" });
+  const dir = writeProject({ Tiltfile: "k8s_yaml('a.yaml')\nlocal_git_repo('.')\n" });
   dirs.push(dir);
   const r = devloop(dir, 'init', '--from', 'Tiltfile');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Wrote devloop\.ts from Tiltfile: 1 statement translated, 1 left as comments to port by hand, 0 to check\./);
-  assert.match(r.stderr, /Tiltfile:2 → devloop\.ts:\d+: devloop has no update_settings/);
-  assert.match(readFileSync(join(dir, 'devloop.ts'), 'utf8'), /\/\/ update_settings\(max_parallel_updates=3\)/);
+  assert.match(r.stderr, /Tiltfile:2 → devloop\.ts:\d+: devloop has no local_git_repo/);
+  assert.match(readFileSync(join(dir, 'devloop.ts'), 'utf8'), /\/\/ local_git_repo\('\.'\)/);
   const again = devloop(dir, 'init', '--from', 'Tiltfile');
   assert.equal(again.code, 1);
   assert.match(again.stderr, /error: devloop\.ts already exists\nhint: give another file with -o FILE, or --force to overwrite it/);

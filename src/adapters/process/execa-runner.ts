@@ -41,7 +41,7 @@ export const execaRunner: ProcessRunner = {
   runSync(argv: readonly string[], o: Omit<ProcessOptions, 'onLine' | 'signal'>): ProcessResult {
     // Node's own spawnSync: the synchronous path needs no execa (which loads asynchronously).
     const env = o.extendEnv === false ? o.env : { ...process.env, ...o.env };
-    const r = spawnSync(argv[0], argv.slice(1), { cwd: o.cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeoutMs, killSignal: 'SIGKILL' });
+    const r = spawnSync(argv[0], argv.slice(1), { cwd: o.cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 256 << 20, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], input: o.input, timeout: o.timeoutMs, killSignal: 'SIGKILL' });
     const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
     return toResult({
       exitCode: r.status ?? undefined, signal: r.signal ?? undefined, failed: Boolean(r.error) || r.status !== 0, isCanceled: false, timedOut,

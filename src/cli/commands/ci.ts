@@ -15,13 +15,14 @@ import { crashLogs } from '../crash-logs.js';
 
 export interface CiOptions extends CommonOptions { dryRun?: boolean; output?: 'yaml' | 'json'; timeout?: string }
 
-export async function ciCommand(opts: CiOptions, o: Output): Promise<number> {
-  return opts.dryRun ? dryRun(opts, o) : ciRun(opts, o);
+export async function ciCommand(opts: CiOptions, o: Output, args: string[] = []): Promise<number> {
+  return opts.dryRun ? dryRun(opts, o, args) : ciRun(opts, o, args);
 }
 
-async function dryRun(opts: CiOptions, o: Output): Promise<number> {
+async function dryRun(opts: CiOptions, o: Output, args: string[]): Promise<number> {
   const cwd = process.cwd();
-  const { resolved, evalMs, resolveMs, configFile } = await loadProject(cwd, opts.file);
+  const invocation = { args, subcommand: 'ci', context: opts.context, namespace: opts.namespace };
+  const { resolved, evalMs, resolveMs, configFile } = await loadProject(cwd, opts.file, {}, invocation);
   for (const l of resolved.plan.logs) o.err(l);
   o.err(`Loaded ${configFile} in ${duration(evalMs)}, resolved in ${duration(resolveMs)}`);
   for (const l of planReport(resolved, cwd)) o.err(l);
@@ -35,20 +36,24 @@ export function renderObjects(objects: object[], format: 'yaml' | 'json'): strin
   return objects.map((obj) => stringifyYaml(obj)).join('---\n');
 }
 
-async function ciRun(opts: CiOptions, out: Output): Promise<number> {
-  const timeoutMs = parseDuration(opts.timeout ?? '30m');
+async function ciRun(opts: CiOptions, out: Output, args: string[]): Promise<number> {
+  if (opts.timeout !== undefined) parseDuration(opts.timeout); // a bad --timeout fails before anything runs
   const t0 = performance.now();
   const ui = await createUi(out, opts);
   try {
-    return await ciLoop(opts, ui.output, new RingLog(ui.log), (engine) => ui.watch(engine), timeoutMs, t0);
+    return await ciLoop(opts, ui.output, new RingLog(ui.log), (engine) => ui.watch(engine), t0, args);
   } finally {
     ui.close();
   }
 }
 
-async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engine) => void, timeoutMs: number, t0: number): Promise<number> {
-  const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'ci', log });
+async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engine) => void, t0: number, args: string[]): Promise<number> {
+  const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'ci', log, args });
   const { engine } = session;
+  // --timeout wins over the config's ci_settings(timeout), which wins over 30 minutes.
+  const fromConfig = engine.resolved.plan.settings?.ciTimeoutSecs;
+  const timeoutText = opts.timeout ?? (fromConfig !== undefined ? `${fromConfig}s` : '30m');
+  const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout) : fromConfig !== undefined ? fromConfig * 1000 : parseDuration('30m');
   watch(engine);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -57,7 +62,7 @@ async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engin
     const result = await Promise.race([engine.waitForCi(), timeout]);
     if (result === 'timeout') {
       const waiting = [...engine.status.values()].filter((s) => s.phase !== 'ready' && s.phase !== 'disabled');
-      o.err(color.red(`error: timed out after ${opts.timeout}: ${waiting.length} resource${waiting.length === 1 ? '' : 's'} not ready: ${waiting.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
+      o.err(color.red(`error: timed out after ${timeoutText}: ${waiting.length} resource${waiting.length === 1 ? '' : 's'} not ready: ${waiting.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
       o.err(color.yellow('hint: raise --timeout if they only need longer; otherwise look at the lines above for why they are not ready'));
       return 1;
     }

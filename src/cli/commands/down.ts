@@ -22,7 +22,7 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
   const configFile = findConfig(process.cwd(), opts.file);
   const project = projectId(configFile);
   // Only for allow_k8s_contexts: down deletes by labels and never waits long on a config that does not finish.
-  const ev = await evaluateConfig(configFile, { timeoutMs: 5000 });
+  const ev = await evaluateConfig(configFile, { timeoutMs: 5000, invocation: { args: [], subcommand: 'down', context: opts.context, namespace: opts.namespace } });
   if (!ev.ok) o.err(color.yellow(`warning: ${basename(configFile)} does not evaluate (${ev.error.message}); deleting by labels anyway`));
   const cluster = connectCluster({ context: opts.context, namespace: opts.namespace });
   try {

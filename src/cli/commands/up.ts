@@ -18,7 +18,7 @@ export interface UpOptions extends CommonOptions { watch?: boolean; port?: strin
 /** The web UI's default port (Tilt's). */
 export const DEFAULT_UI_PORT = 10350;
 
-export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
+export async function upCommand(opts: UpOptions, o: Output, args: string[] = []): Promise<number> {
   // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
   const configFile = findConfig(process.cwd(), opts.file);
   const lock = lockProject(configFile);
@@ -38,7 +38,7 @@ export async function upCommand(opts: UpOptions, o: Output): Promise<number> {
   if (opts.browser !== false && process.stdout.isTTY) openBrowser(url);
   let controlClosed = false;
   try {
-    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log, disablePortForwards: opts.disablePortForwards });
+    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log, args, disablePortForwards: opts.disablePortForwards });
     const { engine } = session;
     ui.watch(engine);
     late.set(engine);

@@ -40,6 +40,7 @@ export interface BuildOptions {
   push: PushPolicy;
   /** The prefix of an image's lines (the resource that uses it, or the image name). */
   sourceOf?: (id: string) => string;
+  /** How many images build at once (update_settings' max_parallel_updates); default 2. */
   parallelism?: number;
   /** Why these builds run: printed first ("Initial Build", "1 File Changed: [server.js]"). */
   reason?: string;

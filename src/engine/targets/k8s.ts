@@ -130,6 +130,7 @@ export class K8sTarget implements DeployTarget {
       try {
         outcomes = await buildImages(images, {
           builder: this.h.builder, processes: this.h.processes, log: this.h.log, push: this.h.push, reason: item.reason, sourceOf: () => r.name, signal: abort.signal,
+          parallelism: res.plan.settings?.maxParallelUpdates,
         });
       } finally {
         this.inFlight.delete(r.name);

@@ -2,6 +2,7 @@
 import { DevloopError } from '../../model/errors.js';
 import type { Resource } from '../../resolve/resources.js';
 import { LocalResourceRunner } from '../local-resource.js';
+import { waitReady } from '../local-probe.js';
 import type { Log } from '../log.js';
 import type { ProcessRunner } from '../../ports/process.js';
 import type { StatusBoard } from '../status-board.js';
@@ -33,7 +34,16 @@ export class LocalTarget implements DeployTarget {
     }
     if (r.local?.serveCmd) {
       await runner.startServe();
-      this.board.set(r.name, 'ready', 'serve_cmd is running');
+      const probe = r.local.readinessProbe;
+      if (probe) {
+        this.board.set(r.name, 'runtime', 'serve_cmd started; waiting for its readiness probe');
+        const served = runner.serveGeneration;
+        void waitReady(probe, this.processes, r.local.serveDir ?? r.local.dir, () => !runner.serving || runner.serveGeneration !== served).then((ok) => {
+          if (ok) this.board.set(r.name, 'ready', 'serve_cmd is running; its readiness probe passed');
+        });
+      } else {
+        this.board.set(r.name, 'ready', 'serve_cmd is running');
+      }
     } else {
       this.board.set(r.name, 'ready', 'cmd succeeded');
     }
