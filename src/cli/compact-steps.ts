@@ -7,12 +7,13 @@
  * `DONE IN` line stays. Plain output (no terminal) prints every line, as before.
  */
 import type { EngineEvent } from '../engine/events.js';
+import type { LineKind } from '../engine/log.js';
 import { took } from './commands/view-format.js';
 
-const STEP = /^STEP \d+\/\d+ — /;
-const SUMMARY = /^\s+Step \d+ - \d+\.\d+s \(/;
+interface Held { lines: string[]; active: number; titles: Map<string, string>; last?: string }
 
-interface Held { title: string; lines: string[]; active: number }
+/** Which step a step-start/step-end event names: a build of an image, or its push. */
+const stepKey = (kind: string, image: string) => `${kind} ${image}`;
 
 export class StepCompactor {
   /** Source -> the step lines held while its steps run. */
@@ -20,39 +21,43 @@ export class StepCompactor {
 
   constructor(private readonly print: (source: string, text: string) => void) {}
 
-  line(source: string, text: string): void {
+  /** Lines are told apart by the role the scheduler gives them, never by their text. */
+  line(source: string, text: string, role?: LineKind): void {
     const h = this.held.get(source);
-    if (STEP.test(text)) {
-      if (h) {
-        h.lines.push(text);
-        h.title = text;
-      } else {
-        this.held.set(source, { title: text, lines: [text], active: 0 });
-      }
+    if (role === 'step') {
+      const held: Held = h ?? { lines: [], active: 0, titles: new Map() };
+      held.lines.push(text);
+      held.last = text;
+      this.held.set(source, held);
       return;
     }
+    if (role === 'step-output') {
+      // Held while a step runs; the blank line after a step is dropped.
+      if (h) h.lines.push(text);
+      return;
+    }
+    // The per-step summary after the build repeats what the per-step lines already said.
+    if (role === 'build-summary') return;
     if (h) {
       h.lines.push(text);
       return;
     }
-    // The blank line after each step, and the summary the per-step lines already gave.
-    if (source && text === '') return;
-    if (!source && SUMMARY.test(text)) return;
     this.print(source, text);
   }
 
   event(e: EngineEvent): void {
     if (e.type === 'step-start') {
       const h = this.held.get(e.source);
-      if (h) h.active++;
+      if (!h) return;
+      h.active++;
+      if (h.last) h.titles.set(stepKey(e.kind, e.image), h.last);
       return;
     }
     if (e.type === 'step-end') {
       const h = this.held.get(e.source);
       if (!h) return;
       h.active--;
-      const title = [...h.lines].reverse().find((l) => STEP.test(l) && l.includes(e.kind === 'push' ? 'Pushing' : `[${e.image}]`)) ?? h.title;
-      this.print(e.source, `${title} · ${took(e.ms)}`);
+      this.print(e.source, `${h.titles.get(stepKey(e.kind, e.image)) ?? h.last ?? ''} · ${took(e.ms)}`);
       if (h.active <= 0) this.held.delete(e.source);
       return;
     }

@@ -91,7 +91,7 @@ class TtyUi implements Ui {
     // A rebuild as one line per step with its duration; --verbose prints every line (compact-steps.ts).
     const steps = verbose ? undefined : new StepCompactor(print);
     this.log = {
-      line: (source, text) => (steps ? steps.line(source, text) : print(source, text)),
+      line: (source, text, role) => (steps ? steps.line(source, text, role) : print(source, text)),
       event: (e) => {
         steps?.event(e);
         if (!this.closed && this.activity.observe(e, Date.now())) this.queueRedraw();

@@ -5,7 +5,7 @@
  * reader rather than slowing the engine, saying so.
  */
 import type { EngineEvent } from './events.js';
-import type { Log } from './log.js';
+import { streamOfKind, type Log } from './log.js';
 import { levelOf, streamOf } from './log-level.js';
 
 export interface Stamped {
@@ -119,9 +119,9 @@ export class EventHub {
   /** A log that also records every line and event here, around the renderer's log. */
   tee(log: Log): Log {
     return {
-      line: (source, text, stream) => {
-        log.line(source, text, stream);
-        this.push({ type: 'log', source, text, stream: streamOf(source, stream), level: levelOf(text) });
+      line: (source, text, kind) => {
+        log.line(source, text, kind);
+        this.push({ type: 'log', source, text, stream: streamOf(source, streamOfKind(kind)), level: levelOf(text) });
       },
       event: (e) => {
         log.event?.(e);

@@ -46,7 +46,7 @@ export class SecretScrubber {
 export function scrubbingLog(log: Log, scrubber: SecretScrubber, objects: () => readonly object[] | undefined): Log {
   const refresh = () => { const o = objects(); if (o) scrubber.addObjects(o); };
   return {
-    line: (source, text) => { refresh(); log.line(source, scrubber.scrub(text)); },
+    line: (source, text, kind) => { refresh(); log.line(source, scrubber.scrub(text), kind); },
     event: log.event && ((e) => {
       if (e.type === 'log') { refresh(); log.event!({ ...e, text: scrubber.scrub(e.text) }); } else log.event!(e);
     }),

@@ -28,17 +28,17 @@ test('terminal: a rebuild prints one line per step with its duration; the Docker
   const out: string[] = [];
   const c = new StepCompactor((s, t) => out.push(`${s}|${t}`));
   c.line('web', '1 File Changed: [server.js] → rebuilding web-image');
-  c.line('web', 'STEP 1/2 — Building Dockerfile: [web-image]');
+  c.line('web', 'STEP 1/2 — Building Dockerfile: [web-image]', 'step');
   c.event(start('web', 'web-image', 1));
-  for (const l of ['Building Dockerfile:', '  FROM node:20', '', '     [1/2] FROM node:20', '     [2/2] COPY . .']) c.line('web', l);
+  for (const l of ['Building Dockerfile:', '  FROM node:20', '', '     [1/2] FROM node:20', '     [2/2] COPY . .']) c.line('web', l, 'step-output');
   c.event({ type: 'step-end', source: 'web', image: 'web-image', kind: 'build', ms: 2140 });
-  c.line('web', '');
-  c.line('web', 'STEP 2/2 — Pushing localhost:5005/web-image:t');
+  c.line('web', '', 'step-output');
+  c.line('web', 'STEP 2/2 — Pushing localhost:5005/web-image:t', 'step');
   c.event(start('web', 'web-image', 2, 'push'));
-  c.line('web', '     abc: Pushed');
+  c.line('web', '     abc: Pushed', 'step-output');
   c.event({ type: 'step-end', source: 'web', image: 'web-image', kind: 'push', ms: 310 });
   c.event({ type: 'image-done', source: 'web', image: 'web-image', status: 'built' });
-  c.line('', '     Step 1 - 2.14s (Building Dockerfile: [web-image])');
+  c.line('', '     Step 1 - 2.14s (Building Dockerfile: [web-image])', 'build-summary');
   c.line('', '     DONE IN: 2.46s');
   c.line('web', 'Applying 1 object to the cluster (kind)');
   assert.deepEqual(out, [
@@ -53,9 +53,9 @@ test('terminal: a rebuild prints one line per step with its duration; the Docker
 test('terminal: a failed build prints every line it held, in order', () => {
   const out: string[] = [];
   const c = new StepCompactor((s, t) => out.push(t));
-  c.line('web', 'STEP 1/1 — Building Dockerfile: [web-image]');
+  c.line('web', 'STEP 1/1 — Building Dockerfile: [web-image]', 'step');
   c.event(start('web', 'web-image', 1));
-  c.line('web', '     [2/2] RUN false');
+  c.line('web', '     [2/2] RUN false', 'step-output');
   c.line('web', 'Build Failed: RUN false exited with 1');
   c.event({ type: 'image-done', source: 'web', image: 'web-image', status: 'failed', reason: 'x' });
   c.line('web', 'after');

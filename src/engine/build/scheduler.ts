@@ -51,7 +51,7 @@ const INDENT = '     ';
 
 /** A builder's output: its lines indented under the image's source; its progress as events when the log takes them. */
 function outputFor(log: Log, source: string, image: string): BuildOutput {
-  const out: BuildOutput = { line: (t) => log.line(source, INDENT + t) };
+  const out: BuildOutput = { line: (t) => log.line(source, INDENT + t, 'step-output') };
   if (log.event) out.progress = (progress) => emit(log, { type: 'image-progress', source, image, progress });
   return out;
 }
@@ -127,7 +127,7 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
     try {
       if (w.build) {
         const name = img.spec.type === 'docker' ? `Building Dockerfile: [${img.id}]` : `Building Custom Build: [${img.id}]`;
-        log.line(s, `STEP ${++step}/${total} — ${name}`);
+        log.line(s, `STEP ${++step}/${total} — ${name}`, 'step');
         emit(log, { type: 'step-start', source: s, image: img.id, step, total, kind: 'build', builder: img.spec.type, ref: img.localRef });
         const t0 = performance.now();
         const out = outputFor(log, s, img.id);
@@ -139,10 +139,10 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
           });
         }
         if (img.spec.type === 'docker') {
-          log.line(s, `Building Dockerfile${img.spec.platform ? ` for platform ${img.spec.platform}` : ''}:`);
-          for (const l of img.dockerfileText!.replace(/\n$/, '').split('\n')) log.line(s, `  ${l}`);
-          log.line(s, '');
-          log.line(s, `${INDENT}Building image`);
+          log.line(s, `Building Dockerfile${img.spec.platform ? ` for platform ${img.spec.platform}` : ''}:`, 'step-output');
+          for (const l of img.dockerfileText!.replace(/\n$/, '').split('\n')) log.line(s, `  ${l}`, 'step-output');
+          log.line(s, '', 'step-output');
+          log.line(s, `${INDENT}Building image`, 'step-output');
           await opts.builder.build({
             contextDir: img.spec.context, entries: img.entries ?? [], dockerfileText: img.dockerfileText!,
             dockerfilePath: dockerfileInContext(img.spec.context, img.spec.dockerfile), buildArgs: img.spec.buildArgs, target: img.spec.target,
@@ -166,17 +166,17 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
         }
         steps.push({ name, ms: performance.now() - t0 });
         emit(log, { type: 'step-end', source: s, image: img.id, kind: 'build', ms: performance.now() - t0 });
-        log.line(s, '');
+        log.line(s, '', 'step-output');
       }
       if (w.push || (w.build && needsPush(img, opts.push))) {
         const name = `Pushing ${img.localRef}`;
-        log.line(s, `STEP ${++step}/${total} — ${name}`);
+        log.line(s, `STEP ${++step}/${total} — ${name}`, 'step');
         emit(log, { type: 'step-start', source: s, image: img.id, step, total, kind: 'push', builder: img.spec.type, ref: img.localRef });
         const t0 = performance.now();
         await opts.builder.push(img.localRef, outputFor(log, s, img.id));
         steps.push({ name, ms: performance.now() - t0 });
         emit(log, { type: 'step-end', source: s, image: img.id, kind: 'push', ms: performance.now() - t0 });
-        log.line(s, '');
+        log.line(s, '', 'step-output');
       }
       emit(log, { type: 'image-done', source: s, image: img.id, status: 'built' });
       return { id: img.id, status: 'built', ref, pushed: w.push || (w.build && needsPush(img, opts.push)), steps };
@@ -207,7 +207,7 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
     await Promise.race(running.values());
   }
   if (summary.length && ![...outcomes.values()].some((o) => o.status === 'failed')) {
-    summary.forEach((st, i) => log.line('', `${INDENT}Step ${i + 1} - ${(st.ms / 1000).toFixed(2)}s (${st.name})`));
+    summary.forEach((st, i) => log.line('', `${INDENT}Step ${i + 1} - ${(st.ms / 1000).toFixed(2)}s (${st.name})`, 'build-summary'));
     log.line('', `${INDENT}DONE IN: ${((performance.now() - started) / 1000).toFixed(2)}s`);
   }
   return outcomes;
