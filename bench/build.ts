@@ -86,18 +86,32 @@ async function devloopInProcess(dir: string, builder: DockerImageBuilder, force 
       const spec = img.spec;
       if (spec.type !== 'docker') throw new Error(`${img.id} is not a docker_build`);
       const rel = path.relative(spec.context, spec.dockerfile);
-      await builder.build({
-        contextDir: spec.context, entries: img.entries ?? [], dockerfileText: img.dockerfileText!,
-        dockerfilePath: rel.startsWith('..') ? undefined : rel, buildArgs: spec.buildArgs,
-        extraTags: [], pull: false, cacheFrom: [], extraHosts: [], ref: img.localRef, labels: { 'dev.devloop.built': 'true' },
-      }, { line: () => {} });
+      await builder.build(
+        {
+          contextDir: spec.context,
+          entries: img.entries ?? [],
+          dockerfileText: img.dockerfileText!,
+          dockerfilePath: rel.startsWith('..') ? undefined : rel,
+          buildArgs: spec.buildArgs,
+          extraTags: [],
+          pull: false,
+          cacheFrom: [],
+          extraHosts: [],
+          ref: img.localRef,
+          labels: { 'dev.devloop.built': 'true' },
+        },
+        { line: () => {} },
+      );
       built++;
     }
   } else {
     const outcomes = await buildImages(resolved.images, { builder, processes: execaRunner, log: silentLog, push: { enabled: false }, reason: 'bench' });
     for (const o of outcomes.values()) {
       if (o.status === 'failed') throw o.error;
-      if (o.status === 'built') { built++; refs.push(o.ref); }
+      if (o.status === 'built') {
+        built++;
+        refs.push(o.ref);
+      }
     }
   }
   return { ms: performance.now() - t0, built };
@@ -115,7 +129,11 @@ async function raw(dir: string, tag: string): Promise<number> {
   writeFileSync(path.join(fdir, 'app.dockerfile'), appText);
   copyFileSync(path.join(dir, 'app.dockerfile.dockerignore'), path.join(fdir, 'app.dockerfile.dockerignore'));
   const t0 = performance.now();
-  await run(DOCKER, ['build', '--network', 'none', '--build-arg', 'node_env=development', '-f', path.join(dir, 'base.dockerfile'), '-t', base, path.join(dir, 'package')], { env });
+  await run(
+    DOCKER,
+    ['build', '--network', 'none', '--build-arg', 'node_env=development', '-f', path.join(dir, 'base.dockerfile'), '-t', base, path.join(dir, 'package')],
+    { env },
+  );
   await run(DOCKER, ['build', '--network', 'none', '-f', path.join(fdir, 'app.dockerfile'), '-t', app, dir], { env });
   return performance.now() - t0;
 }
@@ -143,7 +161,8 @@ async function main(): Promise<void> {
   const builder = new DockerImageBuilder();
   const info = await builder.engineInfo();
   const { dir, setNonce } = project();
-  const startup: number[] = [], imports: number[] = [];
+  const startup: number[] = [],
+    imports: number[] = [];
   const buildModule = pathToFileURL(path.join(repoRoot, 'dist/src/cli/commands/build.js')).href;
   for (let i = 0; i < 3; i++) {
     startup.push((await run(process.execPath, ['-e', ''])).ms);
@@ -159,9 +178,22 @@ async function main(): Promise<void> {
   const un = { proc: [] as number[], inproc: [] as number[], raw: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
     const steps: (() => Promise<void>)[] = [
-      async () => { setNonce(`dl-${nonce()}`); const r = await devloopProcess(dir); if (r.built !== 2) throw new Error(`devloop built ${r.built} of 2`); un.proc.push(r.ms); },
-      async () => { setNonce(`in-${nonce()}`); const r = await devloopInProcess(dir, builder); if (r.built !== 2) throw new Error(`in-process built ${r.built} of 2`); un.inproc.push(r.ms); },
-      async () => { setNonce(`raw-${nonce()}`); un.raw.push(await raw(dir, `u${i}-${nonce()}`)); },
+      async () => {
+        setNonce(`dl-${nonce()}`);
+        const r = await devloopProcess(dir);
+        if (r.built !== 2) throw new Error(`devloop built ${r.built} of 2`);
+        un.proc.push(r.ms);
+      },
+      async () => {
+        setNonce(`in-${nonce()}`);
+        const r = await devloopInProcess(dir, builder);
+        if (r.built !== 2) throw new Error(`in-process built ${r.built} of 2`);
+        un.inproc.push(r.ms);
+      },
+      async () => {
+        setNonce(`raw-${nonce()}`);
+        un.raw.push(await raw(dir, `u${i}-${nonce()}`));
+      },
     ];
     await inTurn(steps, i);
     if (performance.now() - started > DEADLINE_MS / 2 && i + 1 >= 3) break;
@@ -175,17 +207,33 @@ async function main(): Promise<void> {
   const ca = { proc: [] as number[], cmd: [] as number[], inproc: [] as number[], forced: [] as number[], raw: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
     const steps: (() => Promise<void>)[] = [
-      async () => { const r = await devloopProcess(dir); if (r.upToDate !== 2) throw new Error('cached devloop build rebuilt something'); ca.proc.push(r.ms); },
-      async () => { const r = await devloopInProcess(dir, builder); if (r.built !== 0) throw new Error('cached in-process build rebuilt something'); ca.inproc.push(r.ms); },
-      async () => { ca.forced.push((await devloopInProcess(dir, builder, true)).ms); },
-      async () => { ca.raw.push(await raw(dir, cachedTag)); },
+      async () => {
+        const r = await devloopProcess(dir);
+        if (r.upToDate !== 2) throw new Error('cached devloop build rebuilt something');
+        ca.proc.push(r.ms);
+      },
+      async () => {
+        const r = await devloopInProcess(dir, builder);
+        if (r.built !== 0) throw new Error('cached in-process build rebuilt something');
+        ca.inproc.push(r.ms);
+      },
+      async () => {
+        ca.forced.push((await devloopInProcess(dir, builder, true)).ms);
+      },
+      async () => {
+        ca.raw.push(await raw(dir, cachedTag));
+      },
     ];
     await inTurn(steps, i);
     if (performance.now() - started > DEADLINE_MS * 0.8 && i + 1 >= 3) break;
   }
 
-  console.log(`engine ${info.version}, BuildKit ${info.buildkit}; fixture nodejs-express (2 images); medians of ${un.raw.length} (uncached) and ${ca.raw.length} (cached), interleaved in rotated order, ${SETTLE_MS} ms pause between builds`);
-  console.log(`node start-up (node -e ''), median of 3: ${fmt(median(startup))}; node start-up + import of devloop's build command, doing nothing: ${fmt(median(imports))}\n`);
+  console.log(
+    `engine ${info.version}, BuildKit ${info.buildkit}; fixture nodejs-express (2 images); medians of ${un.raw.length} (uncached) and ${ca.raw.length} (cached), interleaved in rotated order, ${SETTLE_MS} ms pause between builds`,
+  );
+  console.log(
+    `node start-up (node -e ''), median of 3: ${fmt(median(startup))}; node start-up + import of devloop's build command, doing nothing: ${fmt(median(imports))}\n`,
+  );
   console.log('| case | devloop | baseline (same run) | ratio | goal |');
   console.log('|---|---|---|---|---|');
   console.log(row('(a) uncached, `devloop build` whole process', un.proc, un.raw, 'docker build ×2'));
@@ -194,7 +242,9 @@ async function main(): Promise<void> {
   console.log(row('(b) cached, in-process loadProject + buildImages', ca.inproc, ca.raw, 'docker build ×2'));
   console.log(row('(b) cached, in-process, adapter forced to build (BuildKit all cached)', ca.forced, ca.raw, 'docker build ×2'));
   console.log(`\nraw samples: uncached ${un.raw.map(fmt).join(', ')}; cached ${ca.raw.map(fmt).join(', ')}`);
-  console.log(`devloop samples: uncached process ${un.proc.map(fmt).join(', ')}; in-process ${un.inproc.map(fmt).join(', ')}; cached process ${ca.proc.map(fmt).join(', ')}; forced ${ca.forced.map(fmt).join(', ')}`);
+  console.log(
+    `devloop samples: uncached process ${un.proc.map(fmt).join(', ')}; in-process ${un.inproc.map(fmt).join(', ')}; cached process ${ca.proc.map(fmt).join(', ')}; forced ${ca.forced.map(fmt).join(', ')}`,
+  );
 }
 
 async function cleanup(): Promise<void> {

@@ -24,7 +24,10 @@ function run(bin: string, cwd: string): { cpu: number; wall: number } {
   const r = spawnSync('bash', ['-c', script], { cwd, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`dry-run failed in ${cwd} with ${bin}`);
   const [, children, wall] = r.stdout.trim().split('\n');
-  const [user, sys] = children!.split(/\s+/).map((x) => { const m = /(\d+)m([\d.]+)s/.exec(x)!; return (Number(m[1]) * 60 + Number(m[2])) * 1000; });
+  const [user, sys] = children!.split(/\s+/).map((x) => {
+    const m = /(\d+)m([\d.]+)s/.exec(x)!;
+    return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+  });
   return { cpu: user! + sys!, wall: Number(wall) };
 }
 
@@ -33,10 +36,15 @@ const big = generate(mkdtempSync(join(tmpdir(), 'devloop-bench-worker-')));
 try {
   console.log('| project | baseline CPU / wall (median) | worker CPU / wall (median) | load |');
   console.log('|---|---|---|---|');
-  for (const [name, dir, n] of [['fixtures/nodejs-express', join(root, 'fixtures/nodejs-express'), rounds], ['500 images / 2,000 manifests', big, Math.ceil(rounds / 2)]] as const) {
-    run(bins.baseline, dir); run(bins.worker, dir); // fill caches (jiti's, the OS's)
+  for (const [name, dir, n] of [
+    ['fixtures/nodejs-express', join(root, 'fixtures/nodejs-express'), rounds],
+    ['500 images / 2,000 manifests', big, Math.ceil(rounds / 2)],
+  ] as const) {
+    run(bins.baseline, dir);
+    run(bins.worker, dir); // fill caches (jiti's, the OS's)
     const r = { baseline: [] as { cpu: number; wall: number }[], worker: [] as { cpu: number; wall: number }[] };
-    for (let i = 0; i < n; i++) for (const k of (i % 2 ? ['baseline', 'worker'] : ['worker', 'baseline']) as ('baseline' | 'worker')[]) r[k].push(run(bins[k], dir));
+    for (let i = 0; i < n; i++)
+      for (const k of (i % 2 ? ['baseline', 'worker'] : ['worker', 'baseline']) as ('baseline' | 'worker')[]) r[k].push(run(bins[k], dir));
     const f = (k: keyof typeof r) => `${median(r[k].map((x) => x.cpu)).toFixed(0)} / ${median(r[k].map((x) => x.wall)).toFixed(0)} ms`;
     console.log(`| ${name} (${n} rounds) | ${f('baseline')} | ${f('worker')} | ${loadavg()[0].toFixed(1)} |`);
   }

@@ -22,7 +22,9 @@ export function generate(dir: string): string {
   for (let m = 0; m < MANIFESTS; m++) {
     const img = BASES + (m % (IMAGES - BASES));
     if (m % 2 === 0) {
-      docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${m}\nspec:\n  selector:\n    matchLabels: { app: app-${m} }\n  template:\n    metadata:\n      labels: { app: app-${m} }\n    spec:\n      containers:\n        - name: main\n          image: bench-app-${img}:latest\n          env: [{ name: A, value: b }]\n`);
+      docs.push(
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${m}\nspec:\n  selector:\n    matchLabels: { app: app-${m} }\n  template:\n    metadata:\n      labels: { app: app-${m} }\n    spec:\n      containers:\n        - name: main\n          image: bench-app-${img}:latest\n          env: [{ name: A, value: b }]\n`,
+      );
     } else {
       docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${m}\nspec:\n  selector: { app: app-${m - 1} }\n  ports: [{ port: 80 }]\n`);
     }

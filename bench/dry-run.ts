@@ -34,7 +34,9 @@ try {
   const cold = time([bin, 'ci', '--dry-run'], dir);
   const evalScript = `import('${join(root, 'dist/src/config/evaluate.js')}').then(async (m) => { const r = await m.evaluateConfig('${join(root, 'fixtures/nodejs-express/devloop.ts')}'); if (!r.ok) process.exit(1); console.log(r.durationMs.toFixed(1)); })`;
   const evals = [1, 2, 3].map(() => Number(spawnSync(process.execPath, ['-e', evalScript], { encoding: 'utf8' }).stdout.trim()));
-  const coldEvals = [1, 2, 3].map(() => Number(spawnSync(process.execPath, ['-e', evalScript], { encoding: 'utf8', env: { ...process.env, JITI_REBUILD_FS_CACHE: 'true' } }).stdout.trim()));
+  const coldEvals = [1, 2, 3].map(() =>
+    Number(spawnSync(process.execPath, ['-e', evalScript], { encoding: 'utf8', env: { ...process.env, JITI_REBUILD_FS_CACHE: 'true' } }).stdout.trim()),
+  );
   console.log('| measure | value | goal |');
   console.log('|---|---|---|');
   console.log(`| dry-run, ${IMAGES} images / ${MANIFESTS} manifests, whole process (median of 3) | ${median(runs).toFixed(0)} ms | < 1500 ms |`);

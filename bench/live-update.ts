@@ -19,13 +19,14 @@ import { copyFixture, DevloopProcess, eventually, runDevloop, freePort } from '.
 
 const EDITS = Number(process.argv[2] ?? 30);
 
-
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 
 async function tarOf(remote: string, body: Buffer): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((ok) => p.on('end', () => ok()));
   p.entry({ name: remote.replace(/^\//, ''), size: body.length, mode: 0o644, mtime: new Date() }, body);
   p.finalize();
@@ -35,7 +36,11 @@ async function tarOf(remote: string, body: Buffer): Promise<Buffer> {
 
 async function execWithStdin(kc: k8s.KubeConfig, pod: string, cmd: string[], body: Buffer): Promise<void> {
   const stdin = new PassThrough();
-  const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+  const sink = new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
   await new Promise<void>((ok, fail) => {
     new k8s.Exec(kc).exec('default', pod, 'app', cmd, sink, sink, stdin, false, () => ok()).then(() => stdin.end(body), fail);
   });
@@ -43,10 +48,16 @@ async function execWithStdin(kc: k8s.KubeConfig, pod: string, cmd: string[], bod
 
 async function rawExec(kc: k8s.KubeConfig, pod: string, tar: Buffer): Promise<number> {
   const stdin = new PassThrough();
-  const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+  const sink = new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
   const t0 = performance.now();
   await new Promise<void>((ok, fail) => {
-    new k8s.Exec(kc).exec('default', pod, 'app', ['tar', '-x', '-o', '-m', '-f', '-', '-C', '/'], sink, sink, stdin, false, () => ok()).then(() => stdin.end(tar), fail);
+    new k8s.Exec(kc)
+      .exec('default', pod, 'app', ['tar', '-x', '-o', '-m', '-f', '-', '-C', '/'], sink, sink, stdin, false, () => ok())
+      .then(() => stdin.end(tar), fail);
   });
   return performance.now() - t0;
 }
@@ -63,7 +74,15 @@ try {
   await up.waitFor(/Forwarding http:\/\/127\.0\.0\.1:\d+/, 180_000);
   if (process.env.BENCH_VERBOSE) console.error('forwarding');
   const url = `http://127.0.0.1:${port}/`;
-  await eventually(async () => (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '')).includes('Hello'), 60_000);
+  await eventually(
+    async () =>
+      (
+        await fetch(url, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.text())
+          .catch(() => '')
+      ).includes('Hello'),
+    60_000,
+  );
   if (process.env.BENCH_VERBOSE) console.error('first answer');
   const server = join(project.dir, 'server.js');
   const original = readFileSync(server, 'utf8');
@@ -81,7 +100,9 @@ try {
       writeFileSync(file, before.replace(text, marker));
       const synced = proc.waitFor(/live update nodejs-express-app: 1 file synced, \d+ ms/, 15_000, from).then(() => performance.now() - t0);
       for (;;) {
-        const body = await fetch(url + path, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '');
+        const body = await fetch(url + path, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.text())
+          .catch(() => '');
         if (body.includes(marker)) break;
         if (performance.now() - t0 > 15_000) throw new Error(`edit ${i} of ${file} not answered in 15 s:\n${proc.output.slice(from)}`);
         await new Promise((r) => setTimeout(r, 5));
@@ -113,7 +134,9 @@ try {
     const t0 = performance.now();
     await execWithStdin(kc, pod, ['sh', '-c', 'cat > /var/www/app/server.js'], body);
     for (;;) {
-      const got = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '');
+      const got = await fetch(url, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.text())
+        .catch(() => '');
       if (got.includes(marker)) break;
       if (performance.now() - t0 > 15_000) throw new Error(`by-hand edit ${i} not answered in 15 s`);
       await new Promise((r) => setTimeout(r, 5));
@@ -127,10 +150,36 @@ try {
   if (process.env.BENCH_VERBOSE) console.error('probe');
   let probeOut = '';
   await new Promise<void>((ok, fail) => {
-    const sink = new Writable({ write(c, _e, cb) { probeOut += c; cb(); } });
-    new k8s.Exec(kc).exec('default', pod, 'app', ['node', '-e', probe], sink, new Writable({ write(c, _e, cb) { process.stderr.write(c); cb(); } }), null, false, () => ok()).catch(fail);
+    const sink = new Writable({
+      write(c, _e, cb) {
+        probeOut += c;
+        cb();
+      },
+    });
+    new k8s.Exec(kc)
+      .exec(
+        'default',
+        pod,
+        'app',
+        ['node', '-e', probe],
+        sink,
+        new Writable({
+          write(c, _e, cb) {
+            process.stderr.write(c);
+            cb();
+          },
+        }),
+        null,
+        false,
+        () => ok(),
+      )
+      .catch(fail);
   });
-  const reloadOnly = probeOut.trim().split(/\s+/).map(Number).filter((n) => n > 0);
+  const reloadOnly = probeOut
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .filter((n) => n > 0);
   // After the probe: tar -x replaces the file (a new inode), which node --watch would no longer see.
   if (process.env.BENCH_VERBOSE) console.error('raw exec');
   const raw: number[] = [];
@@ -139,20 +188,34 @@ try {
   const f = (x: number) => `${Math.round(x)} ms`;
   console.log(`| measure (${EDITS} edits) | p50 | p95 | goal |`);
   console.log('|---|---|---|---|');
-  console.log(`| save public/index.html (served from disk per request) → new answer at the port forward | ${f(pct(asset.e2e, 0.5))} | ${f(pct(asset.e2e, 0.95))} | p50 < 300 ms, p95 < 600 ms |`);
+  console.log(
+    `| save public/index.html (served from disk per request) → new answer at the port forward | ${f(pct(asset.e2e, 0.5))} | ${f(pct(asset.e2e, 0.95))} | p50 < 300 ms, p95 < 600 ms |`,
+  );
   console.log(`| baseline: one raw exec of the same tar into the same container (client-node) | ${f(pct(raw, 0.5))} | ${f(pct(raw, 0.95))} | |`);
   console.log(`| ratio save→answer / raw exec (p50), public/index.html | ${(pct(asset.e2e, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | within 3x |`);
-  console.log(`| of which save → synced and verified / devloop's own sync (pack + exec + verify) | ${f(pct(asset.toSynced, 0.5))} / ${f(pct(asset.own, 0.5))} | ${f(pct(asset.toSynced, 0.95))} / ${f(pct(asset.own, 0.95))} | |`);
-  console.log(`| save server.js → new answer at the port forward (node --watch restarts the server) | ${f(pct(e2e, 0.5))} | ${f(pct(e2e, 0.95))} | p50 < 300 ms, p95 < 600 ms |`);
-  console.log(`| ratio save→answer / raw exec (p50), server.js | ${(pct(e2e, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | (the reload alone is ${(pct(reloadOnly, 0.5) / pct(raw, 0.5)).toFixed(2)}x) |`);
-  console.log(`| baseline: the same update by hand: one exec writing server.js, then the new answer at the same port forward (${byHand.length} edits) | ${f(pct(byHand, 0.5))} | ${f(pct(byHand, 0.95))} | |`);
+  console.log(
+    `| of which save → synced and verified / devloop's own sync (pack + exec + verify) | ${f(pct(asset.toSynced, 0.5))} / ${f(pct(asset.own, 0.5))} | ${f(pct(asset.toSynced, 0.95))} / ${f(pct(asset.own, 0.95))} | |`,
+  );
+  console.log(
+    `| save server.js → new answer at the port forward (node --watch restarts the server) | ${f(pct(e2e, 0.5))} | ${f(pct(e2e, 0.95))} | p50 < 300 ms, p95 < 600 ms |`,
+  );
+  console.log(
+    `| ratio save→answer / raw exec (p50), server.js | ${(pct(e2e, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | (the reload alone is ${(pct(reloadOnly, 0.5) / pct(raw, 0.5)).toFixed(2)}x) |`,
+  );
+  console.log(
+    `| baseline: the same update by hand: one exec writing server.js, then the new answer at the same port forward (${byHand.length} edits) | ${f(pct(byHand, 0.5))} | ${f(pct(byHand, 0.95))} | |`,
+  );
   console.log(`| ratio save→answer / by hand (p50) | ${(pct(e2e, 0.5) / pct(byHand, 0.5)).toFixed(2)}x | | |`);
   console.log(`| devloop's own sync (pack + exec + verify, from its log line) | ${f(pct(own, 0.5))} | ${f(pct(own, 0.95))} | |`);
   console.log(`| save → devloop reports the files synced and verified in the container | ${f(pct(toSynced, 0.5))} | ${f(pct(toSynced, 0.95))} | |`);
   console.log(`| ratio save→synced / raw exec (p50) | ${(pct(toSynced, 0.5) / pct(raw, 0.5)).toFixed(2)}x | | |`);
   const reload = e2e.map((t, i) => t - toSynced[i]);
-  console.log(`| synced → new answer: the app's own reload (node --watch restarts the server) and the request | ${f(pct(reload, 0.5))} | ${f(pct(reload, 0.95))} | |`);
-  console.log(`| baseline: the app alone, write server.js inside the container → new answer there (node --watch, no devloop, ${reloadOnly.length} writes) | ${f(pct(reloadOnly, 0.5))} | ${f(pct(reloadOnly, 0.95))} | |`);
+  console.log(
+    `| synced → new answer: the app's own reload (node --watch restarts the server) and the request | ${f(pct(reload, 0.5))} | ${f(pct(reload, 0.95))} | |`,
+  );
+  console.log(
+    `| baseline: the app alone, write server.js inside the container → new answer there (node --watch, no devloop, ${reloadOnly.length} writes) | ${f(pct(reloadOnly, 0.5))} | ${f(pct(reloadOnly, 0.95))} | |`,
+  );
 } finally {
   await up?.stop();
   await runDevloop(['down', '-f', 'devloop.live.ts'], { cwd: project.dir, env });

@@ -49,7 +49,11 @@ export class TimedProcess {
   private waiters: { re: RegExp; from: number; ok: (t: number) => void }[] = [];
 
   constructor(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) {
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const onData = (d: Buffer) => {
       const t = performance.now();
       const parts = (this.partial + d.toString()).split('\n');
@@ -57,7 +61,10 @@ export class TimedProcess {
       for (const text of parts) this.lines.push({ t, text });
       for (const w of [...this.waiters]) {
         const hit = this.lines.slice(w.from).find((l) => w.re.test(l.text));
-        if (hit) { this.waiters.splice(this.waiters.indexOf(w), 1); w.ok(hit.t); }
+        if (hit) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.ok(hit.t);
+        }
       }
     };
     this.child.stdout!.on('data', onData);
@@ -65,7 +72,9 @@ export class TimedProcess {
     this.exited = new Promise((ok) => this.child.on('close', ok));
   }
 
-  mark(): number { return this.lines.length; }
+  mark(): number {
+    return this.lines.length;
+  }
 
   /** Resolves with the arrival time of the first line from `from` on that matches. */
   waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<number> {
@@ -73,12 +82,29 @@ export class TimedProcess {
     if (hit) return Promise.resolve(hit.t);
     return new Promise((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`timed out waiting for ${re}; last output:\n${this.tail()}`)), timeoutMs);
-      this.waiters.push({ re, from, ok: (t) => { clearTimeout(timer); ok(t); } });
+      this.waiters.push({
+        re,
+        from,
+        ok: (t) => {
+          clearTimeout(timer);
+          ok(t);
+        },
+      });
     });
   }
 
-  text(from = 0): string { return this.lines.slice(from).map((l) => l.text).join('\n'); }
-  tail(n = 40): string { return this.lines.slice(-n).map((l) => l.text).join('\n'); }
+  text(from = 0): string {
+    return this.lines
+      .slice(from)
+      .map((l) => l.text)
+      .join('\n');
+  }
+  tail(n = 40): string {
+    return this.lines
+      .slice(-n)
+      .map((l) => l.text)
+      .join('\n');
+  }
 
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGINT');
@@ -90,17 +116,25 @@ export class TimedProcess {
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((ok, fail) => {
-    execFile(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${String(stderr).slice(-2000)}`));
-      else ok(`${stdout}${stderr}`);
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) fail(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${String(stderr).slice(-2000)}`));
+        else ok(`${stdout}${stderr}`);
+      },
+    );
   });
 }
 
 export function freePort(): Promise<number> {
   return new Promise((ok) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => ok(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => ok(p));
+    });
   });
 }
 
@@ -121,7 +155,10 @@ export async function startClusterProcess(temps: string[]): Promise<{ kubeconfig
   };
   const deadline = performance.now() + 30_000;
   while (!existsSync(path.join(dir, 'ready'))) {
-    if (child.exitCode !== null || performance.now() > deadline) { await stop(); throw new Error('the test cluster did not start'); }
+    if (child.exitCode !== null || performance.now() > deadline) {
+      await stop();
+      throw new Error('the test cluster did not start');
+    }
     await sleep(50);
   }
   return { kubeconfigPath: path.join(dir, 'kubeconfig'), stop };
@@ -145,7 +182,9 @@ export function getOnce(port: number, timeoutMs = 2000): Promise<string> {
   return new Promise((ok, fail) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
       let body = '';
-      res.on('data', (d) => { body += d; });
+      res.on('data', (d) => {
+        body += d;
+      });
       res.on('end', () => ok(body));
       res.on('error', fail);
     });
@@ -181,7 +220,11 @@ class RawLoop {
   private readonly baseRef = `devloop-bench-raw-base:${randomBytes(4).toString('hex')}`;
   private readonly dfDir: string;
 
-  constructor(private readonly kc: k8s.KubeConfig, private readonly dir: string, temps: string[]) {
+  constructor(
+    private readonly kc: k8s.KubeConfig,
+    private readonly dir: string,
+    temps: string[],
+  ) {
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.dfDir = mkdtempSync(path.join(tmpdir(), 'devloop-bench-loop-df-'));
@@ -191,7 +234,10 @@ class RawLoop {
   async start(): Promise<void> {
     this.server = net.createServer((sock) => {
       const pod = this.target;
-      if (!pod) { sock.destroy(); return; }
+      if (!pod) {
+        sock.destroy();
+        return;
+      }
       sock.on('error', () => undefined);
       new k8s.PortForward(this.kc, true).portForward('default', pod, [3000], sock, null, sock).catch(() => sock.destroy());
     });
@@ -199,16 +245,44 @@ class RawLoop {
     this.port = (this.server.address() as net.AddressInfo).port;
     // Same base content as devloop's base image (built untimed, from the cache).
     this.refs.push(this.baseRef);
-    await run(DOCKER, ['build', '--network', 'none', '--build-arg', 'node_env=development', '-f', path.join(this.dir, 'base.dockerfile'), '-t', this.baseRef, path.join(this.dir, 'package')], { env: { DOCKER_BUILDKIT: '1' } });
-    writeFileSync(path.join(this.dfDir, 'app.dockerfile'), readFileSync(path.join(this.dir, 'app.dockerfile'), 'utf8').replace(/^FROM nodejs-express-base-image$/m, `FROM ${this.baseRef}`));
+    await run(
+      DOCKER,
+      [
+        'build',
+        '--network',
+        'none',
+        '--build-arg',
+        'node_env=development',
+        '-f',
+        path.join(this.dir, 'base.dockerfile'),
+        '-t',
+        this.baseRef,
+        path.join(this.dir, 'package'),
+      ],
+      { env: { DOCKER_BUILDKIT: '1' } },
+    );
+    writeFileSync(
+      path.join(this.dfDir, 'app.dockerfile'),
+      readFileSync(path.join(this.dir, 'app.dockerfile'), 'utf8').replace(/^FROM nodejs-express-base-image$/m, `FROM ${this.baseRef}`),
+    );
     writeFileSync(path.join(this.dfDir, 'app.dockerfile.dockerignore'), readFileSync(path.join(this.dir, 'app.dockerfile.dockerignore')));
     const ref = await this.buildPush('initial');
-    await this.apps.createNamespacedDeployment({ namespace: 'default', body: {
-      metadata: { name: this.name, labels: { app: this.name } },
-      spec: { replicas: 1, selector: { matchLabels: { app: this.name } }, template: { metadata: { labels: { app: this.name } }, spec: {
-        containers: [{ name: 'app', image: ref, imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 3000 }] }],
-      } } },
-    } });
+    await this.apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: this.name, labels: { app: this.name } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: this.name } },
+          template: {
+            metadata: { labels: { app: this.name } },
+            spec: {
+              containers: [{ name: 'app', image: ref, imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 3000 }] }],
+            },
+          },
+        },
+      },
+    });
     await this.waitPod(ref, performance.now() + 90_000);
     await untilAnswers(this.port, 'Hello from', performance.now() + 30_000);
   }
@@ -225,9 +299,16 @@ class RawLoop {
   private async waitPod(image: string, deadline: number): Promise<void> {
     for (;;) {
       const pods = await this.core.listNamespacedPod({ namespace: 'default', labelSelector: `app=${this.name}` });
-      const p = pods.items.find((x) => !x.metadata?.deletionTimestamp && x.spec?.containers[0]?.image === image
-        && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      if (p) { this.target = p.metadata!.name!; return; }
+      const p = pods.items.find(
+        (x) =>
+          !x.metadata?.deletionTimestamp &&
+          x.spec?.containers[0]?.image === image &&
+          x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      if (p) {
+        this.target = p.metadata!.name!;
+        return;
+      }
       if (performance.now() > deadline) throw new Error(`raw: no ready pod with ${image}`);
       await sleep(POLL_MS);
     }
@@ -248,8 +329,10 @@ class RawLoop {
     const build = performance.now() - t0;
     await run(DOCKER, ['push', ref]);
     const push = performance.now() - t0;
-    await this.apps.patchNamespacedDeployment({ name: this.name, namespace: 'default', body: { spec: { template: { spec: { containers: [{ name: 'app', image: ref }] } } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+    await this.apps.patchNamespacedDeployment(
+      { name: this.name, namespace: 'default', body: { spec: { template: { spec: { containers: [{ name: 'app', image: ref }] } } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
     const patch = performance.now() - t0;
     await this.waitPod(ref, deadline);
     const ready = performance.now() - t0;
@@ -300,7 +383,8 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   });
   await raw.start();
 
-  const dl: number[] = [], rw: number[] = [];
+  const dl: number[] = [],
+    rw: number[] = [];
   const dlPhases: Record<string, number[]> = {};
   const rwPhases: Record<string, number[]> = { build: [], push: [], patch: [], ready: [] };
   const devloopEdit = async (i: number) => {
@@ -312,7 +396,8 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
     dl.push(t1 - t0);
     await up.waitFor(/✓ ready/, 10_000, from).catch(() => undefined);
     const since = up.lines.slice(from);
-    if (since.some((l) => /Building Dockerfile: \[nodejs-express-base-image\]/.test(l.text))) throw new Error('devloop rebuilt the base image for a server.js edit');
+    if (since.some((l) => /Building Dockerfile: \[nodejs-express-base-image\]/.test(l.text)))
+      throw new Error('devloop rebuilt the base image for a server.js edit');
     for (const [name, re] of PHASES) {
       const hit = since.find((l) => re.test(l.text));
       if (hit) (dlPhases[name] ??= []).push(hit.t - t0);
@@ -326,7 +411,13 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   };
   const started = performance.now();
   for (let i = 0; i < EDITS; i++) {
-    if (i % 2 === 0) { await devloopEdit(i); await rawEdit(i); } else { await rawEdit(i); await devloopEdit(i); }
+    if (i % 2 === 0) {
+      await devloopEdit(i);
+      await rawEdit(i);
+    } else {
+      await rawEdit(i);
+      await devloopEdit(i);
+    }
     await sleep(300); // let the old pods' deletion settle before the next edit
     if (performance.now() - started > DEADLINE_MS - 60_000 && i + 1 >= 5) break;
   }
@@ -335,11 +426,25 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   console.log(`fixture nodejs-express (server.js edits), ${dl.length} edits each, alternating; registry ${REGISTRY}; poll every ${POLL_MS} ms\n`);
   console.log('| measure | devloop up | raw (same run) | difference | goal |');
   console.log('|---|---|---|---|---|');
-  console.log(`| save → new pod answers through the port forward (median) | ${fmt(median(dl))} | ${fmt(median(rw))} | ${diff >= 0 ? '+' : ''}${fmt(diff)} | devloop adds < 500 ms: ${diff < 500 ? 'met' : 'NOT met'} |`);
+  console.log(
+    `| save → new pod answers through the port forward (median) | ${fmt(median(dl))} | ${fmt(median(rw))} | ${diff >= 0 ? '+' : ''}${fmt(diff)} | devloop adds < 500 ms: ${diff < 500 ? 'met' : 'NOT met'} |`,
+  );
   console.log(`\nsamples devloop: ${dl.map(fmt).join(', ')}\nsamples raw:     ${rw.map(fmt).join(', ')}`);
-  console.log('\ndevloop phases (median ms after the save, from its output lines): ' + Object.entries(dlPhases).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join('; '));
-  console.log('raw phases (median ms after the save, end of): ' + Object.entries(rwPhases).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join('; ') + `; answers ${median(rw).toFixed(0)}`);
-  if (process.env.BENCH_LOOP_LOG) writeFileSync(process.env.BENCH_LOOP_LOG, up.lines.map((l) => `${(l.t - up.started).toFixed(0).padStart(7)} ${l.text}`).join('\n'));
+  console.log(
+    '\ndevloop phases (median ms after the save, from its output lines): ' +
+      Object.entries(dlPhases)
+        .map(([k, v]) => `${k} ${median(v).toFixed(0)}`)
+        .join('; '),
+  );
+  console.log(
+    'raw phases (median ms after the save, end of): ' +
+      Object.entries(rwPhases)
+        .map(([k, v]) => `${k} ${median(v).toFixed(0)}`)
+        .join('; ') +
+      `; answers ${median(rw).toFixed(0)}`,
+  );
+  if (process.env.BENCH_LOOP_LOG)
+    writeFileSync(process.env.BENCH_LOOP_LOG, up.lines.map((l) => `${(l.t - up.started).toFixed(0).padStart(7)} ${l.text}`).join('\n'));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {

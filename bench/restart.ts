@@ -16,13 +16,20 @@ import { startTestCluster } from '../test/cluster/index.js';
 import { copyFixture, DevloopProcess, eventually, runDevloop, freePort } from '../test/e2e/helpers.js';
 
 const EDITS = Number(process.argv[2] ?? 30);
-const verbose = (s: string) => { if (process.env.BENCH_VERBOSE) console.error(s); };
+const verbose = (s: string) => {
+  if (process.env.BENCH_VERBOSE) console.error(s);
+};
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 const GREETING = /<div>(?:Hello cats!|Congratulations, you set up live_update!|[a-z]+-\d+-\d+)<\/div>/g;
 
 async function exec(kc: k8s.KubeConfig, pod: string, cmd: string[], stdin?: Buffer): Promise<string> {
   let out = '';
-  const sink = new Writable({ write(c, _e, cb) { out += c; cb(); } });
+  const sink = new Writable({
+    write(c, _e, cb) {
+      out += c;
+      cb();
+    },
+  });
   const input = stdin ? new PassThrough() : null;
   await new Promise<void>((ok, fail) => {
     new k8s.Exec(kc).exec('default', pod, 'example-go', cmd, sink, sink, input, false, () => ok()).then(() => input?.end(stdin), fail);
@@ -37,11 +44,19 @@ let up: DevloopProcess | undefined;
 try {
   const port = await freePort();
   const cfg = join(project.dir, 'devloop.ts');
-  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('port_forwards: 8000', `port_forwards: '${port}:8000'`).replace("only: ['./build', './web'],", "only: ['./build', './web'],\n  exit_policy: 'continue',"));
+  writeFileSync(
+    cfg,
+    readFileSync(cfg, 'utf8')
+      .replace('port_forwards: 8000', `port_forwards: '${port}:8000'`)
+      .replace("only: ['./build', './web'],", "only: ['./build', './web'],\n  exit_policy: 'continue',"),
+  );
   up = new DevloopProcess(['up'], { cwd: project.dir, env });
   await up.waitFor(/Forwarding http:\/\/127\.0\.0\.1:\d+/, 180_000);
   const url = `http://127.0.0.1:${port}/`;
-  const get = () => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '');
+  const get = () =>
+    fetch(url, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.text())
+      .catch(() => '');
   await eventually(async () => (await get()).includes('Time from'), 60_000);
   // The compile step and the first build settle before the first edit.
   await new Promise((r) => setTimeout(r, 3000));
@@ -120,19 +135,33 @@ out.push(Number(process.hrtime.bigint()-t0)/1e6);}console.log(out.map(x=>x.toFix
   verbose('probe');
   const probeOut = await exec(kc, pod, ['node', '-e', probe]);
   verbose(probeOut);
-  const appOnly = probeOut.trim().split(/\s+/).map(Number).filter((n) => n > 0);
+  const appOnly = probeOut
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .filter((n) => n > 0);
 
   const f = (x: number) => `${Math.round(x)} ms`;
   const goal = pct(appOnly, 0.5) + 100;
   console.log(`| measure (${EDITS} edits each) | p50 | p95 | goal |`);
   console.log('|---|---|---|---|');
-  console.log(`| save web/templates/index.tmpl → new answer at the port forward (devloop syncs, restarts the process) | ${f(pct(e2e, 0.5))} | ${f(pct(e2e, 0.95))} | p50 ≤ the app's own restart + 100 ms = ${f(goal)}: ${pct(e2e, 0.5) <= goal ? 'met' : 'NOT met'} |`);
+  console.log(
+    `| save web/templates/index.tmpl → new answer at the port forward (devloop syncs, restarts the process) | ${f(pct(e2e, 0.5))} | ${f(pct(e2e, 0.95))} | p50 ≤ the app's own restart + 100 ms = ${f(goal)}: ${pct(e2e, 0.5) <= goal ? 'met' : 'NOT met'} |`,
+  );
   console.log(`| of which save → devloop reports "restarted the process" | ${f(pct(toRestarted, 0.5))} | ${f(pct(toRestarted, 0.95))} | |`);
-  console.log(`| devloop's own update (pack + exec + verify + restart until the new process runs, from its log line) | ${f(pct(own, 0.5))} | ${f(pct(own, 0.95))} | |`);
-  console.log(`| baseline: by hand, one exec writing the template, killing and starting the server, then the new answer at the same port forward | ${f(pct(byHand, 0.5))} | ${f(pct(byHand, 0.95))} | |`);
+  console.log(
+    `| devloop's own update (pack + exec + verify + restart until the new process runs, from its log line) | ${f(pct(own, 0.5))} | ${f(pct(own, 0.95))} | |`,
+  );
+  console.log(
+    `| baseline: by hand, one exec writing the template, killing and starting the server, then the new answer at the same port forward | ${f(pct(byHand, 0.5))} | ${f(pct(byHand, 0.95))} | |`,
+  );
   console.log(`| ratio devloop / by hand (p50) | ${(pct(e2e, 0.5) / pct(byHand, 0.5)).toFixed(2)}x | | |`);
-  console.log(`| baseline: the app's own restart inside the container (kill → start → first new answer there, no exec, no devloop) | ${f(pct(appOnly, 0.5))} | ${f(pct(appOnly, 0.95))} | |`);
-  console.log(`| devloop's overhead over the app's own restart (p50 difference) | ${f(pct(e2e, 0.5) - pct(appOnly, 0.5))} | ${f(pct(e2e, 0.95) - pct(appOnly, 0.95))} | ≤ 100 ms |`);
+  console.log(
+    `| baseline: the app's own restart inside the container (kill → start → first new answer there, no exec, no devloop) | ${f(pct(appOnly, 0.5))} | ${f(pct(appOnly, 0.95))} | |`,
+  );
+  console.log(
+    `| devloop's overhead over the app's own restart (p50 difference) | ${f(pct(e2e, 0.5) - pct(appOnly, 0.5))} | ${f(pct(e2e, 0.95) - pct(appOnly, 0.95))} | ≤ 100 ms |`,
+  );
 } finally {
   await up?.stop();
   await runDevloop(['down'], { cwd: project.dir, env });

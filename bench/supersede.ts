@@ -48,7 +48,9 @@ await runGuarded('supersede', 300_000, async (temps, cleanups) => {
   console.log('| measure | value |\n|---|---|');
   console.log(`| one save → new answer (one build + new pod), baseline | ${fmt(one)} |`);
   console.log(`| ${SAVES} saves ${GAP_MS} ms apart: last save → last message answers | ${fmt(converged)} (${(converged / one).toFixed(2)}x one build) |`);
-  console.log(`| app image builds started / cancelled or superseded | ${count(/Building Dockerfile: \[nodejs-express-app-image\]/g)} / ${count(/Superseded by newer changes/g)} |`);
+  console.log(
+    `| app image builds started / cancelled or superseded | ${count(/Building Dockerfile: \[nodejs-express-app-image\]/g)} / ${count(/Superseded by newer changes/g)} |`,
+  );
   console.log(`| applies during the burst (only the last save's image) | ${count(/Applying \d+ objects? to the cluster/g)} |`);
   const last = [...out.matchAll(/DONE IN: ([\d.]+)s/g)].at(-1)?.[1];
   if (last) console.log(`| the last build alone (its DONE IN) | ${fmt(Number(last) * 1000)} |`);

@@ -79,16 +79,24 @@ async function ourSession(root: string): Promise<{ ms: number; bytes: number }> 
       metadata: { get: (k: string) => (k === 'dir-name' ? ['context'] : []) },
       write(b: Buffer) {
         bytes += b.length;
-        if (b.length === 0) { // the empty STAT: the list is complete; ask for every file, then finish
+        if (b.length === 0) {
+          // the empty STAT: the list is complete; ask for every file, then finish
           setImmediate(() => {
-            list.forEach((e, i) => { if (e.type === 'file') onData!(encodePacket({ type: PacketType.REQ, id: i })); });
+            list.forEach((e, i) => {
+              if (e.type === 'file') onData!(encodePacket({ type: PacketType.REQ, id: i }));
+            });
             onData!(encodePacket({ type: PacketType.FIN }));
           });
         }
         return true;
       },
-      on(ev: string, fn: (b: Buffer) => void) { if (ev === 'data') onData = fn; return call; },
-      once() { return call; },
+      on(ev: string, fn: (b: Buffer) => void) {
+        if (ev === 'data') onData = fn;
+        return call;
+      },
+      once() {
+        return call;
+      },
       end: () => resolve(),
       destroy: (e: Error) => reject(e),
     };
@@ -117,8 +125,15 @@ async function benchCase(label: string, files: number, size: number, ignoredFile
   temps.push(root);
   try {
     generate(root, files, size, ignoredFiles);
-    const ours: number[] = [], cpu: number[] = [], walks: number[] = [], pipe: number[] = [], dn: number[] = [], sess: number[] = [];
-    let bytes = 0, gnuBytes = 0, entries = 0;
+    const ours: number[] = [],
+      cpu: number[] = [],
+      walks: number[] = [],
+      pipe: number[] = [],
+      dn: number[] = [],
+      sess: number[] = [];
+    let bytes = 0,
+      gnuBytes = 0,
+      entries = 0;
     for (let i = 0; i < RUNS; i++) {
       const o = await ourPack(root);
       ours.push(o.ms);
@@ -133,7 +148,9 @@ async function benchCase(label: string, files: number, size: number, ignoredFile
       sess.push((await ourSession(root)).ms);
     }
     const m = median(ours);
-    console.error(`${label}: ${entries} entries kept, tar ${(bytes / 1e6).toFixed(1)} MB (GNU ${(gnuBytes / 1e6).toFixed(1)} MB); min ${ms(Math.min(...ours))}, max ${ms(Math.max(...ours))}`);
+    console.error(
+      `${label}: ${entries} entries kept, tar ${(bytes / 1e6).toFixed(1)} MB (GNU ${(gnuBytes / 1e6).toFixed(1)} MB); min ${ms(Math.min(...ours))}, max ${ms(Math.max(...ours))}`,
+    );
     return [
       `| ${label}: walk + pack (walk alone ${ms(median(walks))}; CPU ${ms(median(cpu))}) | ${ms(m)} | \`tar -cf - --exclude=node_modules . \\| (drained)\` ${ms(median(pipe))} | ${(m / median(pipe)).toFixed(2)} | ${goalMs ? `< ${goalMs} ms: ${m < goalMs ? 'met' : 'NOT met'}` : '-'} |`,
       `| ${label}: same | ${ms(m)} | \`tar -cf - --exclude=node_modules . > /dev/null\` (reads no file data) ${ms(median(dn))} | ${(m / median(dn)).toFixed(2)} | |`,

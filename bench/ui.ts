@@ -25,10 +25,41 @@ function fakeEngine(n: number): ControlEngine {
   const res = new Map<string, Resource>();
   for (let i = 0; i < n; i++) {
     const name = `service-${String(i).padStart(3, '0')}`;
-    status.set(name, { name, type: i % 5 ? 'k8s' : 'local', phase: PHASES[i % PHASES.length], reason: 'fake', triggerMode: i % 3 ? 'auto' : 'manual', pendingFiles: [], everReady: true, updates: 1, readySince: Date.now() });
-    res.set(name, { name, type: 'k8s', objects: [], images: [], portForwards: [{ host: '', localPort: 8000 + i, containerPort: 80, text: '' }], resourceDeps: [], triggerMode: 'auto', autoInit: true, labels: [`team-${i % 10}`], links: [`https://example.test/${name}`], extraPodSelectors: [], podReadiness: 'wait' });
+    status.set(name, {
+      name,
+      type: i % 5 ? 'k8s' : 'local',
+      phase: PHASES[i % PHASES.length],
+      reason: 'fake',
+      triggerMode: i % 3 ? 'auto' : 'manual',
+      pendingFiles: [],
+      everReady: true,
+      updates: 1,
+      readySince: Date.now(),
+    });
+    res.set(name, {
+      name,
+      type: 'k8s',
+      objects: [],
+      images: [],
+      portForwards: [{ host: '', localPort: 8000 + i, containerPort: 80, text: '' }],
+      resourceDeps: [],
+      triggerMode: 'auto',
+      autoInit: true,
+      labels: [`team-${i % 10}`],
+      links: [`https://example.test/${name}`],
+      extraPodSelectors: [],
+      podReadiness: 'wait',
+    });
   }
-  return { status, configError: undefined, trigger: () => {}, resource: (x) => res.get(x), podsOf: () => [], resolved: undefined as never, enablement: { isDisabled: () => false } as never };
+  return {
+    status,
+    configError: undefined,
+    trigger: () => {},
+    resource: (x) => res.get(x),
+    podsOf: () => [],
+    resolved: undefined as never,
+    enablement: { isDisabled: () => false } as never,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -64,7 +95,9 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
     fcps.push(t.fcp);
     await page.close();
   }
-  console.log(`first paint, 100 resources: list drawn at ${median(paints).toFixed(0)} ms (median of 5: ${paints.map((x) => x.toFixed(0)).join(', ')}), first contentful paint ${median(fcps).toFixed(0)} ms`);
+  console.log(
+    `first paint, 100 resources: list drawn at ${median(paints).toFixed(0)} ms (median of 5: ${paints.map((x) => x.toFixed(0)).join(', ')}), first contentful paint ${median(fcps).toFixed(0)} ms`,
+  );
 
   // 2. 10,000 lines/s for 10 s.
   const feed = async (seconds: number) => {
@@ -74,7 +107,12 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
     let sent = 0;
     while (performance.now() - start < seconds * 1000) {
       const due = Math.floor(((performance.now() - start) / 1000) * 10_000);
-      for (; sent < due; sent++) hub.push({ type: 'log', source: `service-${String(sent % 100).padStart(3, '0')}`, text: `GET /api/items/${sent} 200 in ${sent % 97} ms user=${sent % 13} trace=${(sent * 2654435761) % 4294967296}` });
+      for (; sent < due; sent++)
+        hub.push({
+          type: 'log',
+          source: `service-${String(sent % 100).padStart(3, '0')}`,
+          text: `GET /api/items/${sent} 200 in ${sent % 97} ms user=${sent % 13} trace=${(sent * 2654435761) % 4294967296}`,
+        });
       await new Promise((r) => setTimeout(r, 10));
     }
     delay.disable();
@@ -89,7 +127,10 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
   await page.evaluate(() => {
     const w = window as any;
     w.frames_ = [];
-    const tick = (t: number) => { w.frames_.push(t); requestAnimationFrame(tick); };
+    const tick = (t: number) => {
+      w.frames_.push(t);
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
   });
   const withPage = await feed(10);
@@ -97,11 +138,27 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
   const st = await page.evaluate(() => {
     const w = window as any;
     const f: number[] = w.frames_;
-    const gaps = f.slice(1).map((x, i) => x - f[i]).sort((a, b) => a - b);
-    return { ...w.devloopStats(), frames: f.length, span: f.at(-1)! - f[0], gapP50: gaps[Math.floor(gaps.length / 2)], gapP99: gaps[Math.floor(gaps.length * 0.99)], gapMax: gaps.at(-1), heap: (performance as any).memory?.usedJSHeapSize ?? 0, shown: document.querySelectorAll('.log-line').length };
+    const gaps = f
+      .slice(1)
+      .map((x, i) => x - f[i])
+      .sort((a, b) => a - b);
+    return {
+      ...w.devloopStats(),
+      frames: f.length,
+      span: f.at(-1)! - f[0],
+      gapP50: gaps[Math.floor(gaps.length / 2)],
+      gapP99: gaps[Math.floor(gaps.length * 0.99)],
+      gapMax: gaps.at(-1),
+      heap: (performance as any).memory?.usedJSHeapSize ?? 0,
+      shown: document.querySelectorAll('.log-line').length,
+    };
   });
-  console.log(`page reading 10,000 lines/s for 10 s: sent ${withPage.sent}, page received ${st.lines - base.lines}, dropped ${st.dropped}, kept ${st.kept}, rows in DOM ${st.shown}; ${(st.frames / (st.span / 1000)).toFixed(1)} frames/s, frame gap p50 ${st.gapP50.toFixed(1)} ms, p99 ${st.gapP99.toFixed(1)} ms, max ${st.gapMax.toFixed(0)} ms; page JS heap ${mb(st.heap)} MB`);
-  console.log(`server with the page reading: event-loop delay p50 ${withPage.p50.toFixed(1)} ms, p99 ${withPage.p99.toFixed(1)} ms (alone: ${alone.p50.toFixed(1)} / ${alone.p99.toFixed(1)} ms)`);
+  console.log(
+    `page reading 10,000 lines/s for 10 s: sent ${withPage.sent}, page received ${st.lines - base.lines}, dropped ${st.dropped}, kept ${st.kept}, rows in DOM ${st.shown}; ${(st.frames / (st.span / 1000)).toFixed(1)} frames/s, frame gap p50 ${st.gapP50.toFixed(1)} ms, p99 ${st.gapP99.toFixed(1)} ms, max ${st.gapMax.toFixed(0)} ms; page JS heap ${mb(st.heap)} MB`,
+  );
+  console.log(
+    `server with the page reading: event-loop delay p50 ${withPage.p50.toFixed(1)} ms, p99 ${withPage.p99.toFixed(1)} ms (alone: ${alone.p50.toFixed(1)} / ${alone.p99.toFixed(1)} ms)`,
+  );
   await page.close();
 
   // 3. The hub after 1,000,000 lines, with one reader that never reads.
@@ -112,11 +169,18 @@ await runGuarded('ui bench', 240_000, async (temps, cleanups) => {
   const big = new EventHub();
   const stalled = big.subscribe(() => {});
   const t0 = performance.now();
-  for (let i = 0; i < 1_000_000; i++) big.push({ type: 'log', source: `service-${String(i % 100).padStart(3, '0')}`, text: `GET /api/items/${i} 200 in ${i % 97} ms user=${i % 13} trace=${(i * 2654435761) % 4294967296}` });
+  for (let i = 0; i < 1_000_000; i++)
+    big.push({
+      type: 'log',
+      source: `service-${String(i % 100).padStart(3, '0')}`,
+      text: `GET /api/items/${i} 200 in ${i % 97} ms user=${i % 13} trace=${(i * 2654435761) % 4294967296}`,
+    });
   const ms = performance.now() - t0;
   gc();
   const after = process.memoryUsage().heapUsed;
   const drained = stalled.drain();
-  console.log(`hub after 1,000,000 lines: +${mb(after - before)} MB heap (history ${20_000} events, a stalled reader's queue ${drained.length - 1} + a 'dropped ${(drained[0].event as { count: number }).count}' note), pushed in ${ms.toFixed(0)} ms (${(ms * 1000 / 1e6).toFixed(2)} µs a line)`);
+  console.log(
+    `hub after 1,000,000 lines: +${mb(after - before)} MB heap (history ${20_000} events, a stalled reader's queue ${drained.length - 1} + a 'dropped ${(drained[0].event as { count: number }).count}' note), pushed in ${ms.toFixed(0)} ms (${((ms * 1000) / 1e6).toFixed(2)} µs a line)`,
+  );
   stalled.close();
 });

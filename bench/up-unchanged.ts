@@ -37,12 +37,16 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
 
   const ci = await run(process.execPath, [BIN, 'ci', '--timeout', '120s'], { cwd: dir, env, timeoutMs: 130_000 });
   const builtRefs = [...ci.matchAll(/Successfully tagged (\S+)/g)].map((m) => m[1]!);
-  cleanups.push(async () => { for (const r of [...builtRefs].reverse()) await run(DOCKER, ['rmi', '-f', r]).catch(() => undefined); });
+  cleanups.push(async () => {
+    for (const r of [...builtRefs].reverse()) await run(DOCKER, ['rmi', '-f', r]).catch(() => undefined);
+  });
   const deployed = builtRefs.filter((r) => r.includes('/'));
   const ciRefs = [...builtRefs];
   if (builtRefs.length < 2) throw new Error(`devloop ci did not build both images:\n${ci.slice(-3000)}`);
 
-  const ups: number[] = [], nodeStart: number[] = [], raw: number[] = [];
+  const ups: number[] = [],
+    nodeStart: number[] = [],
+    raw: number[] = [];
   const phases: Record<string, number[]> = {};
   const leftovers: string[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -60,7 +64,8 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
       const ready = await up.waitFor(/✓ ready/, 60_000);
       ups.push(ready - up.started);
       const text = up.text();
-      if (!/Image nodejs-express-base-image is up to date/.test(text) || !/Image nodejs-express-app-image is up to date/.test(text)) throw new Error(`up did not report both images up to date:\n${up.tail()}`);
+      if (!/Image nodejs-express-base-image is up to date/.test(text) || !/Image nodejs-express-app-image is up to date/.test(text))
+        throw new Error(`up did not report both images up to date:\n${up.tail()}`);
       if (/Building Dockerfile:|STEP \d+\/\d+/.test(text)) throw new Error(`up built something on an unchanged project:\n${up.tail()}`);
       for (const [name, re] of PHASES) {
         const hit = up.lines.find((l) => re.test(l.text));
@@ -85,11 +90,21 @@ async function main(temps: string[], cleanups: Cleanups): Promise<void> {
   console.log(`fixture nodejs-express, deployed once by devloop ci (${deployed.join(', ')}); ${RUNS} runs, interleaved\n`);
   console.log('| measure | devloop | baseline (same run) | ratio | goal |');
   console.log('|---|---|---|---|---|');
-  console.log(`| fresh \`devloop up\`, process start → \`✓ ready\`, nothing built (median) | ${fmt(m)} | docker image inspect ×2 + kubectl rollout status ${fmt(median(raw))} | ${(m / median(raw)).toFixed(2)} | < ${GOAL_MS} ms: ${m < GOAL_MS ? 'met' : 'NOT met'} |`);
+  console.log(
+    `| fresh \`devloop up\`, process start → \`✓ ready\`, nothing built (median) | ${fmt(m)} | docker image inspect ×2 + kubectl rollout status ${fmt(median(raw))} | ${(m / median(raw)).toFixed(2)} | < ${GOAL_MS} ms: ${m < GOAL_MS ? 'met' : 'NOT met'} |`,
+  );
   console.log(`| same | ${fmt(m)} | node -e '' ${fmt(median(nodeStart))} | ${(m / median(nodeStart)).toFixed(2)} | |`);
   console.log(`\nsamples: ${ups.map(fmt).join(', ')}`);
-  if (leftovers.length) console.log(`.devloop/ left in the project after up stopped (${leftovers.length} of ${RUNS} runs: ${leftovers[0]}); ${process.env.BENCH_KEEP_DEVLOOP_DIR ? 'kept' : 'removed before the next run'}`);
-  console.log('devloop phases (median ms after process start, first output line of each): ' + PHASES.filter(([k]) => phases[k]).map(([k]) => `${k} ${median(phases[k]!).toFixed(0)}`).join('; '));
+  if (leftovers.length)
+    console.log(
+      `.devloop/ left in the project after up stopped (${leftovers.length} of ${RUNS} runs: ${leftovers[0]}); ${process.env.BENCH_KEEP_DEVLOOP_DIR ? 'kept' : 'removed before the next run'}`,
+    );
+  console.log(
+    'devloop phases (median ms after process start, first output line of each): ' +
+      PHASES.filter(([k]) => phases[k])
+        .map(([k]) => `${k} ${median(phases[k]!).toFixed(0)}`)
+        .join('; '),
+  );
 }
 
 await runGuarded('bench/up-unchanged', DEADLINE_MS, main);

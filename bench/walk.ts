@@ -40,7 +40,12 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 function naiveHash(root: string, files: string[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(createHash('sha256').update(readFileSync(path.join(root, f))).digest());
+  for (const f of files)
+    h.update(
+      createHash('sha256')
+        .update(readFileSync(path.join(root, f)))
+        .digest(),
+    );
   return h.digest('hex');
 }
 
@@ -51,7 +56,12 @@ function benchCase(label: string, ignoredDirs: number, keptDirs: number): void {
     const { matcher } = contextIgnore({ context: root });
     const entries = walkContext(root, matcher);
     const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
-    const walk: number[] = [], base: number[] = [], cold: number[] = [], naive: number[] = [], warm: number[] = [], one: number[] = [];
+    const walk: number[] = [],
+      base: number[] = [],
+      cold: number[] = [],
+      naive: number[] = [],
+      warm: number[] = [],
+      one: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       base.push(time(() => readdirSync(root, { recursive: true })));
       walk.push(time(() => walkContext(root, matcher)));
@@ -67,8 +77,12 @@ function benchCase(label: string, ignoredDirs: number, keptDirs: number): void {
     }
     const total = (ignoredDirs + keptDirs) * FILES_PER_DIR;
     console.log(`\n${label}: ${total} files in ${ignoredDirs + keptDirs} leaf dirs, ${entries.length} entries kept (${files.length} files); median of ${RUNS}`);
-    console.log(`  walk (readdir withFileTypes + lstat, skip ignored) ${ms(median(walk))}   baseline readdirSync(recursive, no stat, no skip) ${ms(median(base))}   ratio ${(median(walk) / median(base)).toFixed(2)}`);
-    console.log(`  hash of the walked entries, cold cache             ${ms(median(cold))}   baseline readFileSync+sha256 per file ${ms(median(naive))}   ratio ${(median(cold) / median(naive)).toFixed(2)}`);
+    console.log(
+      `  walk (readdir withFileTypes + lstat, skip ignored) ${ms(median(walk))}   baseline readdirSync(recursive, no stat, no skip) ${ms(median(base))}   ratio ${(median(walk) / median(base)).toFixed(2)}`,
+    );
+    console.log(
+      `  hash of the walked entries, cold cache             ${ms(median(cold))}   baseline readFileSync+sha256 per file ${ms(median(naive))}   ratio ${(median(cold) / median(naive)).toFixed(2)}`,
+    );
     console.log(`  walk + hash, warm cache, nothing changed           ${ms(median(warm))}`);
     console.log(`  walk + hash after a one-file change (1 read)       ${ms(median(one))}`);
   } finally {

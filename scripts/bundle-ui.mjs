@@ -27,4 +27,6 @@ copyFileSync(join(root, 'web/app.css'), join(outdir, 'app.css'));
 const size = (f) => ({ raw: statSync(join(outdir, f)).size, gz: gzipSync(readFileSync(join(outdir, f))).length });
 const js = size('app.js');
 const css = size('app.css');
-console.error(`bundle-ui: dist/ui/app.js ${(js.raw / 1024).toFixed(1)} KB (${(js.gz / 1024).toFixed(1)} KB gzip), app.css ${(css.raw / 1024).toFixed(1)} KB (${(css.gz / 1024).toFixed(1)} KB gzip)`);
+console.error(
+  `bundle-ui: dist/ui/app.js ${(js.raw / 1024).toFixed(1)} KB (${(js.gz / 1024).toFixed(1)} KB gzip), app.css ${(css.raw / 1024).toFixed(1)} KB (${(css.gz / 1024).toFixed(1)} KB gzip)`,
+);

@@ -117,4 +117,6 @@ for (const name of readdirSync(outdir)) {
 }
 const code = files.filter((f) => f.path.endsWith('.mjs'));
 const size = code.reduce((n, f) => n + f.contents.length, 0);
-console.error(`bundle: ${relative(root, join(outdir, 'devloop.mjs'))} and ${code.length - 1} chunks, ${(size / 1e6).toFixed(1)} MB, in ${Math.round(performance.now() - t0)} ms`);
+console.error(
+  `bundle: ${relative(root, join(outdir, 'devloop.mjs'))} and ${code.length - 1} chunks, ${(size / 1e6).toFixed(1)} MB, in ${Math.round(performance.now() - t0)} ms`,
+);

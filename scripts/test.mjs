@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The test command: compile and bundle, make sure the engine, registry and base images are up (scripts/dev-env.sh),
+// The test command: lint and format check, compile and bundle, make sure the engine, registry and base images are up (scripts/dev-env.sh),
 // then run every test file under dist/test with node's test runner.
 // Usage: npm test [-- --unit] [-- FILTER...]   (--unit: only test/unit, no engine needed)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,6 +12,8 @@ const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const filters = args.filter((a) => !a.startsWith('--'));
 
+// Lint and format check (Biome), then the type check and the build.
+execFileSync(process.execPath, [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', root], { stdio: 'inherit', cwd: root });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 // The bundle bin/devloop.js runs (tests that spawn the CLI run what users run).
 execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' });
@@ -35,7 +37,10 @@ const env = { ...process.env };
 if (!unitOnly && !process.env.DEVLOOP_TEST_SKIP_ENV) {
   // Start (or find) the Docker engine, the registry and the local base images; take the environment it prints.
   const r = spawnSync('bash', [join(root, 'scripts/dev-env.sh'), 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) { console.error('scripts/dev-env.sh up failed'); process.exit(1); }
+  if (r.status !== 0) {
+    console.error('scripts/dev-env.sh up failed');
+    process.exit(1);
+  }
   for (const line of r.stdout.split('\n')) {
     const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
     if (m) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');

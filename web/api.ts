@@ -19,8 +19,17 @@ export interface ResourceView {
   restarts: number;
   error?: ErrorView;
 }
-export interface ErrorView { message: string; where?: string; hint?: string }
-export interface Snapshot { configFile: string; configErrorDetail?: ErrorView; lastSeq: number; resources: ResourceView[] }
+export interface ErrorView {
+  message: string;
+  where?: string;
+  hint?: string;
+}
+export interface Snapshot {
+  configFile: string;
+  configErrorDetail?: ErrorView;
+  lastSeq: number;
+  resources: ResourceView[];
+}
 
 /** An event of GET /api/events: the engine's event with its time, or `dropped`. */
 export type StreamEvent = { seq: number; at: number; type: string } & Record<string, any>;

@@ -4,13 +4,26 @@
  */
 
 export type LogSource = 'build' | 'runtime' | 'system';
-export interface LogEntry { seq: number; at: number; resource: string; text: string; source: LogSource; level: '' | 'warn' | 'error' }
+export interface LogEntry {
+  seq: number;
+  at: number;
+  resource: string;
+  text: string;
+  source: LogSource;
+  level: '' | 'warn' | 'error';
+}
 
 /** Lines kept per resource and in the all-resources view. */
 export const PER_RESOURCE_CAP = 5000;
 export const ALL_CAP = 50_000;
 
-export interface LogFilter { resource?: string; text: string; regex: boolean; source: '' | LogSource; level: '' | 'warn' | 'error' }
+export interface LogFilter {
+  resource?: string;
+  text: string;
+  regex: boolean;
+  source: '' | LogSource;
+  level: '' | 'warn' | 'error';
+}
 
 const WARN = /\bwarn(ing)?\b/i;
 const ERROR = /\b(error|failed|fatal|panic)\b|✗/i;
@@ -43,7 +56,7 @@ export class LogStore {
   }
 
   lines(resource?: string): LogEntry[] {
-    return resource === undefined ? this.all : this.byResource.get(resource) ?? [];
+    return resource === undefined ? this.all : (this.byResource.get(resource) ?? []);
   }
 }
 
@@ -80,7 +93,10 @@ export class VirtualList {
   private readonly spacer: HTMLDivElement;
   private readonly body: HTMLDivElement;
 
-  constructor(private readonly el: HTMLElement, private readonly showResource: () => boolean) {
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly showResource: () => boolean,
+  ) {
     this.spacer = document.createElement('div');
     this.body = document.createElement('div');
     this.body.className = 'log-rows';

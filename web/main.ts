@@ -34,7 +34,9 @@ app.innerHTML = `
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const list = new VirtualList($('log'), () => selected === undefined);
-$('log').addEventListener('follow', (e) => { $<HTMLInputElement>('log-follow').checked = (e as CustomEvent).detail; });
+$('log').addEventListener('follow', (e) => {
+  $<HTMLInputElement>('log-follow').checked = (e as CustomEvent).detail;
+});
 
 let match = matcher(filter) as (e: LogEntry) => boolean;
 let view: LogEntry[] = [];
@@ -89,7 +91,10 @@ function render(): void {
 let refetching = false;
 let again = false;
 async function refetch(): Promise<void> {
-  if (refetching) { again = true; return; }
+  if (refetching) {
+    again = true;
+    return;
+  }
   refetching = true;
   try {
     m.snapshot(await getResources());
@@ -99,7 +104,10 @@ async function refetch(): Promise<void> {
     // The stream's reconnect shows the state.
   } finally {
     refetching = false;
-    if (again) { again = false; setTimeout(refetch, 250); }
+    if (again) {
+      again = false;
+      setTimeout(refetch, 250);
+    }
   }
 }
 
@@ -108,18 +116,25 @@ document.addEventListener('click', (ev) => {
   if (!t) return;
   if (t.dataset.trigger) {
     const name = t.dataset.trigger;
-    void trigger(name).then((err) => { if (err) alert(err); });
+    void trigger(name).then((err) => {
+      if (err) alert(err);
+    });
   } else if (t.dataset.mode) {
     // The switch's answer is the change: the view is read again once (no event says it).
-    void setMode(t.dataset.mode, t.dataset.to as 'auto' | 'manual').then((err) => { if (err) alert(err); else void refetch(); });
+    void setMode(t.dataset.mode, t.dataset.to as 'auto' | 'manual').then((err) => {
+      if (err) alert(err);
+      else void refetch();
+    });
   } else if (t.dataset.star) {
     const n = t.dataset.star;
-    if (starred.has(n)) starred.delete(n); else starred.add(n);
+    if (starred.has(n)) starred.delete(n);
+    else starred.add(n);
     localStorage.setItem(STAR_KEY, JSON.stringify([...starred]));
     render();
   } else if (t.dataset.toggle) {
     const g = t.dataset.toggle;
-    if (collapsed.has(g)) collapsed.delete(g); else collapsed.add(g);
+    if (collapsed.has(g)) collapsed.delete(g);
+    else collapsed.add(g);
     render();
   } else if (t.id === 'all-logs') {
     selected = undefined;
@@ -140,7 +155,10 @@ const onFilter = () => {
   rebuildLogs();
 };
 for (const id of ['log-filter', 'log-regex', 'log-source', 'log-level']) $(id).addEventListener('input', onFilter);
-$('log-follow').addEventListener('change', () => { list.follow = $<HTMLInputElement>('log-follow').checked; list.draw(); });
+$('log-follow').addEventListener('change', () => {
+  list.follow = $<HTMLInputElement>('log-follow').checked;
+  list.draw();
+});
 
 async function boot(): Promise<void> {
   const snap = await getResources();
@@ -149,18 +167,29 @@ async function boot(): Promise<void> {
   performance.mark('devloop-resources');
   document.body.dataset.ready = '1';
   // What the bench and tests read (nothing secret: the page's own counts).
-  (window as unknown as { devloopStats: () => object }).devloopStats = () => ({ lines: m.logs.received, kept: m.logs.all.length, dropped: m.droppedEvents, resources: m.resources.size });
-  followEvents(0, (events) => {
-    const c = m.apply(events);
-    dirty.resources ||= c.resources;
-    dirty.logs ||= c.logs;
-    if (c.refetch) void refetch();
-    schedule();
-  }, (up) => {
-    const el = $('conn');
-    el.textContent = up ? 'live' : 'disconnected: reconnecting…';
-    el.className = `conn ${up ? 'up' : 'down'}`;
+  (window as unknown as { devloopStats: () => object }).devloopStats = () => ({
+    lines: m.logs.received,
+    kept: m.logs.all.length,
+    dropped: m.droppedEvents,
+    resources: m.resources.size,
   });
+  followEvents(
+    0,
+    (events) => {
+      const c = m.apply(events);
+      dirty.resources ||= c.resources;
+      dirty.logs ||= c.logs;
+      if (c.refetch) void refetch();
+      schedule();
+    },
+    (up) => {
+      const el = $('conn');
+      el.textContent = up ? 'live' : 'disconnected: reconnecting…';
+      el.className = `conn ${up ? 'up' : 'down'}`;
+    },
+  );
 }
 
-boot().catch((e) => { app.innerHTML = `<p class="config-error">devloop's web UI could not load: ${esc(String(e))}</p>`; });
+boot().catch((e) => {
+  app.innerHTML = `<p class="config-error">devloop's web UI could not load: ${esc(String(e))}</p>`;
+});

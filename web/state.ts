@@ -2,9 +2,30 @@
 import type { ErrorView, ResourceView, Snapshot, StreamEvent } from './api.js';
 import { levelOf, LogStore, type LogSource } from './logs.js';
 
-export interface Step { image: string; kind: 'build' | 'push'; step: number; total: number; ms?: number; cached?: boolean }
-export interface Build { startedAt: number; endedAt?: number; reason: string; steps: Step[]; result?: string; cachedSteps: number }
-export interface LiveUpdateRun { at: number; files: number; deleted: number; runs: string[]; ms: number; ok: boolean }
+export interface Step {
+  image: string;
+  kind: 'build' | 'push';
+  step: number;
+  total: number;
+  ms?: number;
+  cached?: boolean;
+}
+export interface Build {
+  startedAt: number;
+  endedAt?: number;
+  reason: string;
+  steps: Step[];
+  result?: string;
+  cachedSteps: number;
+}
+export interface LiveUpdateRun {
+  at: number;
+  files: number;
+  deleted: number;
+  runs: string[];
+  ms: number;
+  ok: boolean;
+}
 
 export interface Res extends ResourceView {
   lastUpdateAt?: number;
@@ -68,7 +89,10 @@ export class Model {
           break;
         case 'status': {
           const r = this.resources.get(e.resource);
-          if (!r) { out.refetch = true; break; }
+          if (!r) {
+            out.refetch = true;
+            break;
+          }
           const was = r.phase;
           r.phase = e.phase;
           r.reason = e.reason;
@@ -80,7 +104,11 @@ export class Model {
           }
           if (BUSY.has(was) && !BUSY.has(e.phase)) {
             const b = r.builds.at(-1);
-            if (b && b.endedAt === undefined) { b.endedAt = e.at; b.result = e.phase; r.lastDurationMs = e.at - b.startedAt; }
+            if (b && b.endedAt === undefined) {
+              b.endedAt = e.at;
+              b.result = e.phase;
+              r.lastDurationMs = e.at - b.startedAt;
+            }
           }
           out.resources = true;
           out.refetch = true;
@@ -140,7 +168,8 @@ export function displayStatus(r: Res): { key: string; text: string } {
     case 'runtime':
       return { key: 'deploying', text: 'deploying' };
     case 'failed':
-      if (r.restarts > 0 && /crash|back-?off|restart/i.test(r.reason)) return { key: 'crash-looping', text: `crash-looping (${r.restarts} restart${r.restarts === 1 ? '' : 's'})` };
+      if (r.restarts > 0 && /crash|back-?off|restart/i.test(r.reason))
+        return { key: 'crash-looping', text: `crash-looping (${r.restarts} restart${r.restarts === 1 ? '' : 's'})` };
       return { key: 'failed', text: 'failed' };
     default:
       return { key: r.phase, text: r.phase };

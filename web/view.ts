@@ -21,10 +21,12 @@ function safeUrl(u: string): string | undefined {
 
 function endpoints(r: Res): string {
   const all = [...r.endpoints, ...r.links];
-  return all.map((u) => {
-    const url = safeUrl(u);
-    return url ? `<a href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(url.replace(/^https?:\/\//, ''))}</a>` : esc(u);
-  }).join(' ');
+  return all
+    .map((u) => {
+      const url = safeUrl(u);
+      return url ? `<a href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(url.replace(/^https?:\/\//, ''))}</a>` : esc(u);
+    })
+    .join(' ');
 }
 
 function row(r: Res, starred: boolean, selected: boolean): string {
@@ -77,15 +79,18 @@ export function renderDetail(r?: Res): string {
   if (!r) return '<p class="hint">All resources. Select a resource for its logs, builds and pods.</p>';
   const st = displayStatus(r);
   let html = `<h2>${esc(r.name)} <span class="status st-${st.key}">${esc(st.text)}</span></h2><div class="why">why: ${esc(r.reason)}</div>`;
-  if (r.error) html += `<div class="res-error">${r.error.where ? `<code>${esc(r.error.where)}</code> ` : ''}${esc(r.error.message)}${r.error.hint ? `<div class="hint">hint: ${esc(r.error.hint)}</div>` : ''}</div>`;
+  if (r.error)
+    html += `<div class="res-error">${r.error.where ? `<code>${esc(r.error.where)}</code> ` : ''}${esc(r.error.message)}${r.error.hint ? `<div class="hint">hint: ${esc(r.error.hint)}</div>` : ''}</div>`;
   if (r.pendingFiles.length) html += `<div class="pending">waiting for a trigger: ${r.pendingFiles.map(esc).join(', ')}</div>`;
-  if (r.pods.length) html += `<div class="pods">pods: ${r.pods.map((p) => `${esc(p.name)} (${esc(p.phase)}${p.ready ? ', ready' : ''}${p.restarts ? `, ${p.restarts} restarts` : ''})`).join('; ')}</div>`;
+  if (r.pods.length)
+    html += `<div class="pods">pods: ${r.pods.map((p) => `${esc(p.name)} (${esc(p.phase)}${p.ready ? ', ready' : ''}${p.restarts ? `, ${p.restarts} restarts` : ''})`).join('; ')}</div>`;
   const builds = r.builds.slice(-5).reverse();
   if (builds.length) {
     html += '<h3>Builds</h3><ul class="builds">';
     for (const b of builds) {
       html += `<li class="build"><span>${time(b.startedAt)}</span> ${esc(b.reason)} · ${b.endedAt ? `${ms(b.endedAt - b.startedAt)} · ${esc(b.result ?? '')}` : 'running'}${b.cachedSteps ? ` · ${b.cachedSteps} cached` : ''}`;
-      if (b.steps.length) html += `<ol>${b.steps.map((s) => `<li class="step">${esc(s.kind)} ${esc(s.image)} ${s.kind === 'build' ? `step ${s.step}/${s.total}` : ''} <b>${s.ms === undefined ? '…' : ms(s.ms)}</b></li>`).join('')}</ol>`;
+      if (b.steps.length)
+        html += `<ol>${b.steps.map((s) => `<li class="step">${esc(s.kind)} ${esc(s.image)} ${s.kind === 'build' ? `step ${s.step}/${s.total}` : ''} <b>${s.ms === undefined ? '…' : ms(s.ms)}</b></li>`).join('')}</ol>`;
       html += '</li>';
     }
     html += '</ul>';
@@ -93,7 +98,8 @@ export function renderDetail(r?: Res): string {
   const lives = r.lives.slice(-5).reverse();
   if (lives.length) {
     html += '<h3>Live updates</h3><ul class="lives">';
-    for (const l of lives) html += `<li class="live${l.ok ? '' : ' bad'}">${time(l.at)} · ${l.files} file(s) synced${l.deleted ? `, ${l.deleted} deleted` : ''}${l.runs.length ? ` · ran ${l.runs.map((x) => `<code>${esc(x)}</code>`).join(', ')}` : ''} · <b>${ms(l.ms)}</b>${l.ok ? '' : ' · failed'}</li>`;
+    for (const l of lives)
+      html += `<li class="live${l.ok ? '' : ' bad'}">${time(l.at)} · ${l.files} file(s) synced${l.deleted ? `, ${l.deleted} deleted` : ''}${l.runs.length ? ` · ran ${l.runs.map((x) => `<code>${esc(x)}</code>`).join(', ')}` : ''} · <b>${ms(l.ms)}</b>${l.ok ? '' : ' · failed'}</li>`;
     html += '</ul>';
   }
   return html;

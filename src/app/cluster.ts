@@ -19,29 +19,45 @@ export function checkContext(cluster: K8sCluster, plan: Plan): void {
   const info = cluster.info();
   if (info.isLocal || plan.allowedContexts.includes(info.context)) return;
   const config = basename(plan.configFile);
-  throw new DevloopError('context-not-local', `refusing to deploy to kubeconfig context '${info.context}' (server ${info.server}): it does not look like a local dev cluster and might be production`, {
-    location: { file: plan.configFile },
-    hint: `if you are sure, add this line to ${config}: allow_k8s_contexts('${info.context}'); otherwise switch contexts (kubectl config use-context ...) or pass --context`,
-  });
+  throw new DevloopError(
+    'context-not-local',
+    `refusing to deploy to kubeconfig context '${info.context}' (server ${info.server}): it does not look like a local dev cluster and might be production`,
+    {
+      location: { file: plan.configFile },
+      hint: `if you are sure, add this line to ${config}: allow_k8s_contexts('${info.context}'); otherwise switch contexts (kubectl config use-context ...) or pass --context`,
+    },
+  );
 }
 
-export interface Delivery { push: PushPolicy; clusterRegistry?: Registry; message: string }
+export interface Delivery {
+  push: PushPolicy;
+  clusterRegistry?: Registry;
+  message: string;
+}
 
 /** default_registry wins; else the registry the cluster advertises (KEP-1755); else no push (the cluster must share the engine). */
 export async function decideDelivery(cluster: K8sCluster, plan: Plan): Promise<Delivery> {
   const advertised = await cluster.advertisedRegistry().catch(() => undefined);
   if (plan.registry) {
     const also = advertised && advertised.host !== plan.registry.host ? ` (the cluster advertises ${advertised.host}, but default_registry wins)` : '';
-    return { push: { enabled: true, registryHost: plan.registry.host }, message: `Images reach the cluster through the registry ${plan.registry.host}: default_registry in ${basename(plan.configFile)}${also}.` };
+    return {
+      push: { enabled: true, registryHost: plan.registry.host },
+      message: `Images reach the cluster through the registry ${plan.registry.host}: default_registry in ${basename(plan.configFile)}${also}.`,
+    };
   }
   if (advertised) {
     const registry = makeRegistry(advertised.host, { hostFromCluster: advertised.hostFromContainerRuntime });
     return {
-      push: { enabled: true, registryHost: advertised.host }, clusterRegistry: registry,
+      push: { enabled: true, registryHost: advertised.host },
+      clusterRegistry: registry,
       message: `Images reach the cluster through the registry ${advertised.host}${advertised.hostFromContainerRuntime ? ` (pulled as ${advertised.hostFromContainerRuntime})` : ''}: the cluster advertises it in kube-public/local-registry-hosting.`,
     };
   }
-  return { push: { enabled: false }, message: 'Images are not pushed: no default_registry in the config and the cluster advertises no registry, so the cluster must run on this Docker engine (docker-desktop, minikube docker-env, ...).' };
+  return {
+    push: { enabled: false },
+    message:
+      'Images are not pushed: no default_registry in the config and the cluster advertises no registry, so the cluster must run on this Docker engine (docker-desktop, minikube docker-env, ...).',
+  };
 }
 
 export function describeContext(cluster: K8sCluster, log: Log): void {

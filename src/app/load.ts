@@ -2,7 +2,12 @@
 import { evaluateConfig, findConfig, type Invocation } from '../config/evaluate.js';
 import { resolve, type ResolveOptions, type Resolved } from '../resolve/resolve.js';
 
-export interface Loaded { resolved: Resolved; configFile: string; evalMs: number; resolveMs: number }
+export interface Loaded {
+  resolved: Resolved;
+  configFile: string;
+  evalMs: number;
+  resolveMs: number;
+}
 
 export async function loadProject(cwd: string, file: string | undefined, opts: ResolveOptions = {}, invocation?: Invocation): Promise<Loaded> {
   const configFile = findConfig(cwd, file);

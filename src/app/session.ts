@@ -13,15 +13,33 @@ import { SecretScrubber, scrubbingLog } from '../engine/secret-scrub.js';
 import type { K8sCluster } from '../adapters/k8s/cluster.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 
-export interface SessionOptions { cwd: string; file?: string; context?: string; namespace?: string; mode: 'up' | 'ci'; log: Log; args?: string[]; disablePortForwards?: boolean }
+export interface SessionOptions {
+  cwd: string;
+  file?: string;
+  context?: string;
+  namespace?: string;
+  mode: 'up' | 'ci';
+  log: Log;
+  args?: string[];
+  disablePortForwards?: boolean;
+}
 
-export interface Session { engine: Engine; cluster: K8sCluster; builder?: ImageBuilder; configFile: string; project: string }
+export interface Session {
+  engine: Engine;
+  cluster: K8sCluster;
+  builder?: ImageBuilder;
+  configFile: string;
+  project: string;
+}
 
 export async function startSession(o: SessionOptions): Promise<Session> {
   // Loaded before the config is evaluated, as the static imports were: evaluation turns source maps on, and the
   // source map of a module loaded after that is read, and parsed the first time a stack trace passes through it
   // (about 100 ms for the bundle chunk holding client-node).
-  const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([import('./cluster.js'), import('./docker.js')]);
+  const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([
+    import('./cluster.js'),
+    import('./docker.js'),
+  ]);
   const configFile = findConfig(o.cwd, o.file);
   const invocation: Invocation = { args: o.args ?? [], subcommand: o.mode, context: o.context, namespace: o.namespace };
   const ev = await evaluateConfig(configFile, { invocation });
@@ -45,8 +63,17 @@ export async function startSession(o: SessionOptions): Promise<Session> {
     let made: Engine | undefined;
     const log = ev.plan.settings?.disableScrub ? o.log : scrubbingLog(o.log, new SecretScrubber(), () => (made?.resolved ?? resolved).rendered);
     const engine = new Engine(resolved, {
-      mode: o.mode, builder, processes: execaRunner, cluster, log, project, push: delivery.push, clusterRegistry: delivery.clusterRegistry,
-      evaluate: () => evaluateConfig(configFile, { invocation }), cwd: o.cwd, disablePortForwards: o.disablePortForwards,
+      mode: o.mode,
+      builder,
+      processes: execaRunner,
+      cluster,
+      log,
+      project,
+      push: delivery.push,
+      clusterRegistry: delivery.clusterRegistry,
+      evaluate: () => evaluateConfig(configFile, { invocation }),
+      cwd: o.cwd,
+      disablePortForwards: o.disablePortForwards,
     });
     made = engine;
     return { engine, cluster, builder, configFile, project };

@@ -34,8 +34,10 @@ export class BuildActivity {
     switch (e.type) {
       case 'step-start':
         this.bySource.set(e.source, {
-          source: e.source, step: `STEP ${e.step}/${e.total} ${e.kind === 'build' ? `build ${e.image}` : `push ${shortName(e.ref)}`}`,
-          stepStarted: now, layers: new Map(),
+          source: e.source,
+          step: `STEP ${e.step}/${e.total} ${e.kind === 'build' ? `build ${e.image}` : `push ${shortName(e.ref)}`}`,
+          stepStarted: now,
+          layers: new Map(),
         });
         return true;
       case 'step-end':

@@ -10,7 +10,12 @@ import type { EngineEvent } from '../engine/events.js';
 import type { LineKind } from '../engine/log.js';
 import { took } from './commands/view-format.js';
 
-interface Held { lines: string[]; active: number; titles: Map<string, string>; last?: string }
+interface Held {
+  lines: string[];
+  active: number;
+  titles: Map<string, string>;
+  last?: string;
+}
 
 /** Which step a step-start/step-end event names: a build of an image, or its push. */
 const stepKey = (kind: string, image: string) => `${kind} ${image}`;

@@ -10,6 +10,7 @@ export function parseDuration(s: string): number {
     total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
     consumed += m[0];
   }
-  if (!consumed || consumed !== s.trim()) throw new DevloopError('bad-duration', `'${s}' is not a duration`, { hint: 'write e.g. 90s, 10m, 1h30m, or 0 for no limit' });
+  if (!consumed || consumed !== s.trim())
+    throw new DevloopError('bad-duration', `'${s}' is not a duration`, { hint: 'write e.g. 90s, 10m, 1h30m, or 0 for no limit' });
   return total;
 }

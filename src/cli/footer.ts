@@ -78,19 +78,27 @@ export function activityText(a: Activity, now: number, room = Infinity): string 
 }
 
 const COUNTED: [string, ResourcePhase[]][] = [
-  ['ready', ['ready']], ['failed', ['failed']], ['building', ['building']], ['deploying', ['deploying']],
-  ['starting', ['runtime']], ['waiting', ['pending', 'waiting']], ['not started', ['disabled']],
+  ['ready', ['ready']],
+  ['failed', ['failed']],
+  ['building', ['building']],
+  ['deploying', ['deploying']],
+  ['starting', ['runtime']],
+  ['waiting', ['pending', 'waiting']],
+  ['not started', ['disabled']],
 ];
 /** Which resources get a line of their own, most urgent first. */
 const DETAIL_ORDER: ResourcePhase[] = ['failed', 'building', 'deploying', 'runtime', 'waiting', 'pending', 'ready', 'disabled'];
 
 /** One resource's line: mark, name (padded to `nameWidth`), what it does, its pod, when it last changed. */
 function resourceLine(r: FooterResource, build: Activity | undefined, now: number, width: number, nameWidth: number, spin: string): string {
-  const mark = r.phase === 'ready' ? '✓' : r.phase === 'failed' ? '✗' : r.phase === 'disabled' ? '–' : r.phase === 'pending' || r.phase === 'waiting' ? '·' : spin;
+  const mark =
+    r.phase === 'ready' ? '✓' : r.phase === 'failed' ? '✗' : r.phase === 'disabled' ? '–' : r.phase === 'pending' || r.phase === 'waiting' ? '·' : spin;
   const head = `${mark} ${r.name}${' '.repeat(Math.max(0, nameWidth - textWidth(r.name)))}  `;
-  const pending = r.pendingFiles?.length ? `${r.pendingFiles.length} changed file${r.pendingFiles.length === 1 ? '' : 's'} wait for devloop trigger ${r.name}` : '';
+  const pending = r.pendingFiles?.length
+    ? `${r.pendingFiles.length} changed file${r.pendingFiles.length === 1 ? '' : 's'} wait for devloop trigger ${r.name}`
+    : '';
   if (r.phase === 'building' && build) return `${head}${activityText(build, now, width - textWidth(head))}`;
-  const what = r.phase === 'ready' ? 'ready' : r.phase === 'disabled' ? (r.reason || 'disabled') : r.reason || r.phase;
+  const what = r.phase === 'ready' ? 'ready' : r.phase === 'disabled' ? r.reason || 'disabled' : r.reason || r.phase;
   const pod = r.pod ? ` · pod ${r.pod}${r.restarts ? ` (${r.restarts} restart${r.restarts === 1 ? '' : 's'})` : ''}` : '';
   const when = r.changedAt !== undefined && (r.phase === 'ready' || r.phase === 'failed' || r.phase === 'disabled') ? ` · ${ago(now - r.changedAt)}` : '';
   return `${head}${what}${pod}${when}${pending ? ` · ${pending}` : ''}`;
@@ -105,7 +113,15 @@ export function footerLines(input: FooterInput): string[] {
   const configLine = input.configError ? `config error, running the last good config: ${input.configError}` : undefined;
   if (!resources) {
     const items = builds.map((b) => `${spin} ${b.source}: ${activityText(b, now, width - textWidth(`${spin} ${b.source}: `))}`);
-    if (items.length > max) items.splice(max - 1, items.length, `+${items.length - max + 1} more building: ${builds.slice(max - 1).map((b) => b.source).join(', ')}`);
+    if (items.length > max)
+      items.splice(
+        max - 1,
+        items.length,
+        `+${items.length - max + 1} more building: ${builds
+          .slice(max - 1)
+          .map((b) => b.source)
+          .join(', ')}`,
+      );
     lines.push(...items);
   } else {
     const counts = COUNTED.map(([label, phases]) => [label, resources.filter((r) => phases.includes(r.phase)).length] as const).filter(([, n]) => n > 0);

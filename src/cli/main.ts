@@ -48,22 +48,29 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .showSuggestionAfterError(true);
 
   const common = (c: Command): Command =>
-    c.option('-f, --file <FILE>', 'the config file (default: devloop.ts, devloop.mts, devloop.js or devloop.mjs in this directory)')
-      .option('--kubeconfig <FILE>', 'kubeconfig file(s) to use, \':\'-separated (default: $KUBECONFIG, else ~/.kube/config)')
+    c
+      .option('-f, --file <FILE>', 'the config file (default: devloop.ts, devloop.mts, devloop.js or devloop.mjs in this directory)')
+      .option('--kubeconfig <FILE>', "kubeconfig file(s) to use, ':'-separated (default: $KUBECONFIG, else ~/.kube/config)")
       .option('--context <NAME>', 'kubeconfig context to use (default: the current context)')
-      .option('-n, --namespace <NS>', 'namespace for objects that name none (default: the context\'s namespace)')
+      .option('-n, --namespace <NS>', "namespace for objects that name none (default: the context's namespace)")
       .option('--debug', 'show internal details and stack traces');
   const plain = ['--plain', 'plain lines, no status footer (the default without a terminal, or with CI or NO_COLOR set)'] as const;
 
-  const run = (name: keyof typeof handlers) => async (...a: unknown[]) => {
-    const cmd = a[a.length - 1] as Command;
-    const opts = cmd.opts() as Record<string, unknown> & CommonOptions;
-    debug = Boolean(opts.debug);
-    // As KUBECONFIG for everything this command runs: the cluster client, and the commands of local_resource and
-    // custom_build (a kubectl there reaches the same cluster).
-    if (typeof opts.kubeconfig === 'string') process.env.KUBECONFIG = opts.kubeconfig.split(delimiter).map((f) => resolvePath(f)).join(delimiter);
-    code = await handlers[name](opts, o, cmd.args);
-  };
+  const run =
+    (name: keyof typeof handlers) =>
+    async (...a: unknown[]) => {
+      const cmd = a[a.length - 1] as Command;
+      const opts = cmd.opts() as Record<string, unknown> & CommonOptions;
+      debug = Boolean(opts.debug);
+      // As KUBECONFIG for everything this command runs: the cluster client, and the commands of local_resource and
+      // custom_build (a kubectl there reaches the same cluster).
+      if (typeof opts.kubeconfig === 'string')
+        process.env.KUBECONFIG = opts.kubeconfig
+          .split(delimiter)
+          .map((f) => resolvePath(f))
+          .join(delimiter);
+      code = await handlers[name](opts, o, cmd.args);
+    };
 
   const resourceArgs = 'resources to run (with their resource_deps), or with config.parse() in the config, its args; put flags for the config after --';
   common(program.command('up').description('build, deploy and watch: keep the cluster in step with your files').argument('[ARGS...]', resourceArgs))
@@ -72,10 +79,12 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .option('--host <HOST>', 'address the web UI listens on (default: 127.0.0.1)')
     .option('--no-browser', 'do not open the web UI in a browser (it opens only on a terminal)')
     .option('--verbose', 'on a terminal, every line of a build (the Dockerfile, each builder step, push progress), not one line per step')
-    .option('--disable-port-forwards', 'forward no ports (the config\'s port_forwards are not started)')
+    .option('--disable-port-forwards', "forward no ports (the config's port_forwards are not started)")
     .option(...plain)
     .action(run('up'));
-  common(program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails').argument('[ARGS...]', resourceArgs))
+  common(
+    program.command('ci').description('build and deploy once; exit 0 when every resource is ready, 1 as soon as one fails').argument('[ARGS...]', resourceArgs),
+  )
     .option('--dry-run', 'print the manifests with the built refs injected; needs neither Docker nor a cluster')
     .addOption(new Option('-o, --output <FORMAT>', 'format of --dry-run output').choices(['yaml', 'json']).default('yaml'))
     .option('--timeout <DURATION>', 'give up after this long, e.g. 90s, 10m (0: never; default: ci_settings timeout, else 30m)')
@@ -90,14 +99,15 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
     .option(...plain)
     .option('--verbose', 'on a terminal, every line of a build, not one line per step')
     .action(run('build'));
-  common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>'))
-    .action(run('trigger'));
+  common(program.command('trigger').description('ask the running `devloop up` to update a resource now').argument('<RESOURCE>')).action(run('trigger'));
   common(program.command('get').description('show the resources of the running `devloop up`').argument('[RESOURCE]'))
     .addOption(new Option('-o, --output <FORMAT>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .action(run('get'));
   registerViews(program, common, run);
 
-  program.command('init').description('write a devloop.ts translated from a Tiltfile, and list what to port or check by hand')
+  program
+    .command('init')
+    .description('write a devloop.ts translated from a Tiltfile, and list what to port or check by hand')
     .requiredOption('--from <TILTFILE>', 'the Tiltfile to translate')
     .option('-o, --output <FILE>', 'where to write (default: devloop.ts next to the Tiltfile; - for stdout)')
     .option('--force', 'overwrite the output file if it exists')
@@ -115,5 +125,7 @@ export async function main(argv: string[], o: Output = processOutput): Promise<n
 }
 
 export function notAvailable(what: string): never {
-  throw new DevloopError('not-available', `${what} is not available in this version of devloop`, { hint: 'use `devloop ci --dry-run` to see what would be deployed' });
+  throw new DevloopError('not-available', `${what} is not available in this version of devloop`, {
+    hint: 'use `devloop ci --dry-run` to see what would be deployed',
+  });
 }

@@ -6,8 +6,12 @@ export interface Output {
 }
 
 export const processOutput: Output = {
-  out: (text) => { process.stdout.write(text); },
-  err: (line) => { process.stderr.write(line.endsWith('\n') ? line : `${line}\n`); },
+  out: (text) => {
+    process.stdout.write(text);
+  },
+  err: (line) => {
+    process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+  },
   isTTY: Boolean(process.stderr.isTTY),
 };
 

@@ -6,7 +6,9 @@ import { color } from './output.js';
 export function planReport(r: Resolved, cwd: string): string[] {
   const rel = (p: string) => relative(cwd, p) || '.';
   const lines: string[] = [];
-  const how = r.registry ? `pushed to ${r.registry.host}${r.registry.hostFromCluster ? ` (the cluster pulls from ${r.registry.hostFromCluster})` : ''}` : 'no registry: refs keep their names';
+  const how = r.registry
+    ? `pushed to ${r.registry.host}${r.registry.hostFromCluster ? ` (the cluster pulls from ${r.registry.hostFromCluster})` : ''}`
+    : 'no registry: refs keep their names';
   lines.push(color.bold(`Images, in build order (${how}):`));
   if (r.images.length === 0) lines.push('  (none)');
   r.images.forEach((img, i) => {
@@ -20,7 +22,8 @@ export function planReport(r: Resolved, cwd: string): string[] {
   const inj = r.images.flatMap((img) => img.injections.map((j) => ({ img, j })));
   if (inj.length) {
     lines.push(color.bold('Injected:'));
-    for (const { img, j } of inj) lines.push(`  ${img.id} ⇒ ${(j as { object?: string }).object ?? ''} ${j.path}${j.from !== img.id ? ` (was ${j.from})` : ''}`);
+    for (const { img, j } of inj)
+      lines.push(`  ${img.id} ⇒ ${(j as { object?: string }).object ?? ''} ${j.path}${j.from !== img.id ? ` (was ${j.from})` : ''}`);
   }
   lines.push(color.bold('Resources:'));
   for (const res of r.resources) {

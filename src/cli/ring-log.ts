@@ -3,7 +3,10 @@ import type { Log } from '../engine/log.js';
 
 export class RingLog implements Log {
   private readonly lines = new Map<string, string[]>();
-  constructor(private readonly inner: Log, private readonly keep = 40) {}
+  constructor(
+    private readonly inner: Log,
+    private readonly keep = 40,
+  ) {}
   line(source: string, text: string): void {
     const buf = this.lines.get(source) ?? [];
     buf.push(text);

@@ -27,7 +27,10 @@ export interface Ui {
   close(): void;
 }
 
-export interface UiOptions { plain?: boolean; verbose?: boolean }
+export interface UiOptions {
+  plain?: boolean;
+  verbose?: boolean;
+}
 
 const REDRAW_MS = 100;
 
@@ -48,7 +51,8 @@ function plainUi(o: Output): Ui {
     line: lines.line,
     // Plain output shows push progress as lines (a TTY shows it in its footer instead).
     event: (e) => {
-      if (e.type === 'image-progress' && e.progress.kind === 'layer' && e.progress.state === 'pushing') lines.line(e.source, `     ${e.progress.id}: Pushing ${e.progress.progress ?? ''}`.trimEnd());
+      if (e.type === 'image-progress' && e.progress.kind === 'layer' && e.progress.state === 'pushing')
+        lines.line(e.source, `     ${e.progress.id}: Pushing ${e.progress.progress ?? ''}`.trimEnd());
     },
   };
   return { output: o, log, watch: () => {}, keepRunningOnInterrupt: () => {}, close: () => {} };
@@ -74,16 +78,33 @@ class TtyUi implements Ui {
   /** Columns of each footer line as last drawn, to erase it after a resize re-wrapped it. */
   private drawnWidths: number[] = [];
 
-  constructor(o: Output, private readonly stream: NodeJS.WriteStream, create: (s: NodeJS.WritableStream) => LogUpdate, verbose = false) {
+  constructor(
+    o: Output,
+    private readonly stream: NodeJS.WriteStream,
+    create: (s: NodeJS.WritableStream) => LogUpdate,
+    verbose = false,
+  ) {
     this.sink = {
       buf: '',
-      write(s: string) { this.buf += s; return true; },
-      get columns() { return stream.columns || 80; },
-      get rows() { return stream.rows || 24; },
+      write(s: string) {
+        this.buf += s;
+        return true;
+      },
+      get columns() {
+        return stream.columns || 80;
+      },
+      get rows() {
+        return stream.rows || 24;
+      },
     };
     this.footer = create(this.sink as unknown as NodeJS.WritableStream);
     this.output = {
-      out: (text) => { this.hideFooter(); this.flush(); o.out(text); this.queueRedraw(); },
+      out: (text) => {
+        this.hideFooter();
+        this.flush();
+        o.out(text);
+        this.queueRedraw();
+      },
       err: (line) => this.write(line.endsWith('\n') ? line : `${line}\n`),
       isTTY: o.isTTY,
     };
@@ -207,10 +228,12 @@ class TtyUi implements Ui {
       now: Date.now(),
       // One column short of the edge: a line that fills the row would wrap on some terminals and break the erase.
       width: this.sink.columns - 1,
-      resources: engine ? [...engine.status.values()].map((s) => {
-        const pod = s.type === 'k8s' ? currentPod(engine.podsOf(s.name)) : undefined;
-        return { ...s, pod: pod?.name, restarts: pod?.containers.reduce((n, c) => n + c.restartCount, 0) };
-      }) : undefined,
+      resources: engine
+        ? [...engine.status.values()].map((s) => {
+            const pod = s.type === 'k8s' ? currentPod(engine.podsOf(s.name)) : undefined;
+            return { ...s, pod: pod?.name, restarts: pod?.containers.reduce((n, c) => n + c.restartCount, 0) };
+          })
+        : undefined,
       maxLines: Math.max(3, Math.min(12, Math.floor(this.sink.rows / 2))),
       builds: this.activity.all(),
       lastChange: this.lastChange,

@@ -14,12 +14,29 @@ import { consumeSteps, recordStep } from './unused-steps.js';
 import { laterPath } from './later-paths.js';
 import { kindOf, linkText, type Link, type PortForward, type Probe } from './objects.js';
 import type {
-  CustomBuildSpec, DockerBuildSpec, FallBackOnStep, ImageObjectSpec, InitialSyncStep, LiveUpdateStep, Loc,
-  PortForwardSpec, RestartContainerStep, RunStep, SyncStep, TriggerMode,
+  CustomBuildSpec,
+  DockerBuildSpec,
+  FallBackOnStep,
+  ImageObjectSpec,
+  InitialSyncStep,
+  LiveUpdateStep,
+  Loc,
+  PortForwardSpec,
+  RestartContainerStep,
+  RunStep,
+  SyncStep,
+  TriggerMode,
 } from './spec.js';
 
 export type { LiveUpdateStep, SyncStep, RunStep, FallBackOnStep, InitialSyncStep, RestartContainerStep, RestartProcessStep, TriggerMode } from './spec.js';
-export { restart_process, docker_build_with_restart, custom_build_with_restart, type RestartProcessOptions, type DockerBuildWithRestartOptions, type CustomBuildWithRestartOptions } from './restart.js';
+export {
+  restart_process,
+  docker_build_with_restart,
+  custom_build_with_restart,
+  type RestartProcessOptions,
+  type DockerBuildWithRestartOptions,
+  type CustomBuildWithRestartOptions,
+} from './restart.js';
 
 export const TRIGGER_MODE_AUTO: TriggerMode = 'auto';
 export const TRIGGER_MODE_MANUAL: TriggerMode = 'manual';
@@ -73,18 +90,36 @@ export interface DockerBuildOptions {
 }
 
 const dockerBuildSchema = {
-  dockerfile: 'string', dockerfile_contents: 'string', build_args: 'stringMap', target: 'string', only: 'stringOrStrings',
-  ignore: 'stringOrStrings', entrypoint: 'stringOrStrings', container_args: 'strings', live_update: 'steps',
-  match_in_env_vars: 'boolean', extra_tag: 'stringOrStrings', network: 'string', platform: 'string', ssh: 'stringOrStrings',
-  secret: 'stringOrStrings', cache_from: 'stringOrStrings', pull: 'boolean', extra_hosts: 'stringOrStrings',
+  dockerfile: 'string',
+  dockerfile_contents: 'string',
+  build_args: 'stringMap',
+  target: 'string',
+  only: 'stringOrStrings',
+  ignore: 'stringOrStrings',
+  entrypoint: 'stringOrStrings',
+  container_args: 'strings',
+  live_update: 'steps',
+  match_in_env_vars: 'boolean',
+  extra_tag: 'stringOrStrings',
+  network: 'string',
+  platform: 'string',
+  ssh: 'stringOrStrings',
+  secret: 'stringOrStrings',
+  cache_from: 'stringOrStrings',
+  pull: 'boolean',
+  extra_hosts: 'stringOrStrings',
 } as const;
 
 function checkNewRef(r: Recorder, fn: string, ref: unknown, loc: Loc): string {
   checkArg(fn, 'ref', 'string', ref, loc, `${fn}('my-image', ...)`);
   const clash = r.plan.images.find((i) => i.ref === ref);
   if (clash) {
-    fail('config-duplicate-image', `${fn}: an image build for '${ref}' is already defined at ${clash.loc.file}:${clash.loc.line}`, loc,
-      'each image ref can be built once; remove one of them, or give them different names or tags');
+    fail(
+      'config-duplicate-image',
+      `${fn}: an image build for '${ref}' is already defined at ${clash.loc.file}:${clash.loc.line}`,
+      loc,
+      'each image ref can be built once; remove one of them, or give them different names or tags',
+    );
   }
   return ref as string;
 }
@@ -114,8 +149,12 @@ export function docker_build(ref: string, context: string, options?: DockerBuild
   } else {
     dockerfile = join(ctx, 'Dockerfile');
     if (!existsSync(dockerfile)) {
-      fail('config-path-missing', `${fn}: no Dockerfile in the build context ${ctx}`, loc,
-        `create ${join(context, 'Dockerfile')}, or name it with docker_build('${name}', '${context}', { dockerfile: 'path/to/Dockerfile' })`);
+      fail(
+        'config-path-missing',
+        `${fn}: no Dockerfile in the build context ${ctx}`,
+        loc,
+        `create ${join(context, 'Dockerfile')}, or name it with docker_build('${name}', '${context}', { dockerfile: 'path/to/Dockerfile' })`,
+      );
     }
     addFileRead(r, dockerfile);
   }
@@ -123,16 +162,32 @@ export function docker_build(ref: string, context: string, options?: DockerBuild
   addFileRead(r, join(ctx, '.dockerignore'));
   const only = toList(o.only);
   for (const p of only) {
-    if (p.includes('*')) fail('config-bad-value', `${fn}: 'only' does not support '*' file globs; it must be a real path: ${p}`, loc, 'use ignore= for patterns');
+    if (p.includes('*'))
+      fail('config-bad-value', `${fn}: 'only' does not support '*' file globs; it must be a real path: ${p}`, loc, 'use ignore= for patterns');
   }
   const spec: DockerBuildSpec = {
-    type: 'docker', ref: name, context: ctx, dockerfile, dockerfileContents: o.dockerfile_contents,
-    buildArgs: o.build_args ?? {}, target: o.target, only, ignore: toList(o.ignore),
-    entrypoint: entrypointOf(fn, o.entrypoint, loc), containerArgs: o.container_args,
-    liveUpdate: liveUpdateSteps(fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
-    extraTag: toList(o.extra_tag), network: o.network, platform: o.platform ?? process.env.DOCKER_DEFAULT_PLATFORM,
-    ssh: toList(o.ssh), secret: toList(o.secret), cacheFrom: toList(o.cache_from), pull: o.pull ?? false,
-    extraHosts: toList(o.extra_hosts), loc,
+    type: 'docker',
+    ref: name,
+    context: ctx,
+    dockerfile,
+    dockerfileContents: o.dockerfile_contents,
+    buildArgs: o.build_args ?? {},
+    target: o.target,
+    only,
+    ignore: toList(o.ignore),
+    entrypoint: entrypointOf(fn, o.entrypoint, loc),
+    containerArgs: o.container_args,
+    liveUpdate: liveUpdateSteps(fn, o.live_update, loc),
+    matchInEnvVars: o.match_in_env_vars ?? false,
+    extraTag: toList(o.extra_tag),
+    network: o.network,
+    platform: o.platform ?? process.env.DOCKER_DEFAULT_PLATFORM,
+    ssh: toList(o.ssh),
+    secret: toList(o.secret),
+    cacheFrom: toList(o.cache_from),
+    pull: o.pull ?? false,
+    extraHosts: toList(o.extra_hosts),
+    loc,
   };
   r.plan.images.push(spec);
 }
@@ -163,9 +218,20 @@ export interface CustomBuildOptions {
 }
 
 const customBuildSchema = {
-  deps: 'stringOrStrings', tag: 'string', disable_push: 'boolean', skips_local_docker: 'boolean', live_update: 'steps',
-  match_in_env_vars: 'boolean', ignore: 'stringOrStrings', entrypoint: 'stringOrStrings', container_args: 'strings',
-  outputs_image_ref_to: 'string', image_deps: 'strings', env: 'stringMap', dir: 'string', command_bat: 'stringOrStrings',
+  deps: 'stringOrStrings',
+  tag: 'string',
+  disable_push: 'boolean',
+  skips_local_docker: 'boolean',
+  live_update: 'steps',
+  match_in_env_vars: 'boolean',
+  ignore: 'stringOrStrings',
+  entrypoint: 'stringOrStrings',
+  container_args: 'strings',
+  outputs_image_ref_to: 'string',
+  image_deps: 'strings',
+  env: 'stringMap',
+  dir: 'string',
+  command_bat: 'stringOrStrings',
 } as const;
 
 export function custom_build(ref: string, command: string | string[], options?: CustomBuildOptions): void {
@@ -178,12 +244,25 @@ export function custom_build(ref: string, command: string | string[], options?: 
   if (o.tag !== undefined && o.outputs_image_ref_to !== undefined) fail('config-bad-value', `${fn}: give either tag or outputs_image_ref_to, not both`, loc);
   const deps = toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc));
   const spec: CustomBuildSpec = {
-    type: 'custom', ref: name, command: c.cmd, shell: c.shell, commandText: c.text, deps, tag: o.tag,
-    disablePush: o.disable_push ?? false, skipsLocalDocker: o.skips_local_docker ?? false,
-    liveUpdate: liveUpdateSteps(fn, o.live_update, loc), matchInEnvVars: o.match_in_env_vars ?? false,
-    ignore: toList(o.ignore), entrypoint: entrypointOf(fn, o.entrypoint, loc), containerArgs: o.container_args,
+    type: 'custom',
+    ref: name,
+    command: c.cmd,
+    shell: c.shell,
+    commandText: c.text,
+    deps,
+    tag: o.tag,
+    disablePush: o.disable_push ?? false,
+    skipsLocalDocker: o.skips_local_docker ?? false,
+    liveUpdate: liveUpdateSteps(fn, o.live_update, loc),
+    matchInEnvVars: o.match_in_env_vars ?? false,
+    ignore: toList(o.ignore),
+    entrypoint: entrypointOf(fn, o.entrypoint, loc),
+    containerArgs: o.container_args,
     outputsImageRefTo: o.outputs_image_ref_to === undefined ? undefined : abs(r, o.outputs_image_ref_to),
-    imageDeps: o.image_deps ?? [], env: o.env ?? {}, dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc), loc,
+    imageDeps: o.image_deps ?? [],
+    env: o.env ?? {},
+    dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc),
+    loc,
   };
   r.plan.images.push(spec);
 }
@@ -204,7 +283,13 @@ export function sync(local: string, remote: string): SyncStep {
   const { r, loc } = begin(fn);
   checkArg(fn, 'local', 'string', local, loc, `sync('.', '/app')`);
   checkArg(fn, 'remote', 'string', remote, loc, `sync('.', '/app')`);
-  if (!remote.startsWith('/')) fail('config-bad-value', `sync: the destination '${remote}' must be an absolute path in the container`, loc, `for example sync('${local}', '/app/${remote}')`);
+  if (!remote.startsWith('/'))
+    fail(
+      'config-bad-value',
+      `sync: the destination '${remote}' must be an absolute path in the container`,
+      loc,
+      `for example sync('${local}', '/app/${remote}')`,
+    );
   return step({ type: 'sync', local: abs(r, local), remote, loc });
 }
 
@@ -253,18 +338,27 @@ function liveUpdateSteps(fn: string, steps: unknown[] | undefined, loc: Loc): Li
   let seenInitial = false;
   for (const [i, s] of steps.entries()) {
     if (typeof s !== 'object' || s === null || !(STEP in s)) {
-      fail('config-bad-type', `${fn}: live_update[${i}] must be a live update step made by sync(), run(), fall_back_on(), initial_sync(), restart_process() or restart_container(), got ${typeName(s)}`, loc);
+      fail(
+        'config-bad-type',
+        `${fn}: live_update[${i}] must be a live update step made by sync(), run(), fall_back_on(), initial_sync(), restart_process() or restart_container(), got ${typeName(s)}`,
+        loc,
+      );
     }
     const st = s as unknown as LiveUpdateStep;
     if (st.type === 'restart_container') {
-      fail('config-restart-container', `${fn}: restart_container() is not supported for Kubernetes resources`, st.loc,
-        `remove it and give the container an entrypoint that reloads on change, e.g. entrypoint: 'node --watch server.js' or nodemon`);
+      fail(
+        'config-restart-container',
+        `${fn}: restart_container() is not supported for Kubernetes resources`,
+        st.loc,
+        `remove it and give the container an entrypoint that reloads on change, e.g. entrypoint: 'node --watch server.js' or nodemon`,
+      );
     }
     if (st.type === 'restart_process' && i !== steps.length - 1) {
       fail('config-live-update-order', `${fn}: restart_process() must be the last live_update step, at most once`, st.loc, RIGHT_ORDER);
     }
     if (st.type === 'initial_sync') {
-      if (seenInitial || i !== 0) fail('config-live-update-order', `${fn}: initial_sync() must appear at most once, at the start of live_update`, st.loc, RIGHT_ORDER);
+      if (seenInitial || i !== 0)
+        fail('config-live-update-order', `${fn}: initial_sync() must appear at most once, at the start of live_update`, st.loc, RIGHT_ORDER);
       seenInitial = true;
     }
     const o = ORDER[st.type];
@@ -300,7 +394,12 @@ export function k8s_yaml(yaml: string | string[], options?: K8sYamlOptions): voi
   for (const item of items) {
     const blob = r.blobs.get(item);
     if (blob !== undefined || item.includes('\n')) {
-      r.plan.yaml.push({ source: blob ?? `YAML text at ${basename(loc.file)}:${loc.line ?? '?'}`, text: item, allowDuplicates: o.allow_duplicates ?? false, loc });
+      r.plan.yaml.push({
+        source: blob ?? `YAML text at ${basename(loc.file)}:${loc.line ?? '?'}`,
+        text: item,
+        allowDuplicates: o.allow_duplicates ?? false,
+        loc,
+      });
       continue;
     }
     const path = existing(r, fn, 'file', item, loc);
@@ -328,9 +427,17 @@ export interface K8sResourceOptions {
 }
 
 const k8sResourceSchema = {
-  new_name: 'string', port_forwards: 'portForwards', resource_deps: 'strings', objects: 'strings',
-  labels: 'stringOrStrings', trigger_mode: 'string', auto_init: 'boolean', extra_pod_selectors: 'mapOrMaps',
-  links: 'links', pod_readiness: 'string', discovery_strategy: 'string',
+  new_name: 'string',
+  port_forwards: 'portForwards',
+  resource_deps: 'strings',
+  objects: 'strings',
+  labels: 'stringOrStrings',
+  trigger_mode: 'string',
+  auto_init: 'boolean',
+  extra_pod_selectors: 'mapOrMaps',
+  links: 'links',
+  pod_readiness: 'string',
+  discovery_strategy: 'string',
 } as const;
 
 function linksOf(fn: string, v: unknown, loc: Loc): string[] {
@@ -339,7 +446,8 @@ function linksOf(fn: string, v: unknown, loc: Loc): string[] {
 
 function triggerModeOf(fn: string, v: string | undefined, loc: Loc): TriggerMode | undefined {
   if (v === undefined) return undefined;
-  if (v !== 'auto' && v !== 'manual') fail('config-bad-value', `${fn}: trigger_mode must be 'auto' or 'manual', got '${v}'`, loc, 'or use TRIGGER_MODE_AUTO / TRIGGER_MODE_MANUAL');
+  if (v !== 'auto' && v !== 'manual')
+    fail('config-bad-value', `${fn}: trigger_mode must be 'auto' or 'manual', got '${v}'`, loc, 'or use TRIGGER_MODE_AUTO / TRIGGER_MODE_MANUAL');
   return v;
 }
 
@@ -354,12 +462,14 @@ export function parsePortForward(v: number | string | PortForward, fn: string, l
   const parts = text.split(':');
   const port = (s: string): number => {
     const n = /^\d+$/.test(s) ? Number(s) : NaN;
-    if (!(n >= 0 && n <= 65535)) fail('config-bad-value', `${fn}: port forward '${text}': '${s}' is not a port in the range 0-65535`, loc, `write 3000, '8000:80' or '127.0.0.1:8000:80'`);
+    if (!(n >= 0 && n <= 65535))
+      fail('config-bad-value', `${fn}: port forward '${text}': '${s}' is not a port in the range 0-65535`, loc, `write 3000, '8000:80' or '127.0.0.1:8000:80'`);
     return n;
   };
   if (parts.length === 1) return { host: '127.0.0.1', localPort: port(parts[0]), containerPort: port(parts[0]), text };
   if (parts.length === 2) return { host: '127.0.0.1', localPort: port(parts[0]), containerPort: port(parts[1]), text };
-  if (parts.length === 3 && parts[0]) return { host: parts[0] === 'localhost' ? '127.0.0.1' : parts[0], localPort: port(parts[1]), containerPort: port(parts[2]), text };
+  if (parts.length === 3 && parts[0])
+    return { host: parts[0] === 'localhost' ? '127.0.0.1' : parts[0], localPort: port(parts[1]), containerPort: port(parts[2]), text };
   return fail('config-bad-value', `${fn}: port forward '${text}' is not LOCAL, LOCAL:CONTAINER or HOST:LOCAL:CONTAINER`, loc);
 }
 
@@ -376,7 +486,8 @@ export function k8s_resource(workload: string | K8sResourceOptions, options?: K8
   }
   const o = checkOptions<K8sResourceOptions & Record<string, unknown>>(fn, options, k8sResourceSchema, loc);
   if (!name && !o.new_name) fail('config-bad-value', `${fn}: give the name of a workload, or new_name with objects to group them into a new resource`, loc);
-  if (!name && (!o.objects || o.objects.length === 0)) fail('config-bad-value', `${fn}: a new resource needs objects, e.g. { new_name: 'config', objects: ['my-config:configmap'] }`, loc);
+  if (!name && (!o.objects || o.objects.length === 0))
+    fail('config-bad-value', `${fn}: a new resource needs objects, e.g. { new_name: 'config', objects: ['my-config:configmap'] }`, loc);
   if (o.pod_readiness !== undefined && o.pod_readiness !== 'wait' && o.pod_readiness !== 'ignore') {
     fail('config-bad-value', `${fn}: pod_readiness must be 'wait' or 'ignore', got '${o.pod_readiness}'`, loc);
   }
@@ -385,11 +496,19 @@ export function k8s_resource(workload: string | K8sResourceOptions, options?: K8
   }
   const pf = o.port_forwards === undefined ? [] : Array.isArray(o.port_forwards) ? o.port_forwards : [o.port_forwards];
   r.plan.k8sResources.push({
-    workload: name, newName: o.new_name, portForwards: pf.map((p) => parsePortForward(p, fn, loc)),
-    resourceDeps: o.resource_deps ?? [], objects: o.objects ?? [], labels: toList(o.labels),
-    triggerMode: triggerModeOf(fn, o.trigger_mode, loc), autoInit: o.auto_init,
+    workload: name,
+    newName: o.new_name,
+    portForwards: pf.map((p) => parsePortForward(p, fn, loc)),
+    resourceDeps: o.resource_deps ?? [],
+    objects: o.objects ?? [],
+    labels: toList(o.labels),
+    triggerMode: triggerModeOf(fn, o.trigger_mode, loc),
+    autoInit: o.auto_init,
     extraPodSelectors: o.extra_pod_selectors === undefined ? [] : Array.isArray(o.extra_pod_selectors) ? o.extra_pod_selectors : [o.extra_pod_selectors],
-    links: linksOf(fn, o.links, loc), podReadiness: o.pod_readiness, discoveryStrategy: o.discovery_strategy, loc,
+    links: linksOf(fn, o.links, loc),
+    podReadiness: o.pod_readiness,
+    discoveryStrategy: o.discovery_strategy,
+    loc,
   });
 }
 
@@ -407,30 +526,57 @@ export function k8s_kind(kind: string, options?: K8sKindOptions): void {
   const fn = 'k8s_kind';
   const { r, loc } = begin(fn);
   checkArg(fn, 'kind', 'string', kind, loc, `k8s_kind('Environment', { image_json_path: '{.spec.image}' })`);
-  const o = checkOptions<K8sKindOptions & Record<string, unknown>>(fn, options, { api_version: 'string', image_json_path: 'stringOrStrings', image_object: 'object', pod_readiness: 'string' }, loc);
-  if (o.image_json_path !== undefined && o.image_object !== undefined) fail('config-bad-value', `${fn}: give either image_json_path or image_object, not both`, loc);
+  const o = checkOptions<K8sKindOptions & Record<string, unknown>>(
+    fn,
+    options,
+    { api_version: 'string', image_json_path: 'stringOrStrings', image_object: 'object', pod_readiness: 'string' },
+    loc,
+  );
+  if (o.image_json_path !== undefined && o.image_object !== undefined)
+    fail('config-bad-value', `${fn}: give either image_json_path or image_object, not both`, loc);
   if (o.image_object) {
     const keys = ['json_path', 'repo_field', 'tag_field'];
     const bad = Object.keys(o.image_object).filter((k) => !keys.includes(k));
     const missing = keys.filter((k) => typeof (o.image_object as unknown as Record<string, unknown>)[k] !== 'string');
     if (bad.length || missing.length) {
-      fail('config-bad-value', `${fn}: image_object must be { json_path: string, repo_field: string, tag_field: string }${bad.length ? `; unexpected: ${bad.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`, loc);
+      fail(
+        'config-bad-value',
+        `${fn}: image_object must be { json_path: string, repo_field: string, tag_field: string }${bad.length ? `; unexpected: ${bad.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+        loc,
+      );
     }
   }
   if (o.pod_readiness !== undefined && !['wait', 'ignore', 'succeeded'].includes(o.pod_readiness)) {
     fail('config-bad-value', `${fn}: pod_readiness must be 'wait', 'ignore' or 'succeeded', got '${o.pod_readiness}'`, loc);
   }
-  r.plan.k8sKinds.push({ kind, apiVersion: o.api_version, imageJsonPath: toList(o.image_json_path), imageObject: o.image_object, podReadiness: o.pod_readiness, loc });
+  r.plan.k8sKinds.push({
+    kind,
+    apiVersion: o.api_version,
+    imageJsonPath: toList(o.image_json_path),
+    imageObject: o.image_object,
+    podReadiness: o.pod_readiness,
+    loc,
+  });
 }
 
-export interface K8sImageJsonPathOptions { api_version?: string; kind?: string; name?: string; namespace?: string }
+export interface K8sImageJsonPathOptions {
+  api_version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
 
 /** Where images are in objects matched by kind / name / namespace (regular expressions matched whole). */
 export function k8s_image_json_path(paths: string | string[], options?: K8sImageJsonPathOptions): void {
   const fn = 'k8s_image_json_path';
   const { r, loc } = begin(fn);
   checkArg(fn, 'paths', 'stringOrStrings', paths, loc, `k8s_image_json_path('{.spec.image}', { kind: 'Environment' })`);
-  const o = checkOptions<K8sImageJsonPathOptions & Record<string, unknown>>(fn, options, { api_version: 'string', kind: 'string', name: 'string', namespace: 'string' }, loc);
+  const o = checkOptions<K8sImageJsonPathOptions & Record<string, unknown>>(
+    fn,
+    options,
+    { api_version: 'string', kind: 'string', name: 'string', namespace: 'string' },
+    loc,
+  );
   if (!o.kind && !o.name && !o.namespace) fail('config-bad-value', `${fn}: give at least one of kind, name or namespace`, loc);
   r.plan.imageJsonPaths.push({ paths: toList(paths), apiVersion: o.api_version, kind: o.kind, name: o.name, namespace: o.namespace, loc });
 }
@@ -450,7 +596,13 @@ export function default_registry(host: string, options?: DefaultRegistryOptions)
   const { r, loc } = begin(fn);
   checkArg(fn, 'host', 'string', host, loc, `default_registry('localhost:5005')`);
   const o = checkOptions<DefaultRegistryOptions & Record<string, unknown>>(fn, options, { host_from_cluster: 'string', single_name: 'string' }, loc);
-  if (r.plan.registry) fail('config-duplicate', `${fn}: the default registry is already set at ${r.plan.registry.loc.file}:${r.plan.registry.loc.line}`, loc, 'call default_registry() once');
+  if (r.plan.registry)
+    fail(
+      'config-duplicate',
+      `${fn}: the default registry is already set at ${r.plan.registry.loc.file}:${r.plan.registry.loc.line}`,
+      loc,
+      'call default_registry() once',
+    );
   r.plan.registry = { host, hostFromCluster: o.host_from_cluster, singleName: o.single_name, loc };
 }
 
@@ -494,27 +646,62 @@ export function local_resource(name: string, cmd?: string | string[], options?: 
   const { r, loc } = begin(fn);
   checkArg(fn, 'name', 'string', name, loc, `local_resource('codegen', 'make gen', { deps: ['api/'] })`);
   if (r.plan.localResources.some((l) => l.name === name)) fail('config-duplicate', `${fn}: a local_resource named '${name}' already exists`, loc);
-  if (typeof cmd === 'object' && cmd !== null && !Array.isArray(cmd) && options === undefined) { options = cmd as LocalResourceOptions; cmd = undefined; }
-  const o = checkOptions<LocalResourceOptions & Record<string, unknown>>(fn, options, {
-    serve_cmd: 'stringOrStrings', deps: 'stringOrStrings', resource_deps: 'strings', ignore: 'stringOrStrings', trigger_mode: 'string',
-    auto_init: 'boolean', labels: 'stringOrStrings', env: 'stringMap', dir: 'string', serve_env: 'stringMap', serve_dir: 'string',
-    allow_parallel: 'boolean', links: 'links', readiness_probe: 'object', cmd_bat: 'stringOrStrings', serve_cmd_bat: 'stringOrStrings',
-  }, loc);
+  if (typeof cmd === 'object' && cmd !== null && !Array.isArray(cmd) && options === undefined) {
+    options = cmd as LocalResourceOptions;
+    cmd = undefined;
+  }
+  const o = checkOptions<LocalResourceOptions & Record<string, unknown>>(
+    fn,
+    options,
+    {
+      serve_cmd: 'stringOrStrings',
+      deps: 'stringOrStrings',
+      resource_deps: 'strings',
+      ignore: 'stringOrStrings',
+      trigger_mode: 'string',
+      auto_init: 'boolean',
+      labels: 'stringOrStrings',
+      env: 'stringMap',
+      dir: 'string',
+      serve_env: 'stringMap',
+      serve_dir: 'string',
+      allow_parallel: 'boolean',
+      links: 'links',
+      readiness_probe: 'object',
+      cmd_bat: 'stringOrStrings',
+      serve_cmd_bat: 'stringOrStrings',
+    },
+    loc,
+  );
   const win = process.platform === 'win32';
   if (win && o.cmd_bat !== undefined) cmd = o.cmd_bat;
   if (win && o.serve_cmd_bat !== undefined) o.serve_cmd = o.serve_cmd_bat;
-  if (o.readiness_probe !== undefined && kindOf(o.readiness_probe) !== 'probe') fail('config-bad-type', `${fn}: readiness_probe must be made by probe(...)`, loc, `readiness_probe: probe({ http_get: http_get_action(8000) })`);
+  if (o.readiness_probe !== undefined && kindOf(o.readiness_probe) !== 'probe')
+    fail('config-bad-type', `${fn}: readiness_probe must be made by probe(...)`, loc, `readiness_probe: probe({ http_get: http_get_action(8000) })`);
   const c = cmd === undefined || cmd === '' ? undefined : argv(fn, 'cmd', cmd, loc);
   const s = o.serve_cmd === undefined ? undefined : argv(fn, 'serve_cmd', o.serve_cmd, loc);
   if (o.readiness_probe !== undefined && !s) fail('config-bad-value', `${fn}: readiness_probe is for a serve_cmd; '${name}' has none`, loc);
   if (!c && !s) fail('config-bad-value', `${fn}: '${name}' needs a cmd or a serve_cmd`, loc);
   r.plan.localResources.push({
-    name, cmd: c?.cmd, cmdText: c?.text, serveCmd: s?.cmd, serveCmdText: s?.text,
-    deps: toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc)), resourceDeps: o.resource_deps ?? [], ignore: toList(o.ignore),
-    triggerMode: triggerModeOf(fn, o.trigger_mode, loc), autoInit: o.auto_init ?? true, labels: toList(o.labels), env: o.env ?? {},
+    name,
+    cmd: c?.cmd,
+    cmdText: c?.text,
+    serveCmd: s?.cmd,
+    serveCmdText: s?.text,
+    deps: toList(o.deps).map((d) => laterPath(r, fn, 'dep', d, loc)),
+    resourceDeps: o.resource_deps ?? [],
+    ignore: toList(o.ignore),
+    triggerMode: triggerModeOf(fn, o.trigger_mode, loc),
+    autoInit: o.auto_init ?? true,
+    labels: toList(o.labels),
+    env: o.env ?? {},
     dir: o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc),
-    serveEnv: o.serve_env, serveDir: o.serve_dir === undefined ? undefined : existing(r, fn, 'serve_dir', o.serve_dir, loc),
-    allowParallel: o.allow_parallel, links: linksOf(fn, o.links, loc), readinessProbe: o.readiness_probe?.spec, loc,
+    serveEnv: o.serve_env,
+    serveDir: o.serve_dir === undefined ? undefined : existing(r, fn, 'serve_dir', o.serve_dir, loc),
+    allowParallel: o.allow_parallel,
+    links: linksOf(fn, o.links, loc),
+    readinessProbe: o.readiness_probe?.spec,
+    loc,
   });
 }
 
@@ -563,9 +750,19 @@ export interface LocalOptions {
 export function local(cmd: string | string[], options?: LocalOptions): string {
   const fn = 'local';
   const { r, loc } = begin(fn);
-  const o = checkOptions<LocalOptions & Record<string, unknown>>(fn, options, {
-    quiet: 'boolean', env: 'stringMap', dir: 'string', echo_off: 'boolean', stdin: 'string', command_bat: 'stringOrStrings',
-  }, loc);
+  const o = checkOptions<LocalOptions & Record<string, unknown>>(
+    fn,
+    options,
+    {
+      quiet: 'boolean',
+      env: 'stringMap',
+      dir: 'string',
+      echo_off: 'boolean',
+      stdin: 'string',
+      command_bat: 'stringOrStrings',
+    },
+    loc,
+  );
   const c = argv(fn, 'cmd', process.platform === 'win32' && o.command_bat !== undefined ? o.command_bat : cmd, loc);
   const cwd = o.dir === undefined ? r.plan.configDir : existing(r, fn, 'dir', o.dir, loc);
   if (!o.echo_off) r.plan.logs.push(`local: ${c.text}`);
@@ -574,7 +771,9 @@ export function local(cmd: string | string[], options?: LocalOptions): string {
     const tail = `${res.stdout}${res.stderr}`.trimEnd().split('\n').slice(-15);
     const notFound = res.exitCode === undefined && /ENOENT/.test(res.summary);
     throw new DevloopError('config-local-failed', `local: command "${c.text}" ${notFound ? 'was not found' : res.summary}`, {
-      location: loc, details: tail.filter(Boolean), hint: `it ran in ${cwd}; fix the command or run it by hand to see why`,
+      location: loc,
+      details: tail.filter(Boolean),
+      hint: `it ran in ${cwd}; fix the command or run it by hand to see why`,
     });
   }
   const out = res.stdout;
@@ -587,7 +786,8 @@ export function local(cmd: string | string[], options?: LocalOptions): string {
 export function trigger_mode(mode: TriggerMode): void {
   const fn = 'trigger_mode';
   const { r, loc } = begin(fn);
-  if (r.triggerModeLoc) fail('config-duplicate', `${fn} can only be called once; it was already called at ${r.triggerModeLoc.file}:${r.triggerModeLoc.line}`, loc);
+  if (r.triggerModeLoc)
+    fail('config-duplicate', `${fn} can only be called once; it was already called at ${r.triggerModeLoc.file}:${r.triggerModeLoc.line}`, loc);
   r.plan.triggerMode = triggerModeOf(fn, mode, loc) ?? 'auto';
   r.triggerModeLoc = loc;
 }
@@ -597,24 +797,56 @@ export function config_dir(): string {
   return current('config_dir').plan.configDir;
 }
 
-
-
 // ---------------------------------------------------------------- deploy sources, YAML and extension helpers (own files)
 
 export { kustomize, type KustomizeOptions } from './kustomize.js';
 export { helm, type HelmOptions } from './helm.js';
-export { read_yaml, read_yaml_stream, decode_yaml, decode_yaml_stream, encode_yaml, encode_yaml_stream, read_json, decode_json, encode_json } from './yaml-helpers.js';
 export {
-  namespace_yaml, namespace_create, namespace_inject, configmap_yaml, configmap_create, configmap_from_dict,
-  secret_yaml_generic, secret_create_generic, secret_from_dict, dotenv,
-  type NamespaceYamlOptions, type NamespaceCreateOptions, type ConfigmapYamlOptions, type FromDictOptions, type SecretYamlGenericOptions, type DotenvOptions,
+  read_yaml,
+  read_yaml_stream,
+  decode_yaml,
+  decode_yaml_stream,
+  encode_yaml,
+  encode_yaml_stream,
+  read_json,
+  decode_json,
+  encode_json,
+} from './yaml-helpers.js';
+export {
+  namespace_yaml,
+  namespace_create,
+  namespace_inject,
+  configmap_yaml,
+  configmap_create,
+  configmap_from_dict,
+  secret_yaml_generic,
+  secret_create_generic,
+  secret_from_dict,
+  dotenv,
+  type NamespaceYamlOptions,
+  type NamespaceCreateOptions,
+  type ConfigmapYamlOptions,
+  type FromDictOptions,
+  type SecretYamlGenericOptions,
+  type DotenvOptions,
 } from './ext-helpers.js';
 export { config, type DefineOptions, type ConfigValue } from './config-args.js';
 export { k8s_context, k8s_namespace } from './k8s-context.js';
 export { port_forward, link, probe, exec_action, http_get_action, tcp_socket_action, type PortForwardOptions, type ProbeOptions } from './objects.js';
 export {
-  update_settings, ci_settings, watch_settings, secret_settings, version_settings, analytics_settings, docker_prune_settings,
-  set_team, enable_feature, disable_snapshots,
-  type UpdateSettingsOptions, type CiSettingsOptions, type WatchSettingsOptions, type SecretSettingsOptions,
+  update_settings,
+  ci_settings,
+  watch_settings,
+  secret_settings,
+  version_settings,
+  analytics_settings,
+  docker_prune_settings,
+  set_team,
+  enable_feature,
+  disable_snapshots,
+  type UpdateSettingsOptions,
+  type CiSettingsOptions,
+  type WatchSettingsOptions,
+  type SecretSettingsOptions,
 } from './settings.js';
 export { workload_to_resource_function, type K8sObjectId } from './workload-names.js';

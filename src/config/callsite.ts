@@ -10,7 +10,11 @@ const ownDirs = [distSrc + sep, join(dirname(dirname(distSrc)), 'src') + sep];
 // A path frame: `at fn (/abs/file:1:2)` or `at /abs/file:1:2`, never the inside of `node:internal/...`.
 const FRAME = /(?:\(|^at )((?:file:\/\/)?\/[^():]+(?:\([^)]*\)[^():]*)*):(\d+):(\d+)\)?\s*$/;
 
-export interface Frame { file: string; line: number; column: number }
+export interface Frame {
+  file: string;
+  line: number;
+  column: number;
+}
 
 export function parseStack(stack: string | undefined): Frame[] {
   const frames: Frame[] = [];

@@ -43,7 +43,12 @@ function define(kind: Kind, name: unknown, options: DefineOptions | undefined): 
   if (prev) fail('config-duplicate', `${fn}: '${name}' is already defined at ${prev.loc.file}:${prev.loc.line}`, loc, 'define each setting once');
   if (o.args) {
     const other = [...defs.entries()].find(([, d]) => d.args);
-    if (other) fail('config-duplicate', `${fn}: only one setting can take the positional args; '${other[0]}' already does (${other[1].loc.file}:${other[1].loc.line})`, loc);
+    if (other)
+      fail(
+        'config-duplicate',
+        `${fn}: only one setting can take the positional args; '${other[0]}' already does (${other[1].loc.file}:${other[1].loc.line})`,
+        loc,
+      );
   }
   defs.set(name as string, { kind, args: o.args ?? false, usage: o.usage ?? '', loc });
 }
@@ -65,13 +70,20 @@ function fileValues(r: Recorder, loc: Loc): Record<string, ConfigValue> {
     } catch (e) {
       fail('config-args-file', `config.parse: ${name} is not valid JSON: ${(e as Error).message}`, { file }, 'write an object such as {"env": "dev"}');
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('config-args-file', `config.parse: ${name} must hold an object, got ${typeName(v)}`, { file });
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      fail('config-args-file', `config.parse: ${name} must hold an object, got ${typeName(v)}`, { file });
     const out: Record<string, ConfigValue> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       const d = r.configDefs?.get(k);
       if (!d) fail('config-args-file', `config.parse: ${name} sets '${k}', which is not defined`, { file }, usageOf(r));
-      const ok = d.kind === 'bool' ? typeof x === 'boolean' : d.kind === 'string' ? typeof x === 'string' : Array.isArray(x) && x.every((y) => typeof y === 'string');
-      if (!ok) fail('config-args-file', `config.parse: ${name}: '${k}' must be ${d.kind === 'bool' ? 'true or false' : d.kind === 'string' ? 'a string' : 'a list of strings'}, got ${typeName(x)}`, { file });
+      const ok =
+        d.kind === 'bool' ? typeof x === 'boolean' : d.kind === 'string' ? typeof x === 'string' : Array.isArray(x) && x.every((y) => typeof y === 'string');
+      if (!ok)
+        fail(
+          'config-args-file',
+          `config.parse: ${name}: '${k}' must be ${d.kind === 'bool' ? 'true or false' : d.kind === 'string' ? 'a string' : 'a list of strings'}, got ${typeName(x)}`,
+          { file },
+        );
       out[k] = x as ConfigValue;
     }
     void loc;
@@ -81,7 +93,10 @@ function fileValues(r: Recorder, loc: Loc): Record<string, ConfigValue> {
 }
 
 /** Parses `args` against the definitions; pure, for tests. */
-export function parseArgs(defs: Map<string, { kind: Kind; args: boolean }>, args: readonly string[]): { values: Record<string, ConfigValue> } | { error: string } {
+export function parseArgs(
+  defs: Map<string, { kind: Kind; args: boolean }>,
+  args: readonly string[],
+): { values: Record<string, ConfigValue> } | { error: string } {
   const values: Record<string, ConfigValue> = {};
   const positional: string[] = [];
   const seen = new Set<string>();
@@ -133,11 +148,17 @@ export function parseArgs(defs: Map<string, { kind: Kind; args: boolean }>, args
 /** Tilt's `config` module. */
 export const config = {
   /** A string setting: `--name VALUE` on the command line. */
-  define_string(name: string, options?: DefineOptions): void { define('string', name, options); },
+  define_string(name: string, options?: DefineOptions): void {
+    define('string', name, options);
+  },
   /** A bool setting: `--name` or `--name=false`. */
-  define_bool(name: string, options?: DefineOptions): void { define('bool', name, options); },
+  define_bool(name: string, options?: DefineOptions): void {
+    define('bool', name, options);
+  },
   /** A list setting: `--name A --name B`, or the positional words with { args: true }. */
-  define_string_list(name: string, options?: DefineOptions): void { define('string_list', name, options); },
+  define_string_list(name: string, options?: DefineOptions): void {
+    define('string_list', name, options);
+  },
 
   /** The settings' values: from devloop_config.json (or tilt_config.json) beside the config, then the command line. Unset ones are absent. */
   parse(): Record<string, ConfigValue> {
@@ -146,7 +167,8 @@ export const config = {
     r.plan.argsParsed = true;
     const base = fileValues(r, loc);
     const res = parseArgs(r.configDefs ?? new Map(), r.invocation.args);
-    if ('error' in res) fail('config-args', `${fn}: ${res.error}`, loc, `${usageOf(r)}; give them after the command, e.g. devloop ${r.invocation.subcommand} -- --name value`);
+    if ('error' in res)
+      fail('config-args', `${fn}: ${res.error}`, loc, `${usageOf(r)}; give them after the command, e.g. devloop ${r.invocation.subcommand} -- --name value`);
     return { ...base, ...res.values };
   },
 
@@ -167,11 +189,19 @@ export const config = {
   },
 
   /** The devloop command being run: 'up', 'ci', 'down', 'build'. */
-  get subcommand(): string { return current('config.subcommand').invocation.subcommand; },
+  get subcommand(): string {
+    return current('config.subcommand').invocation.subcommand;
+  },
   /** Tilt's name for subcommand. */
-  get tilt_subcommand(): string { return current('config.tilt_subcommand').invocation.subcommand; },
+  get tilt_subcommand(): string {
+    return current('config.tilt_subcommand').invocation.subcommand;
+  },
   /** Absolute path of the config file being run. */
-  get main_path(): string { return current('config.main_path').plan.configFile; },
+  get main_path(): string {
+    return current('config.main_path').plan.configFile;
+  },
   /** Directory of the config file being run. */
-  get main_dir(): string { return current('config.main_dir').plan.configDir; },
+  get main_dir(): string {
+    return current('config.main_dir').plan.configDir;
+  },
 };

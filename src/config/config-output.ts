@@ -21,7 +21,9 @@ export function captureConsole(r: Recorder): () => void {
       for (const line of text.split('\n')) r.plan.logs.push(`${name} │ ${prefix}${line}`);
     };
   }
-  return () => { for (const [m, f] of saved) target[m] = f; };
+  return () => {
+    for (const [m, f] of saved) target[m] = f;
+  };
 }
 
 /** A failed evaluation keeps what the config printed before it failed: the last lines go under the error. */

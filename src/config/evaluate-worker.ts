@@ -50,11 +50,21 @@ function run(): void {
   recorded = [configFile];
   // Until the result is posted the thread must stay alive only through what the config itself waits on.
   port.unref();
-  runConfig(configFile, (b, files) => { before = b; recorded = files; }, invocation).then((r) => {
-    post(r.ok ? { type: 'result', ok: true, plan: r.plan } : { type: 'result', ok: false, error: wire(r.error), filesRead: r.filesRead });
-  }, (e: unknown) => {
-    post({ type: 'crash', message: e instanceof Error ? e.stack ?? e.message : String(e) });
-  });
+  runConfig(
+    configFile,
+    (b, files) => {
+      before = b;
+      recorded = files;
+    },
+    invocation,
+  ).then(
+    (r) => {
+      post(r.ok ? { type: 'result', ok: true, plan: r.plan } : { type: 'result', ok: false, error: wire(r.error), filesRead: r.filesRead });
+    },
+    (e: unknown) => {
+      post({ type: 'crash', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    },
+  );
 }
 
 if (configFile) run();

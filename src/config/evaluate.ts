@@ -39,7 +39,9 @@ function startWorker(): Worker {
   const w = new Worker(workerUrl, { stdout: false, stderr: false, env: SHARE_ENV });
   w.unref();
   w.on('error', () => {}); // reported by whoever uses it
-  w.once('exit', () => { if (spare === w) spare = undefined; });
+  w.once('exit', () => {
+    if (spare === w) spare = undefined;
+  });
   return w;
 }
 
@@ -57,16 +59,27 @@ export function configTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   if (!v) return 30_000;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
   if (!m) {
-    throw new DevloopError('bad-config-timeout', `DEVLOOP_CONFIG_TIMEOUT='${v}' is not a duration`, { hint: 'write e.g. 30s, 2m, 500ms (a bare number is seconds)' });
+    throw new DevloopError('bad-config-timeout', `DEVLOOP_CONFIG_TIMEOUT='${v}' is not a duration`, {
+      hint: 'write e.g. 30s, 2m, 500ms (a bare number is seconds)',
+    });
   }
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'];
 }
 
 const RESOURCE_WORDS: Record<string, string> = {
-  Timeout: 'a timer (setTimeout/setInterval)', TCPSocketWrap: 'a network connection', TCPWRAP: 'a network connection',
-  TCPServerWrap: 'a listening server', GetAddrInfoReqWrap: 'a DNS lookup', ProcessWrap: 'a child process',
-  FSReqCallback: 'a file operation', FSReqPromise: 'a file operation', PipeWrap: 'a pipe', Immediate: 'setImmediate',
-  HTTPClientAsyncResource: 'an HTTP request', UDPWRAP: 'a UDP socket', FileHandle: 'an open file',
+  Timeout: 'a timer (setTimeout/setInterval)',
+  TCPSocketWrap: 'a network connection',
+  TCPWRAP: 'a network connection',
+  TCPServerWrap: 'a listening server',
+  GetAddrInfoReqWrap: 'a DNS lookup',
+  ProcessWrap: 'a child process',
+  FSReqCallback: 'a file operation',
+  FSReqPromise: 'a file operation',
+  PipeWrap: 'a pipe',
+  Immediate: 'setImmediate',
+  HTTPClientAsyncResource: 'an HTTP request',
+  UDPWRAP: 'a UDP socket',
+  FileHandle: 'an open file',
 };
 
 function describeWaiting(resources: string[]): string {
@@ -95,13 +108,18 @@ export async function evaluateConfig(configFile: string, opts: { timeoutMs?: num
     return { ok: false, error: e as DevloopError, filesRead: [configFile], configFile, durationMs: 0 };
   }
   if (opts.timeoutMs !== undefined && (limitMs === 0 || opts.timeoutMs < limitMs)) limitMs = opts.timeoutMs;
-  const fail = (error: DevloopError, filesRead: string[] = [configFile]): EvalResult =>
-    ({ ok: false, error, filesRead, configFile, durationMs: performance.now() - t0 });
+  const fail = (error: DevloopError, filesRead: string[] = [configFile]): EvalResult => ({
+    ok: false,
+    error,
+    filesRead,
+    configFile,
+    durationMs: performance.now() - t0,
+  });
   return new Promise<EvalResult>((settle) => {
     const worker = takeWorker(configFile, opts.invocation);
     let done = false;
     let timer: NodeJS.Timeout | undefined;
-    let exitAt: WorkerMessage & { type: 'exit' } | undefined;
+    let exitAt: (WorkerMessage & { type: 'exit' }) | undefined;
     const finish = (r: EvalResult) => {
       if (done) return;
       done = true;
@@ -115,39 +133,79 @@ export async function evaluateConfig(configFile: string, opts: { timeoutMs?: num
       } else if (m.type === 'exit') {
         exitAt = m;
       } else if (m.type === 'waiting') {
-        finish(fail(new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s; it was waiting on ${describeWaiting(m.resources)}`, {
-          location: { file: configFile },
-          hint: `make ${name} finish (what it awaits must settle); if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
-        }), m.filesRead));
+        finish(
+          fail(
+            new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s; it was waiting on ${describeWaiting(m.resources)}`, {
+              location: { file: configFile },
+              hint: `make ${name} finish (what it awaits must settle); if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
+            }),
+            m.filesRead,
+          ),
+        );
       } else if (m.type === 'crash') {
-        finish(fail(new DevloopError('config-crash', `evaluating ${name} failed: ${m.message.split('\n')[0]}`, { location: { file: configFile }, hint: 'run again with --debug and report this' })));
+        finish(
+          fail(
+            new DevloopError('config-crash', `evaluating ${name} failed: ${m.message.split('\n')[0]}`, {
+              location: { file: configFile },
+              hint: 'run again with --debug and report this',
+            }),
+          ),
+        );
       }
     });
     worker.on('error', (e) => {
       // Thrown outside the evaluation's own promise chain (a callback the config left behind, a rejected promise nobody awaited).
-      finish(fail(new DevloopError('config-threw', `the config threw outside its evaluation: ${e.message}`, {
-        location: userLocation(e.stack, configFile), hint: 'fix the code at that line; errors in callbacks the config schedules end its evaluation', cause: e,
-      })));
+      finish(
+        fail(
+          new DevloopError('config-threw', `the config threw outside its evaluation: ${e.message}`, {
+            location: userLocation(e.stack, configFile),
+            hint: 'fix the code at that line; errors in callbacks the config schedules end its evaluation',
+            cause: e,
+          }),
+        ),
+      );
     });
     worker.on('exit', () => {
       if (exitAt) {
-        finish(fail(new DevloopError('config-exit', `the config called process.exit(${JSON.stringify(exitAt.code)})`, {
-          location: exitAt.location, hint: 'a config cannot end devloop: throw an Error to report a problem instead',
-        })));
+        finish(
+          fail(
+            new DevloopError('config-exit', `the config called process.exit(${JSON.stringify(exitAt.code)})`, {
+              location: exitAt.location,
+              hint: 'a config cannot end devloop: throw an Error to report a problem instead',
+            }),
+          ),
+        );
         return;
       }
-      finish(fail(new DevloopError('config-never-settled', 'the config never finished: it awaits something that nothing is left to settle (a promise never resolved or rejected)', {
-        location: { file: configFile }, hint: `look at the awaits in ${name} (and in a default-exported function): each must resolve or reject`,
-      })));
+      finish(
+        fail(
+          new DevloopError(
+            'config-never-settled',
+            'the config never finished: it awaits something that nothing is left to settle (a promise never resolved or rejected)',
+            {
+              location: { file: configFile },
+              hint: `look at the awaits in ${name} (and in a default-exported function): each must resolve or reject`,
+            },
+          ),
+        ),
+      );
     });
     if (limitMs > 0) {
       timer = setTimeout(() => {
         // Ask what it waits on; a thread busy running code (a loop that never ends) cannot answer.
         worker.postMessage({ type: 'why' });
-        timer = setTimeout(() => finish(fail(new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s: it is still running code (a loop that never ends?)`, {
-          location: { file: configFile },
-          hint: `find the loop in ${name} or the files it imports; if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
-        }))), 500);
+        timer = setTimeout(
+          () =>
+            finish(
+              fail(
+                new DevloopError('config-timeout', `the config did not finish within ${limitMs / 1000}s: it is still running code (a loop that never ends?)`, {
+                  location: { file: configFile },
+                  hint: `find the loop in ${name} or the files it imports; if it only needs longer, set DEVLOOP_CONFIG_TIMEOUT (e.g. 2m)`,
+                }),
+              ),
+            ),
+          500,
+        );
       }, limitMs);
     }
   });

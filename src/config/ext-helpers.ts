@@ -24,7 +24,8 @@ export interface NamespaceYamlOptions {
 function keyValues(c: Call, what: string, v: string[] | Record<string, string> | undefined): Record<string, string> | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) {
-    if (typeof v !== 'object' || v === null || Object.values(v).some((x) => typeof x !== 'string')) failAt('config-bad-type', `${c.fn}: ${what} must be a list of 'key: value' strings or an object of strings`, c.loc);
+    if (typeof v !== 'object' || v === null || Object.values(v).some((x) => typeof x !== 'string'))
+      failAt('config-bad-type', `${c.fn}: ${what} must be a list of 'key: value' strings or an object of strings`, c.loc);
     return Object.keys(v).length ? v : undefined;
   }
   const out: Record<string, string> = {};
@@ -58,17 +59,26 @@ export interface NamespaceCreateOptions extends NamespaceYamlOptions {
 /** Deploys a Namespace (k8s_yaml of namespace_yaml). */
 export function namespace_create(name: string, options?: NamespaceCreateOptions): void {
   const c = beginCall('namespace_create');
-  const o = checkOptions<NamespaceCreateOptions & Record<string, unknown>>(c.fn, options, { allow_duplicates: 'boolean', annotations: 'any', labels: 'any' }, c.loc);
+  const o = checkOptions<NamespaceCreateOptions & Record<string, unknown>>(
+    c.fn,
+    options,
+    { allow_duplicates: 'boolean', annotations: 'any', labels: 'any' },
+    c.loc,
+  );
   const yaml = asBlob(c, toYaml(namespaceObject(c, name, o)), `namespace_create('${name}')`);
   k8s_yaml(yaml, { allow_duplicates: o.allow_duplicates ?? false });
 }
 
 function setTemplateNamespace(v: unknown, ns: string): void {
-  if (Array.isArray(v)) { for (const x of v) setTemplateNamespace(x, ns); return; }
+  if (Array.isArray(v)) {
+    for (const x of v) setTemplateNamespace(x, ns);
+    return;
+  }
   if (!v || typeof v !== 'object') return;
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     const m = (x as { metadata?: unknown } | null)?.metadata;
-    if (k === 'template' && x && typeof x === 'object' && !Array.isArray(x) && m && typeof m === 'object' && !Array.isArray(m)) (m as Record<string, unknown>).namespace = ns;
+    if (k === 'template' && x && typeof x === 'object' && !Array.isArray(x) && m && typeof m === 'object' && !Array.isArray(m))
+      (m as Record<string, unknown>).namespace = ns;
     if (x && typeof x === 'object') setTemplateNamespace(x, ns);
   }
 }
@@ -93,7 +103,11 @@ export function namespace_inject(yaml: string, ns: string): string {
     docs = parseYamlStream(text);
   } catch (e) {
     if (!(e instanceof YamlParseError)) throw e;
-    return failAt('config-yaml-invalid', `${c.fn}: invalid YAML${file ? '' : ' in the text given'}: ${e.info.message}`, file ? { file, line: e.info.line } : c.loc);
+    return failAt(
+      'config-yaml-invalid',
+      `${c.fn}: invalid YAML${file ? '' : ' in the text given'}: ${e.info.message}`,
+      file ? { file, line: e.info.line } : c.loc,
+    );
   }
   for (const d of docs) {
     const o = d as Record<string, unknown>;
@@ -105,7 +119,8 @@ export function namespace_inject(yaml: string, ns: string): string {
     setTemplateNamespace(o, ns);
     for (const [k, v] of Object.entries(o)) {
       if (k !== 'subjects' || !Array.isArray(v)) continue;
-      for (const s of v) if (s && typeof s === 'object' && (s as Record<string, unknown>).kind === 'ServiceAccount') (s as Record<string, unknown>).namespace = ns;
+      for (const s of v)
+        if (s && typeof s === 'object' && (s as Record<string, unknown>).kind === 'ServiceAccount') (s as Record<string, unknown>).namespace = ns;
     }
   }
   return asBlob(c, toYamlStream(docs), `namespace_inject(${file ? `'${yaml}'` : 'YAML'}, '${ns}')`);
@@ -129,7 +144,8 @@ function made(c: Call, what: string, make: () => KubeObject): KubeObject {
   try {
     return make();
   } catch (e) {
-    if (e instanceof CreateError) failAt('config-bad-value', `${c.fn}: ${e.message}`, c.loc, `paths are relative to ${c.r.plan.configDir}; this follows \`kubectl create ${what}\``);
+    if (e instanceof CreateError)
+      failAt('config-bad-value', `${c.fn}: ${e.message}`, c.loc, `paths are relative to ${c.r.plan.configDir}; this follows \`kubectl create ${what}\``);
     throw e;
   }
 }
@@ -148,10 +164,12 @@ const configmapSchema = { namespace: 'string', from_file: 'stringOrStrings', wat
 
 function configmapText(c: Call, name: string, o: ConfigmapYamlOptions): string {
   checkArg(c.fn, 'name', 'string', name, c.loc, `${c.fn}('app-config', { from_file: ['config.ini'] })`);
-  if (o.from_file !== undefined && o.from_env_file !== undefined) failAt('config-bad-value', `${c.fn}: give either from_file or from_env_file, not both`, c.loc);
+  if (o.from_file !== undefined && o.from_env_file !== undefined)
+    failAt('config-bad-value', `${c.fn}: give either from_file or from_env_file, not both`, c.loc);
   const fromFile = toList(o.from_file);
   const envFiles = toList(o.from_env_file);
-  if (!fromFile.length && !envFiles.length) failAt('config-bad-value', `${c.fn}: no configmap source given`, c.loc, `give from_file: ['key=path'] or from_env_file: '.env'`);
+  if (!fromFile.length && !envFiles.length)
+    failAt('config-bad-value', `${c.fn}: no configmap source given`, c.loc, `give from_file: ['key=path'] or from_env_file: '.env'`);
   if (o.watch !== false) watchSources(c, fromFile, envFiles);
   const cm = made(c, 'configmap', () => makeConfigMap(name, o.namespace || undefined, { fromFile, fromEnvFile: envFiles }, (p) => abs(c.r, p)));
   return asBlob(c, toYaml(cm), `${c.fn}('${name}')`);
@@ -179,7 +197,8 @@ function literals(c: Call, inputs: unknown): string[] {
   if (inputs === undefined) return [];
   if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs)) failAt('config-bad-type', `${c.fn}: inputs must be an object of keys and values`, c.loc);
   return Object.entries(inputs as Record<string, unknown>).map(([k, v]) => {
-    if (v !== null && typeof v === 'object') failAt('config-bad-value', `${c.fn}: inputs.${k} is nested; only strings, numbers and booleans can be values`, c.loc);
+    if (v !== null && typeof v === 'object')
+      failAt('config-bad-value', `${c.fn}: inputs.${k} is nested; only strings, numbers and booleans can be values`, c.loc);
     return `${k}=${String(v)}`;
   });
 }
@@ -209,7 +228,8 @@ function secretText(c: Call, name: string, o: SecretYamlGenericOptions): string 
   checkArg(c.fn, 'name', 'string', name, c.loc, `${c.fn}('creds', { from_file: ['key=path/to/file'] })`);
   const fromFile = toList(o.from_file);
   const envFiles = toList(o.from_env_file);
-  if (!fromFile.length && !envFiles.length) failAt('config-bad-value', `${c.fn}: no secret source given`, c.loc, `give from_file: ['key=path'] or from_env_file: '.env'`);
+  if (!fromFile.length && !envFiles.length)
+    failAt('config-bad-value', `${c.fn}: no secret source given`, c.loc, `give from_file: ['key=path'] or from_env_file: '.env'`);
   watchSources(c, fromFile, envFiles);
   const s = made(c, 'secret generic', () => makeSecret(name, o.namespace || undefined, { fromFile, fromEnvFile: envFiles }, (p) => abs(c.r, p), o.secret_type));
   return asBlob(c, toYaml(s), `${c.fn}('${name}')`);
@@ -254,7 +274,10 @@ export interface DotenvOptions {
  */
 export function dotenv(fn?: string | DotenvOptions, options?: DotenvOptions): void {
   const c = beginCall('dotenv');
-  if (typeof fn === 'object' && fn !== null && options === undefined) { options = fn; fn = undefined; }
+  if (typeof fn === 'object' && fn !== null && options === undefined) {
+    options = fn;
+    fn = undefined;
+  }
   const o = checkOptions<DotenvOptions & Record<string, unknown>>(c.fn, options, { fn: 'string', verbose: 'boolean', showValues: 'boolean' }, c.loc);
   const file = (fn as string | undefined) ?? o.fn ?? '.env';
   checkArg(c.fn, 'fn', 'string', file, c.loc, `dotenv('.env.local')`);
@@ -270,7 +293,13 @@ export function dotenv(fn?: string | DotenvOptions, options?: DotenvOptions): vo
     if (line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq < 0) {
-      if (line.length > 0) failAt('config-bad-value', `dotenv: invalid line ${JSON.stringify(line)}: expected KEY=VALUE`, { file: f.path, line: i + 1 }, 'fix the line, or start it with # to make it a comment');
+      if (line.length > 0)
+        failAt(
+          'config-bad-value',
+          `dotenv: invalid line ${JSON.stringify(line)}: expected KEY=VALUE`,
+          { file: f.path, line: i + 1 },
+          'fix the line, or start it with # to make it a comment',
+        );
       continue;
     }
     const name = line.slice(0, eq).trim();
@@ -279,7 +308,10 @@ export function dotenv(fn?: string | DotenvOptions, options?: DotenvOptions): vo
       const parts = [line.slice(eq + 1).trimStart()];
       while (i + 1 < lines.length) {
         const next = lines[++i];
-        if (next.trimEnd().endsWith('"')) { parts.push(next.trimEnd()); break; }
+        if (next.trimEnd().endsWith('"')) {
+          parts.push(next.trimEnd());
+          break;
+        }
         parts.push(next);
       }
       value = parts.join('\n');
@@ -289,4 +321,3 @@ export function dotenv(fn?: string | DotenvOptions, options?: DotenvOptions): vo
     process.env[name] = value;
   }
 }
-

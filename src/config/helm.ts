@@ -26,14 +26,36 @@ export interface HelmOptions {
   skip_crds?: boolean;
 }
 
-export const HELM_INSTALL_HINT = 'install Helm 3 and put `helm` on PATH: https://helm.sh/docs/intro/install/ '
-  + '(for example `curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash`), then run devloop again';
+export const HELM_INSTALL_HINT =
+  'install Helm 3 and put `helm` on PATH: https://helm.sh/docs/intro/install/ ' +
+  '(for example `curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash`), then run devloop again';
 
 /** Kinds that are never namespaced: helm()'s namespace is not set on them. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition',
-  'StorageClass', 'PriorityClass', 'RuntimeClass', 'IngressClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'APIService',
-  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
-  'PodSecurityPolicy', 'ComponentStatus', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+  'PriorityClass',
+  'RuntimeClass',
+  'IngressClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'APIService',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'PodSecurityPolicy',
+  'ComponentStatus',
+  'CertificateSigningRequest',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+]);
 
 type HelmVersion = 'v2' | 'v3.0' | 'v3.1+';
 
@@ -48,7 +70,10 @@ export function parseHelmVersion(out: string): HelmVersion | undefined {
 
 /** Drops the documents helm renders from a chart's tests/ templates. */
 export function withoutTestTemplates(yaml: string): string {
-  return yaml.split('---\n').filter((doc) => !doc.split('\n').some((l) => /^# Source: .*\/tests\//.test(l))).join('---\n');
+  return yaml
+    .split('---\n')
+    .filter((doc) => !doc.split('\n').some((l) => /^# Source: .*\/tests\//.test(l)))
+    .join('---\n');
 }
 
 function filesUnder(dir: string, out: string[]): void {
@@ -65,7 +90,11 @@ function localSubcharts(chart: string): string[] {
   const out: string[] = [];
   for (const f of ['requirements.yaml', 'Chart.yaml']) {
     let doc: unknown;
-    try { doc = parseYamlStream(readFileSync(join(chart, f), 'utf8'))[0]; } catch { continue; }
+    try {
+      doc = parseYamlStream(readFileSync(join(chart, f), 'utf8'))[0];
+    } catch {
+      continue;
+    }
     const deps = (doc as { dependencies?: unknown } | undefined)?.dependencies;
     if (!Array.isArray(deps)) continue;
     for (const d of deps) {
@@ -78,8 +107,14 @@ function localSubcharts(chart: string): string[] {
 
 function watchTree(c: Call, dir: string): void {
   const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st) { addFileRead(c.r, dir); return; }
-  if (!st.isDirectory()) { addFileRead(c.r, dir); return; }
+  if (!st) {
+    addFileRead(c.r, dir);
+    return;
+  }
+  if (!st.isDirectory()) {
+    addFileRead(c.r, dir);
+    return;
+  }
   const files: string[] = [];
   filesUnder(dir, files);
   for (const f of files) addFileRead(c.r, f);
@@ -89,14 +124,27 @@ function helmVersion(c: Call): HelmVersion {
   if (!findOnPath('helm')) failAt('config-helm-missing', `${c.fn}: the \`helm\` binary was not found on PATH`, c.loc, HELM_INSTALL_HINT);
   const out = runTool(c, 'config-helm-failed', ['helm', 'version', '--client', '--short'], c.r.plan.configDir, 'check that `helm version` works in a terminal');
   const v = parseHelmVersion(out);
-  if (!v) failAt('config-helm-failed', `${c.fn}: could not read the Helm version from \`helm version --client --short\`: ${JSON.stringify(out.trim())}`, c.loc, HELM_INSTALL_HINT);
+  if (!v)
+    failAt(
+      'config-helm-failed',
+      `${c.fn}: could not read the Helm version from \`helm version --client --short\`: ${JSON.stringify(out.trim())}`,
+      c.loc,
+      HELM_INSTALL_HINT,
+    );
   return v;
 }
 
 function crdsOf(chart: string): string[] {
   const files: string[] = [];
-  try { filesUnder(join(chart, 'crds'), files); } catch { return []; }
-  return files.filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => readFileSync(f, 'utf8'));
+  try {
+    filesUnder(join(chart, 'crds'), files);
+  } catch {
+    return [];
+  }
+  return files
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => readFileSync(f, 'utf8'));
 }
 
 function injectNamespace(c: Call, yaml: string, namespace: string): string {
@@ -104,7 +152,12 @@ function injectNamespace(c: Call, yaml: string, namespace: string): string {
   try {
     docs = parseYamlStream(yaml);
   } catch (e) {
-    return failAt('config-helm-failed', `${c.fn}: helm rendered YAML that does not parse: ${(e as Error).message}`, c.loc, 'run the helm template command by hand to see its output');
+    return failAt(
+      'config-helm-failed',
+      `${c.fn}: helm rendered YAML that does not parse: ${(e as Error).message}`,
+      c.loc,
+      'run the helm template command by hand to see its output',
+    );
   }
   for (const d of docs) {
     const o = d as { kind?: unknown; metadata?: Record<string, unknown> };
@@ -119,14 +172,29 @@ function injectNamespace(c: Call, yaml: string, namespace: string): string {
 export function helm(chart: string, options?: HelmOptions): string {
   const c = beginCall('helm');
   checkArg(c.fn, 'chart', 'string', chart, c.loc, `k8s_yaml(helm('charts/app', { values: ['values-dev.yaml'] }))`);
-  const o = checkOptions<HelmOptions & Record<string, unknown>>(c.fn, options, {
-    name: 'string', namespace: 'string', values: 'stringOrStrings', set: 'stringOrStrings', kube_version: 'string', skip_crds: 'boolean',
-  }, c.loc);
+  const o = checkOptions<HelmOptions & Record<string, unknown>>(
+    c.fn,
+    options,
+    {
+      name: 'string',
+      namespace: 'string',
+      values: 'stringOrStrings',
+      set: 'stringOrStrings',
+      kube_version: 'string',
+      skip_crds: 'boolean',
+    },
+    c.loc,
+  );
   const dir = abs(c.r, chart);
   const st = statSync(dir, { throwIfNoEntry: false });
   if (!st) {
     addFileRead(c.r, dir);
-    failAt('config-path-missing', `${c.fn}: the chart directory '${chart}' does not exist (looked for ${dir})`, c.loc, 'give the directory that holds the chart\'s Chart.yaml, relative to devloop.ts');
+    failAt(
+      'config-path-missing',
+      `${c.fn}: the chart directory '${chart}' does not exist (looked for ${dir})`,
+      c.loc,
+      "give the directory that holds the chart's Chart.yaml, relative to devloop.ts",
+    );
   }
   if (!st.isDirectory()) failAt('config-bad-value', `${c.fn}: '${chart}' is not a directory; helm() takes a chart directory (with Chart.yaml)`, c.loc);
   watchTree(c, dir);
@@ -141,8 +209,15 @@ export function helm(chart: string, options?: HelmOptions): string {
   if (!o.skip_crds && version === 'v3.1+') argv.push('--include-crds');
   for (const v of values) argv.push('--values', v);
   for (const s of toList(o.set)) argv.push('--set', s);
-  let yaml = withoutTestTemplates(runTool(c, 'config-helm-failed', argv, c.r.plan.configDir,
-    `fix the chart or its values (the message above is helm's); run the command in ${c.r.plan.configDir} by hand to check`));
+  let yaml = withoutTestTemplates(
+    runTool(
+      c,
+      'config-helm-failed',
+      argv,
+      c.r.plan.configDir,
+      `fix the chart or its values (the message above is helm's); run the command in ${c.r.plan.configDir} by hand to check`,
+    ),
+  );
   // Helm 3.0 leaves the chart's CRDs out of `helm template`.
   if (version === 'v3.0' && !o.skip_crds) yaml = [yaml, ...crdsOf(dir)].join('\n---\n');
   if (o.namespace) yaml = injectNamespace(c, yaml, o.namespace);

@@ -8,7 +8,11 @@ import { callerLocation } from './callsite.js';
 import { abs, addFileRead, current, type Recorder } from './recorder.js';
 import type { Loc } from './spec.js';
 
-export interface Call { fn: string; r: Recorder; loc: Loc }
+export interface Call {
+  fn: string;
+  r: Recorder;
+  loc: Loc;
+}
 
 export function beginCall(fn: string): Call {
   const r = current(fn);
@@ -39,8 +43,12 @@ export function readWatched(c: Call, path: string, what: string, optional = fals
   addFileRead(c.r, p);
   if (!existsSync(p)) {
     if (optional) return { path: p };
-    failAt('config-path-missing', `${c.fn}: ${what} '${path}' does not exist (looked for ${p})`, c.loc,
-      `paths in ${c.r.plan.configFile.split('/').pop()} are relative to its directory (${c.r.plan.configDir}); fix the path or create it`);
+    failAt(
+      'config-path-missing',
+      `${c.fn}: ${what} '${path}' does not exist (looked for ${p})`,
+      c.loc,
+      `paths in ${c.r.plan.configFile.split('/').pop()} are relative to its directory (${c.r.plan.configDir}); fix the path or create it`,
+    );
   }
   if (statSync(p).isDirectory()) failAt('config-bad-value', `${c.fn}: ${what} '${path}' is a directory, not a file`, c.loc);
   return { path: p, text: readFileSync(p, 'utf8') };

@@ -8,7 +8,10 @@ import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
 import { current } from './recorder.js';
 
-interface KubeConfig { 'current-context'?: string; contexts?: { name?: string; context?: { namespace?: string } }[] }
+interface KubeConfig {
+  'current-context'?: string;
+  contexts?: { name?: string; context?: { namespace?: string } }[];
+}
 
 function kubeconfigs(env: NodeJS.ProcessEnv = process.env): KubeConfig[] {
   const files = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(homedir(), '.kube', 'config')];

@@ -47,7 +47,9 @@ export function fileSources(source: string, resolvePath: (p: string) => string):
   if (!st) throw new CreateError(`error reading ${rel}: no such file or directory`);
   if (st.isDirectory()) {
     if (key !== undefined) throw new CreateError(`cannot give a key name for a directory path: ${source}`);
-    return readdirSync(path, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => ({ key: e.name, path: `${path}/${e.name}` }))
+    return readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => ({ key: e.name, path: `${path}/${e.name}` }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
   return [{ key: key ?? basename(path), path }];
@@ -64,7 +66,9 @@ export function envFileEntries(text: string, env: NodeJS.ProcessEnv = process.en
     const eq = line.indexOf('=');
     const key = eq >= 0 ? line.slice(0, eq) : line;
     if (!ENV_NAME.test(key)) {
-      throw new CreateError(`"${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (line ${i + 1})`);
+      throw new CreateError(
+        `"${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (line ${i + 1})`,
+      );
     }
     out.push([key, eq >= 0 ? line.slice(eq + 1) : (env[key] ?? '')]);
   });
@@ -78,7 +82,8 @@ function collect(kind: 'ConfigMap' | 'Secret', name: string, src: CreateSources,
   const data = new Map<string, Buffer>();
   const add = (key: string, value: Buffer): void => {
     checkKey(key, kind);
-    if (data.has(key)) throw new CreateError(`cannot add key "${key}", another key by that name already exists in ${kind === 'Secret' ? 'data' : 'Data'} for ${kind} "${name}"`);
+    if (data.has(key))
+      throw new CreateError(`cannot add key "${key}", another key by that name already exists in ${kind === 'Secret' ? 'data' : 'Data'} for ${kind} "${name}"`);
     data.set(key, value);
   };
   for (const s of src.fromFile ?? []) for (const f of fileSources(s, resolvePath)) add(f.key, readFileSync(f.path));
@@ -90,7 +95,11 @@ function collect(kind: 'ConfigMap' | 'Secret', name: string, src: CreateSources,
   for (const e of src.fromEnvFile ?? []) {
     const path = resolvePath(e);
     let text: string;
-    try { text = readFileSync(path, 'utf8'); } catch { throw new CreateError(`error reading ${e}: no such file or directory`); }
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new CreateError(`error reading ${e}: no such file or directory`);
+    }
     for (const [k, v] of envFileEntries(text)) add(k, Buffer.from(v));
   }
   return data;
@@ -108,8 +117,11 @@ export function makeConfigMap(name: string, namespace: string | undefined, src: 
     else binaryData[k] = v.toString('base64');
   }
   return {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name, namespace),
-    ...(Object.keys(data).length ? { data } : {}), ...(Object.keys(binaryData).length ? { binaryData } : {}),
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(name, namespace),
+    ...(Object.keys(data).length ? { data } : {}),
+    ...(Object.keys(binaryData).length ? { binaryData } : {}),
   };
 }
 

@@ -30,8 +30,12 @@ export function kustomize(path: string, options?: KustomizeOptions): string {
   if (o.kustomize_bin !== undefined) {
     const bin = findOnPath(o.kustomize_bin.includes('/') ? abs(c.r, o.kustomize_bin) : o.kustomize_bin);
     if (!bin) {
-      failAt('config-kustomize-missing', `${c.fn}: kustomize_bin '${o.kustomize_bin}' was not found${o.kustomize_bin.includes('/') ? '' : ' on PATH'}`, c.loc,
-        'give the path of a kustomize executable, or leave kustomize_bin out to use `kustomize` from PATH or `kubectl kustomize`');
+      failAt(
+        'config-kustomize-missing',
+        `${c.fn}: kustomize_bin '${o.kustomize_bin}' was not found${o.kustomize_bin.includes('/') ? '' : ' on PATH'}`,
+        c.loc,
+        'give the path of a kustomize executable, or leave kustomize_bin out to use `kustomize` from PATH or `kubectl kustomize`',
+      );
     }
     argv = [bin, 'build'];
   } else if (findOnPath('kustomize')) {
@@ -40,12 +44,21 @@ export function kustomize(path: string, options?: KustomizeOptions): string {
     c.r.plan.logs.push(`${c.fn}: \`kustomize\` is not on PATH: using \`kubectl kustomize\``);
     argv = ['kubectl', 'kustomize'];
   } else {
-    return failAt('config-kustomize-missing', `${c.fn}: neither \`kustomize\` nor \`kubectl\` is on PATH`, c.loc,
-      'install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl, and make sure it is on PATH');
+    return failAt(
+      'config-kustomize-missing',
+      `${c.fn}: neither \`kustomize\` nor \`kubectl\` is on PATH`,
+      c.loc,
+      'install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl, and make sure it is on PATH',
+    );
   }
   // Relative to devloop.ts's directory, as Tilt runs it (kustomize mishandles some absolute paths).
   const rel = relative(c.r.plan.configDir, dir) || '.';
-  const yaml = runTool(c, 'config-kustomize-failed', [...argv, ...(o.flags ?? []), rel], c.r.plan.configDir,
-    `fix the kustomization in ${dir} (the message above is kustomize's); run the command there by hand to check`);
+  const yaml = runTool(
+    c,
+    'config-kustomize-failed',
+    [...argv, ...(o.flags ?? []), rel],
+    c.r.plan.configDir,
+    `fix the kustomization in ${dir} (the message above is kustomize's); run the command there by hand to check`,
+  );
   return asBlob(c, yaml, `kustomize('${path}')`);
 }

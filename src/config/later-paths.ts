@@ -21,7 +21,8 @@ export function laterPath(r: Recorder, fn: string, what: string, p: string, loc:
     const parent = nearestExisting(full);
     const shown = relative(r.plan.configDir, parent) || '.';
     r.plan.warnings.push({
-      message: `${fn}: ${what} '${p}' does not exist yet (${loc.file.split('/').pop()}:${loc.line}); watching ${shown} until it appears`, loc,
+      message: `${fn}: ${what} '${p}' does not exist yet (${loc.file.split('/').pop()}:${loc.line}); watching ${shown} until it appears`,
+      loc,
     });
   }
   return full;

@@ -9,7 +9,12 @@ import { failAt, type Call } from './helper-call.js';
 
 /** The executable `name` on PATH (or `name` itself when it is a path), or undefined. */
 export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  const candidates = name.includes('/') ? [name] : path.split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates = name.includes('/')
+    ? [name]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -33,7 +38,11 @@ export function toolMessage(stderr: string): string[] {
     const m = /^[EWIF]\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err="(.*)"\s*$/.exec(raw);
     let line = raw;
     if (m) {
-      try { line = JSON.parse(`"${m[1]}"`) as string; } catch { line = m[1]; }
+      try {
+        line = JSON.parse(`"${m[1]}"`) as string;
+      } catch {
+        line = m[1];
+      }
     }
     for (const l of line.split('\n')) if (l.trim()) lines.push(l.trimEnd());
   }
@@ -48,8 +57,12 @@ export function runTool(c: Call, code: string, argv: string[], cwd: string, hint
   c.r.plan.logs.push(`${c.fn}: ${commandText(argv)}`);
   const res = execaRunner.runSync(argv, { cwd, timeoutMs });
   if (res.timedOut) {
-    failAt(code, `${c.fn}: \`${commandText(argv)}\` did not finish within ${timeoutMs / 1000} s and was stopped (in ${cwd})`, c.loc,
-      'run the command by hand to see where it waits (a remote base or chart repository that does not answer?)');
+    failAt(
+      code,
+      `${c.fn}: \`${commandText(argv)}\` did not finish within ${timeoutMs / 1000} s and was stopped (in ${cwd})`,
+      c.loc,
+      'run the command by hand to see where it waits (a remote base or chart repository that does not answer?)',
+    );
   }
   if (res.failed) {
     const msg = toolMessage(res.stderr);

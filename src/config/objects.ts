@@ -32,7 +32,10 @@ export function kindOf(v: unknown): string | undefined {
   return typeof v === 'object' && v !== null ? (v as Record<symbol, string>)[KIND] : undefined;
 }
 
-export interface Link { url: string; name?: string }
+export interface Link {
+  url: string;
+  name?: string;
+}
 
 /** A link shown with a resource. */
 export function link(url: string, name?: string): Link {
@@ -51,13 +54,22 @@ export interface PortForwardOptions {
   host?: string;
 }
 
-export interface PortForward { local_port: number; container_port: number; name?: string; link_path?: string; host?: string }
+export interface PortForward {
+  local_port: number;
+  container_port: number;
+  name?: string;
+  link_path?: string;
+  host?: string;
+}
 
 /** Forward local_port on this machine to container_port of the resource's pod (container_port defaults to local_port). */
 export function port_forward(local_port: number, container_port?: number, options?: PortForwardOptions): PortForward {
   const fn = 'port_forward';
   const loc = begin(fn);
-  if (typeof container_port === 'object' && container_port !== null && options === undefined) { options = container_port as PortForwardOptions; container_port = undefined; }
+  if (typeof container_port === 'object' && container_port !== null && options === undefined) {
+    options = container_port as PortForwardOptions;
+    container_port = undefined;
+  }
   const o = checkOptions<PortForwardOptions & Record<string, unknown>>(fn, options, { name: 'string', link_path: 'string', host: 'string' }, loc);
   const lp = port(fn, 'local_port', local_port, loc);
   const cp = container_port === undefined ? lp : port(fn, 'container_port', container_port, loc);
@@ -74,14 +86,25 @@ export function linkText(v: unknown, fn: string, loc: Loc): string {
   return fail(`${fn}: a link must be a URL string or link(url, name), got ${typeName(v)}`, loc);
 }
 
-export interface ExecAction { command: string[] }
-export interface HttpGetAction { port: number; host?: string; scheme?: 'http' | 'https'; path?: string }
-export interface TcpSocketAction { port: number; host?: string }
+export interface ExecAction {
+  command: string[];
+}
+export interface HttpGetAction {
+  port: number;
+  host?: string;
+  scheme?: 'http' | 'https';
+  path?: string;
+}
+export interface TcpSocketAction {
+  port: number;
+  host?: string;
+}
 
 /** Ready when this command exits 0. */
 export function exec_action(command: string[]): ExecAction {
   const loc = begin('exec_action');
-  if (!Array.isArray(command) || command.length === 0 || !command.every((x) => typeof x === 'string')) fail(`exec_action: command must be a non-empty list of strings, got ${typeName(command)}`, loc, `exec_action(['curl', '-f', 'localhost:8000'])`);
+  if (!Array.isArray(command) || command.length === 0 || !command.every((x) => typeof x === 'string'))
+    fail(`exec_action: command must be a non-empty list of strings, got ${typeName(command)}`, loc, `exec_action(['curl', '-f', 'localhost:8000'])`);
   return tagged('exec_action', { command: [...command] });
 }
 
@@ -113,19 +136,35 @@ export interface ProbeOptions {
   tcp_socket?: TcpSocketAction;
 }
 
-export interface Probe { spec: ProbeSpec }
+export interface Probe {
+  spec: ProbeSpec;
+}
 
 /** A readiness probe for local_resource's readiness_probe: exactly one of exec, http_get, tcp_socket. */
 export function probe(options: ProbeOptions): Probe {
   const fn = 'probe';
   const loc = begin(fn);
-  const o = checkOptions<ProbeOptions & Record<string, unknown>>(fn, options, {
-    initial_delay_secs: 'number', timeout_secs: 'number', period_secs: 'number', success_threshold: 'number', failure_threshold: 'number',
-    exec: 'object', http_get: 'object', tcp_socket: 'object',
-  }, loc);
+  const o = checkOptions<ProbeOptions & Record<string, unknown>>(
+    fn,
+    options,
+    {
+      initial_delay_secs: 'number',
+      timeout_secs: 'number',
+      period_secs: 'number',
+      success_threshold: 'number',
+      failure_threshold: 'number',
+      exec: 'object',
+      http_get: 'object',
+      tcp_socket: 'object',
+    },
+    loc,
+  );
   const actions = [o.exec, o.http_get, o.tcp_socket].filter((a) => a !== undefined);
-  if (actions.length !== 1) fail(`${fn}: give exactly one of exec, http_get or tcp_socket, got ${actions.length}`, loc, `probe({ http_get: http_get_action(8000) })`);
-  const want = (v: unknown, k: string, made: string) => { if (v !== undefined && kindOf(v) !== k) fail(`${fn}: ${made.split('(')[0].replace('_action', '')} must be made by ${made}`, loc); };
+  if (actions.length !== 1)
+    fail(`${fn}: give exactly one of exec, http_get or tcp_socket, got ${actions.length}`, loc, `probe({ http_get: http_get_action(8000) })`);
+  const want = (v: unknown, k: string, made: string) => {
+    if (v !== undefined && kindOf(v) !== k) fail(`${fn}: ${made.split('(')[0].replace('_action', '')} must be made by ${made}`, loc);
+  };
   want(o.exec, 'exec_action', 'exec_action(...)');
   want(o.http_get, 'http_get_action', 'http_get_action(...)');
   want(o.tcp_socket, 'tcp_socket_action', 'tcp_socket_action(...)');
@@ -136,11 +175,15 @@ export function probe(options: ProbeOptions): Probe {
     return v;
   };
   const spec: ProbeSpec = {
-    initialDelaySecs: n('initial_delay_secs', 0), timeoutSecs: n('timeout_secs', 1, 1), periodSecs: n('period_secs', 10, 1),
-    successThreshold: n('success_threshold', 1, 1), failureThreshold: n('failure_threshold', 3, 1),
+    initialDelaySecs: n('initial_delay_secs', 0),
+    timeoutSecs: n('timeout_secs', 1, 1),
+    periodSecs: n('period_secs', 10, 1),
+    successThreshold: n('success_threshold', 1, 1),
+    failureThreshold: n('failure_threshold', 3, 1),
   };
   if (o.exec) spec.exec = { command: o.exec.command };
-  if (o.http_get) spec.httpGet = { host: o.http_get.host ?? '127.0.0.1', port: o.http_get.port, scheme: o.http_get.scheme ?? 'http', path: o.http_get.path ?? '/' };
+  if (o.http_get)
+    spec.httpGet = { host: o.http_get.host ?? '127.0.0.1', port: o.http_get.port, scheme: o.http_get.scheme ?? 'http', path: o.http_get.path ?? '/' };
   if (o.tcp_socket) spec.tcpSocket = { host: o.tcp_socket.host ?? '127.0.0.1', port: o.tcp_socket.port };
   return tagged('probe', { spec });
 }

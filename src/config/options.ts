@@ -5,7 +5,21 @@
 import { DevloopError } from '../model/errors.js';
 import type { Loc } from './spec.js';
 
-export type Kind = 'string' | 'boolean' | 'number' | 'strings' | 'stringOrStrings' | 'stringMap' | 'any' | 'steps' | 'stringOrNumberOrList' | 'mapOrMaps' | 'object' | 'stringOrNumber' | 'links' | 'portForwards';
+export type Kind =
+  | 'string'
+  | 'boolean'
+  | 'number'
+  | 'strings'
+  | 'stringOrStrings'
+  | 'stringMap'
+  | 'any'
+  | 'steps'
+  | 'stringOrNumberOrList'
+  | 'mapOrMaps'
+  | 'object'
+  | 'stringOrNumber'
+  | 'links'
+  | 'portForwards';
 
 const describe: Record<Kind, string> = {
   string: 'a string',
@@ -43,21 +57,34 @@ function isStringMap(v: unknown): v is Record<string, string> {
 
 export function checkType(kind: Kind, v: unknown): boolean {
   switch (kind) {
-    case 'string': return typeof v === 'string';
-    case 'boolean': return typeof v === 'boolean';
-    case 'number': return typeof v === 'number' && Number.isFinite(v);
-    case 'strings': return Array.isArray(v) && v.every((x) => typeof x === 'string');
-    case 'stringOrStrings': return typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
-    case 'stringMap': return isStringMap(v);
-    case 'steps': return Array.isArray(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'strings':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'stringOrStrings':
+      return typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+    case 'stringMap':
+      return isStringMap(v);
+    case 'steps':
+      return Array.isArray(v);
     case 'stringOrNumberOrList':
       return typeof v === 'string' || typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number'));
-    case 'mapOrMaps': return isStringMap(v) || (Array.isArray(v) && v.every(isStringMap));
-    case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
-    case 'stringOrNumber': return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-    case 'links': return oneOrList(v, (x) => typeof x === 'string' || isObj(x));
-    case 'portForwards': return oneOrList(v, (x) => typeof x === 'string' || typeof x === 'number' || isObj(x));
-    case 'any': return true;
+    case 'mapOrMaps':
+      return isStringMap(v) || (Array.isArray(v) && v.every(isStringMap));
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'stringOrNumber':
+      return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+    case 'links':
+      return oneOrList(v, (x) => typeof x === 'string' || isObj(x));
+    case 'portForwards':
+      return oneOrList(v, (x) => typeof x === 'string' || typeof x === 'number' || isObj(x));
+    case 'any':
+      return true;
   }
 }
 
@@ -65,8 +92,7 @@ function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -75,7 +101,10 @@ export function closest(word: string, candidates: string[]): string | undefined 
   let bestD = Infinity;
   for (const c of candidates) {
     const dd = distance(word.toLowerCase(), c.toLowerCase());
-    if (dd < bestD) { bestD = dd; best = c; }
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
@@ -84,10 +113,14 @@ export function closest(word: string, candidates: string[]): string | undefined 
 export function checkOptions<T extends Record<string, unknown>>(fn: string, opts: unknown, schema: Record<string, Kind>, loc: Loc): Partial<T> {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new DevloopError('config-bad-type', `${fn}: the options argument must be an object such as { ${Object.keys(schema)[0]}: ... }, got ${typeName(opts)}`, {
-      location: loc,
-      hint: `valid options of ${fn}: ${Object.keys(schema).join(', ')}`,
-    });
+    throw new DevloopError(
+      'config-bad-type',
+      `${fn}: the options argument must be an object such as { ${Object.keys(schema)[0]}: ... }, got ${typeName(opts)}`,
+      {
+        location: loc,
+        hint: `valid options of ${fn}: ${Object.keys(schema).join(', ')}`,
+      },
+    );
   }
   for (const [key, value] of Object.entries(opts)) {
     const kind = schema[key];

@@ -36,7 +36,11 @@ function like(e: DevloopError, message: string, hint: string, code = e.code): De
   return new DevloopError(code, message, { location: e.location, hint, object: e.object, details: e.details, cause: e.cause });
 }
 
-interface Leftover { kind: 'kwarg' | 'assign' | 'bool' | 'load' | 'comment' | 'format' | 'percent'; text: string; name?: string }
+interface Leftover {
+  kind: 'kwarg' | 'assign' | 'bool' | 'load' | 'comment' | 'format' | 'percent';
+  text: string;
+  name?: string;
+}
 
 /** Starlark constructs on one line of devloop.ts. */
 export function leftovers(line: string): Leftover[] {
@@ -50,13 +54,17 @@ export function leftovers(line: string): Leftover[] {
       else if (n.name === 'Boolean' || n.name === 'None') out.push({ kind: 'bool', text: text(n) });
       else if (n.name === 'ArgList') {
         for (let k = n.firstChild; k; k = k.nextSibling) {
-          if (k.name === 'VariableName' && k.nextSibling?.name === 'AssignOp') out.push({ kind: 'kwarg', name: text(k), text: line.slice(k.from, k.nextSibling.nextSibling?.to ?? k.nextSibling.to) });
+          if (k.name === 'VariableName' && k.nextSibling?.name === 'AssignOp')
+            out.push({ kind: 'kwarg', name: text(k), text: line.slice(k.from, k.nextSibling.nextSibling?.to ?? k.nextSibling.to) });
         }
       } else if (n.name === 'AssignStatement' && n.firstChild?.name === 'VariableName' && n.firstChild.nextSibling?.name === 'AssignOp') {
         out.push({ kind: 'assign', name: text(n.firstChild), text: text(n) });
-      } else if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && text(n.firstChild) === 'load') out.push({ kind: 'load', text: text(n) });
-      else if (n.name === 'MemberExpression' && n.firstChild?.name === 'String' && n.lastChild && text(n.lastChild) === 'format') out.push({ kind: 'format', text: text(n) });
-      else if (n.name === 'BinaryExpression' && n.firstChild?.name === 'String' && n.firstChild.nextSibling && text(n.firstChild.nextSibling) === '%') out.push({ kind: 'percent', text: text(n) });
+      } else if (n.name === 'CallExpression' && n.firstChild?.name === 'VariableName' && text(n.firstChild) === 'load')
+        out.push({ kind: 'load', text: text(n) });
+      else if (n.name === 'MemberExpression' && n.firstChild?.name === 'String' && n.lastChild && text(n.lastChild) === 'format')
+        out.push({ kind: 'format', text: text(n) });
+      else if (n.name === 'BinaryExpression' && n.firstChild?.name === 'String' && n.firstChild.nextSibling && text(n.firstChild.nextSibling) === '%')
+        out.push({ kind: 'percent', text: text(n) });
     },
   });
   return out;
@@ -64,12 +72,22 @@ export function leftovers(line: string): Leftover[] {
 
 /** The line as Starlark translated to TypeScript: its imports, code and notes (undefined when some of it is left to port). */
 function rewrite(line: string): { imports: string[]; code: string; checks: string[] } | undefined {
-  const src = line.trim().replace(/^(export\s+)?(const|let|var)\s+/, '').replace(/;\s*$/, '');
+  const src = line
+    .trim()
+    .replace(/^(export\s+)?(const|let|var)\s+/, '')
+    .replace(/;\s*$/, '');
   const t = translateTiltfile(src, devloopExports());
   if (t.untranslated > 0 || t.notes.some((n) => n.kind === 'todo')) return undefined;
-  const lines = t.code.split('\n').slice(2).filter((l) => l.trim());
+  const lines = t.code
+    .split('\n')
+    .slice(2)
+    .filter((l) => l.trim());
   const imports = lines.filter((l) => l.startsWith('import '));
-  const code = lines.filter((l) => !l.startsWith('import ') && !l.startsWith('//')).join(' ').replace(/\s+/g, ' ').trim();
+  const code = lines
+    .filter((l) => !l.startsWith('import ') && !l.startsWith('//'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return code || imports.length ? { imports, code, checks: t.notes.map((n) => n.text) } : undefined;
 }
 
@@ -83,11 +101,12 @@ function noSuchFunction(e: DevloopError, name: string): DevloopError {
 
 function porting(e: DevloopError, thrown: unknown, configFile: string): DevloopError | undefined {
   const msg = thrown instanceof Error ? thrown.message : '';
-  const missing = /^\(0\s*,\s*_devloop\w*\.(\w+)\) is not a (?:function|constructor)/.exec(msg) ?? /^_devloop\w*\.(\w+) is not a (?:function|constructor)/.exec(msg);
+  const missing =
+    /^\(0\s*,\s*_devloop\w*\.(\w+)\) is not a (?:function|constructor)/.exec(msg) ?? /^_devloop\w*\.(\w+) is not a (?:function|constructor)/.exec(msg);
   if (missing) return noSuchFunction(e, missing[1]);
   const file = e.location?.file ?? configFile;
   const lines = sourceLines(file);
-  const line = e.location?.line ? lines[e.location.line - 1] ?? '' : '';
+  const line = e.location?.line ? (lines[e.location.line - 1] ?? '') : '';
   const found = line ? leftovers(line) : [];
   const name = basename(configFile);
   const fixed = (): string => {
@@ -102,7 +121,7 @@ function porting(e: DevloopError, thrown: unknown, configFile: string): DevloopE
   if (undef === 'load' || (e.code === 'config-syntax' && found.some((f) => f.kind === 'load'))) {
     const r = rewrite(line);
     const imports = r?.imports.length ? `write at the top: ${r.imports.join(' ')}${r.checks.length ? `; note: ${r.checks.join('; ')}` : ''}` : undefined;
-    return like(e, "load() is Starlark; devloop.ts imports instead", imports ?? `${INSTEAD.load}; ${loadAdvice(line)}`, 'config-starlark');
+    return like(e, 'load() is Starlark; devloop.ts imports instead', imports ?? `${INSTEAD.load}; ${loadAdvice(line)}`, 'config-starlark');
   }
   const kw = found.find((f) => f.kind === 'kwarg' && (f.name === undef || undef === undefined));
   if (kw && (undef || e.code === 'config-syntax')) {
@@ -110,37 +129,71 @@ function porting(e: DevloopError, thrown: unknown, configFile: string): DevloopE
   }
   const assign = undef ? found.find((f) => f.kind === 'assign' && f.name === undef) : undefined;
   if (assign) {
-    const before = lines.slice(0, (e.location?.line ?? 1) - 1).reverse().find((l) => l.trim())?.trim() ?? '';
-    const value = assign.text.slice(assign.text.indexOf('=') + 1).trim().replace(/[,)\]]+;?$/, '');
+    const before =
+      lines
+        .slice(0, (e.location?.line ?? 1) - 1)
+        .reverse()
+        .find((l) => l.trim())
+        ?.trim() ?? '';
+    const value = assign.text
+      .slice(assign.text.indexOf('=') + 1)
+      .trim()
+      .replace(/[,)\]]+;?$/, '');
     if (/[(,]$/.test(before)) {
       return like(e, `${undef}=${value} is a Starlark keyword argument`, `options go in the trailing object: { ${undef}: ${value} }`, 'config-starlark');
     }
-    return like(e, `${undef} is assigned but never declared (Starlark assigns without a keyword)`, `write const ${undef} = ${value}; (let if it is assigned again)`, 'config-starlark');
+    return like(
+      e,
+      `${undef} is assigned but never declared (Starlark assigns without a keyword)`,
+      `write const ${undef} = ${value}; (let if it is assigned again)`,
+      'config-starlark',
+    );
   }
   if (e.code === 'config-syntax') {
     if (/Invalid shorthand property initializer/.test(e.message)) {
-      return like(e, `${e.message.replace(/\.$/, '')}: an object takes key: value, not key=value`, 'write { dockerfile: \'Dockerfile\' }, not { dockerfile=\'Dockerfile\' }', 'config-starlark');
+      return like(
+        e,
+        `${e.message.replace(/\.$/, '')}: an object takes key: value, not key=value`,
+        "write { dockerfile: 'Dockerfile' }, not { dockerfile='Dockerfile' }",
+        'config-starlark',
+      );
     }
     const comment = found.find((f) => f.kind === 'comment');
-    if (comment) return like(e, `'${comment.text.slice(0, 30)}' is a Starlark comment`, `comments in ${name} start with //: ${comment.text.replace(/^#/, '//')}`, 'config-starlark');
+    if (comment)
+      return like(
+        e,
+        `'${comment.text.slice(0, 30)}' is a Starlark comment`,
+        `comments in ${name} start with //: ${comment.text.replace(/^#/, '//')}`,
+        'config-starlark',
+      );
     const r = rewrite(line);
     const same = (a: string): string => a.replace(/[\s;]/g, '');
     if (r?.code && same(r.code) !== same(line)) return like(e, e.message, `if this line is Starlark, in TypeScript it is: ${r.code}`);
   }
   if (thrown instanceof TypeError && /\.format is not a function/.test(msg)) {
-    return like(e, "'...'.format() is Starlark; TypeScript strings have no format()", `write a template literal, \`text \${value}\`${fixed()}`, 'config-starlark');
+    return like(
+      e,
+      "'...'.format() is Starlark; TypeScript strings have no format()",
+      `write a template literal, \`text \${value}\`${fixed()}`,
+      'config-starlark',
+    );
   }
   if (/\bNaN\b/.test(e.message)) {
     const at = lines.map((l, i) => ({ i, p: leftovers(l).find((f) => f.kind === 'percent') })).filter((x) => x.p);
     if (at.length) {
       const first = at[0];
       const r = rewrite(lines[first.i]);
-      return like(e, `${e.message} ('...' % value is Starlark formatting; in TypeScript it gives NaN)`,
-        `write a template literal at ${basename(file)}:${first.i + 1}${r ? `: ${r.code}` : ', e.g. `img-${name}`'}`, 'config-starlark');
+      return like(
+        e,
+        `${e.message} ('...' % value is Starlark formatting; in TypeScript it gives NaN)`,
+        `write a template literal at ${basename(file)}:${first.i + 1}${r ? `: ${r.code}` : ', e.g. `img-${name}`'}`,
+        'config-starlark',
+      );
     }
   }
   if (undef && devloopExports().has(undef)) return like(e, `${undef} is not defined`, `import it: import { ${undef} } from 'devloop'`);
-  if (undef && INSTEAD[undef] !== undefined) return like(e, `${undef} is not defined: devloop has no ${undef}()`, `instead: ${INSTEAD[undef]}`, 'config-starlark');
+  if (undef && INSTEAD[undef] !== undefined)
+    return like(e, `${undef} is not defined: devloop has no ${undef}()`, `instead: ${INSTEAD[undef]}`, 'config-starlark');
   return undefined;
 }
 

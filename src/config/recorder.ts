@@ -36,8 +36,20 @@ type G = typeof globalThis & { [KEY]?: Recorder };
 export function startRecording(configFile: string, configDir: string, invocation: Invocation = { args: [], subcommand: 'up' }): Recorder {
   const r: Recorder = {
     plan: {
-      configFile, configDir, images: [], yaml: [], k8sResources: [], k8sKinds: [], imageJsonPaths: [],
-      allowedContexts: [], localResources: [], triggerMode: 'auto', watchFiles: [], filesRead: [configFile], warnings: [], logs: [],
+      configFile,
+      configDir,
+      images: [],
+      yaml: [],
+      k8sResources: [],
+      k8sKinds: [],
+      imageJsonPaths: [],
+      allowedContexts: [],
+      localResources: [],
+      triggerMode: 'auto',
+      watchFiles: [],
+      filesRead: [configFile],
+      warnings: [],
+      logs: [],
     },
     blobs: new Map(),
     invocation,

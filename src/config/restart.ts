@@ -37,12 +37,21 @@ function fail(code: string, message: string, loc: Loc, hint?: string): never {
 function restartStep(fn: string, o: RestartProcessOptions, loc: Loc, r: Recorder): RestartProcessStep {
   const file = o.restart_file ?? RESTART_FILE;
   if (!file.startsWith('/') || /[\s'"\\$`]/.test(file)) {
-    fail('config-bad-value', `${fn}: restart_file '${file}' must be an absolute path in the container without spaces or quotes`, loc, `for example restart_file: '/tmp/.restart-proc'`);
+    fail(
+      'config-bad-value',
+      `${fn}: restart_file '${file}' must be an absolute path in the container without spaces or quotes`,
+      loc,
+      `for example restart_file: '/tmp/.restart-proc'`,
+    );
   }
   const policy = o.exit_policy ?? 'restart';
   if (policy !== 'restart' && policy !== 'continue') {
-    fail('config-bad-value', `${fn}: exit_policy must be 'restart' or 'continue', got ${typeName(policy)}`, loc,
-      `'restart' (the default): the container exits with the process's code; 'continue': the process is started again by the next update`);
+    fail(
+      'config-bad-value',
+      `${fn}: exit_policy must be 'restart' or 'continue', got ${typeName(policy)}`,
+      loc,
+      `'restart' (the default): the container exits with the process's code; 'continue': the process is started again by the next update`,
+    );
   }
   const s: RestartProcessStep = { type: 'restart_process', file, exitPolicy: policy, triggers: toList(o.trigger).map((p) => abs(r, p)), loc };
   Object.defineProperty(s, STEP, { value: true, enumerable: false });
@@ -81,8 +90,12 @@ function withRestart(fn: string, liveUpdate: unknown, step: RestartProcessStep, 
       fail('config-bad-value', `${fn} is not compatible with the live_update step restart_container(): it replaces it`, loc, 'remove restart_container()');
     }
     if (s?.type === 'restart_process') {
-      fail('config-bad-value', `${fn} already restarts the process after every live update; remove restart_process() from its live_update`, loc,
-        `to restart only for some files, give ${fn} the option trigger: [...]`);
+      fail(
+        'config-bad-value',
+        `${fn} already restarts the process after every live update; remove restart_process() from its live_update`,
+        loc,
+        `to restart only for some files, give ${fn} the option trigger: [...]`,
+      );
     }
   }
   return [...(liveUpdate as LiveUpdateStep[]), step];
@@ -117,13 +130,33 @@ export interface CustomBuildWithRestartOptions extends Omit<CustomBuildOptions, 
 }
 
 /** custom_build whose container runs `entrypoint` under devloop's supervisor, restarted at the end of every live update. */
-export function custom_build_with_restart(ref: string, command: string | string[], deps: string | string[], entrypoint: string | string[], options?: CustomBuildWithRestartOptions): void {
+export function custom_build_with_restart(
+  ref: string,
+  command: string | string[],
+  deps: string | string[],
+  entrypoint: string | string[],
+  options?: CustomBuildWithRestartOptions,
+): void {
   const fn = 'custom_build_with_restart';
   const r = current(fn);
   const loc = callerLocation(r.plan.configFile);
   const { restart_file, trigger, exit_policy, base_suffix, ...rest } = (options ?? {}) as CustomBuildWithRestartOptions & { deps?: unknown };
-  checkArg(fn, 'deps', 'stringOrStrings', deps, loc, `${fn}('app', 'docker build -t $EXPECTED_REF .', ['.'], '/app/server', { live_update: [sync('.', '/app')] })`);
-  checkArg(fn, 'entrypoint', 'stringOrStrings', entrypoint, loc, `${fn}('app', 'docker build -t $EXPECTED_REF .', ['.'], '/app/server', { live_update: [sync('.', '/app')] })`);
+  checkArg(
+    fn,
+    'deps',
+    'stringOrStrings',
+    deps,
+    loc,
+    `${fn}('app', 'docker build -t $EXPECTED_REF .', ['.'], '/app/server', { live_update: [sync('.', '/app')] })`,
+  );
+  checkArg(
+    fn,
+    'entrypoint',
+    'stringOrStrings',
+    entrypoint,
+    loc,
+    `${fn}('app', 'docker build -t $EXPECTED_REF .', ['.'], '/app/server', { live_update: [sync('.', '/app')] })`,
+  );
   if (base_suffix !== undefined) checkArg(fn, 'base_suffix', 'string', base_suffix, loc);
   if (rest.entrypoint !== undefined) fail('config-bad-value', `${fn}: give the entrypoint as the fourth argument, not as an option`, loc);
   if (rest.deps !== undefined) fail('config-bad-value', `${fn}: give deps as the third argument, not as an option`, loc);

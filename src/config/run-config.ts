@@ -17,9 +17,7 @@ import { checkUnusedSteps } from './unused-steps.js';
 import { applyWorkloadNamer } from './workload-names.js';
 import type { Loc, Plan } from './spec.js';
 
-export type RunResult =
-  | { ok: true; plan: Plan }
-  | { ok: false; error: DevloopError; filesRead: string[] };
+export type RunResult = { ok: true; plan: Plan } | { ok: false; error: DevloopError; filesRead: string[] };
 
 const apiPath = resolve(dirname(fileURLToPath(import.meta.url)), 'api.js');
 const require = createRequire(import.meta.url);
@@ -116,24 +114,32 @@ export function toConfigError(e: unknown, configFile: string): DevloopError {
   const err = e instanceof Error ? e : new Error(String(e));
   const babelLoc = (err as { loc?: { line: number; column: number } }).loc;
   if (err.name === 'SyntaxError' && babelLoc) {
-    const file = (/^(\/[^:]+):/.exec(err.message)?.[1]) ?? configFile;
+    const file = /^(\/[^:]+):/.exec(err.message)?.[1] ?? configFile;
     return new DevloopError('config-syntax', `syntax error: ${err.message.replace(/^\/[^:]+: /, '').split('\n')[0]}`, {
-      location: { file, line: babelLoc.line }, hint: 'fix the syntax; devloop.ts is ordinary TypeScript', cause: e,
+      location: { file, line: babelLoc.line },
+      hint: 'fix the syntax; devloop.ts is ordinary TypeScript',
+      cause: e,
     });
   }
   const parse = /^(?:ParseError|SyntaxError): ([^\n]*?)\s*\n\s*(\/\S+?):(\d+):(\d+)/.exec(err.message);
   if (parse) {
     return new DevloopError('config-syntax', `syntax error: ${parse[1]}`, {
-      location: { file: parse[2], line: Number(parse[3]) }, hint: 'fix the syntax; devloop.ts is ordinary TypeScript', cause: e,
+      location: { file: parse[2], line: Number(parse[3]) },
+      hint: 'fix the syntax; devloop.ts is ordinary TypeScript',
+      cause: e,
     });
   }
   const code = (err as { code?: string }).code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
     return new DevloopError('config-import', `${err.message.split('\n')[0]}`, {
-      location: importLocation(err, configFile), hint: 'check the import path (relative imports start with ./ and name an existing file); the devloop API is imported as \'devloop\'', cause: e,
+      location: importLocation(err, configFile),
+      hint: "check the import path (relative imports start with ./ and name an existing file); the devloop API is imported as 'devloop'",
+      cause: e,
     });
   }
   return new DevloopError('config-threw', `the config threw ${err.name === 'Error' ? 'an error' : err.name}: ${err.message}`, {
-    location: userLocation(err.stack, configFile), hint: 'fix the code at that line; devloop.ts runs top to bottom like any module', cause: e,
+    location: userLocation(err.stack, configFile),
+    hint: 'fix the code at that line; devloop.ts runs top to bottom like any module',
+    cause: e,
   });
 }

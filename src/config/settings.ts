@@ -28,7 +28,10 @@ export function durationSecs(fn: string, name: string, v: string | number | unde
   if (typeof v === 'number') return positive(fn, name, v, loc, true);
   const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/.exec(v.trim());
   if (!m || !v.trim() || m.slice(1).every((x) => x === undefined)) {
-    throw new DevloopError('config-bad-value', `${fn}: ${name} '${v}' is not a duration`, { location: loc, hint: "write e.g. '30m', '1h30m', '90s' or a number of seconds" });
+    throw new DevloopError('config-bad-value', `${fn}: ${name} '${v}' is not a duration`, {
+      location: loc,
+      hint: "write e.g. '30m', '1h30m', '90s' or a number of seconds",
+    });
   }
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) + Number(m[4] ?? 0) / 1000;
 }
@@ -45,12 +48,20 @@ export interface UpdateSettingsOptions {
 export function update_settings(options?: UpdateSettingsOptions): void {
   const fn = 'update_settings';
   const { loc, s } = begin(fn);
-  const o = checkOptions<UpdateSettingsOptions & Record<string, unknown>>(fn, options, {
-    max_parallel_updates: 'number', k8s_upsert_timeout_secs: 'number', suppress_unused_image_warnings: 'stringOrStrings',
-  }, loc);
+  const o = checkOptions<UpdateSettingsOptions & Record<string, unknown>>(
+    fn,
+    options,
+    {
+      max_parallel_updates: 'number',
+      k8s_upsert_timeout_secs: 'number',
+      suppress_unused_image_warnings: 'stringOrStrings',
+    },
+    loc,
+  );
   if (o.max_parallel_updates !== undefined) s.maxParallelUpdates = positive(fn, 'max_parallel_updates', o.max_parallel_updates, loc);
   if (o.k8s_upsert_timeout_secs !== undefined) s.k8sUpsertTimeoutSecs = positive(fn, 'k8s_upsert_timeout_secs', o.k8s_upsert_timeout_secs, loc);
-  if (o.suppress_unused_image_warnings !== undefined) s.suppressUnusedImageWarnings = [...(s.suppressUnusedImageWarnings ?? []), ...toList(o.suppress_unused_image_warnings)];
+  if (o.suppress_unused_image_warnings !== undefined)
+    s.suppressUnusedImageWarnings = [...(s.suppressUnusedImageWarnings ?? []), ...toList(o.suppress_unused_image_warnings)];
 }
 
 export interface CiSettingsOptions {
@@ -98,14 +109,26 @@ function ignored(fn: string, why: string): void {
 }
 
 /** Accepted and ignored: devloop has one version and no version check. */
-export function version_settings(_options?: Record<string, unknown>): void { ignored('version_settings', 'devloop has no Tilt version to check'); }
+export function version_settings(_options?: Record<string, unknown>): void {
+  ignored('version_settings', 'devloop has no Tilt version to check');
+}
 /** Accepted and ignored: devloop sends no analytics. */
-export function analytics_settings(_enable?: boolean): void { ignored('analytics_settings', 'devloop sends no analytics'); }
+export function analytics_settings(_enable?: boolean): void {
+  ignored('analytics_settings', 'devloop sends no analytics');
+}
 /** Accepted and ignored: devloop does not prune images. */
-export function docker_prune_settings(_options?: Record<string, unknown>): void { ignored('docker_prune_settings', 'devloop does not prune Docker images'); }
+export function docker_prune_settings(_options?: Record<string, unknown>): void {
+  ignored('docker_prune_settings', 'devloop does not prune Docker images');
+}
 /** Accepted and ignored: devloop has no Tilt Cloud team. */
-export function set_team(_team?: string): void { ignored('set_team', 'devloop has no Tilt Cloud team'); }
+export function set_team(_team?: string): void {
+  ignored('set_team', 'devloop has no Tilt Cloud team');
+}
 /** Accepted and ignored: devloop has no feature flags. */
-export function enable_feature(_name?: string): void { ignored('enable_feature', 'devloop has no feature flags'); }
+export function enable_feature(_name?: string): void {
+  ignored('enable_feature', 'devloop has no feature flags');
+}
 /** Accepted and ignored: devloop takes no snapshots. */
-export function disable_snapshots(): void { ignored('disable_snapshots', 'devloop takes no snapshots'); }
+export function disable_snapshots(): void {
+  ignored('disable_snapshots', 'devloop takes no snapshots');
+}

@@ -7,11 +7,32 @@ import type { SourceLocation } from '../model/errors.js';
 export type Loc = SourceLocation;
 export type TriggerMode = 'auto' | 'manual';
 
-export interface SyncStep { type: 'sync'; local: string; remote: string; loc: Loc }
-export interface RunStep { type: 'run'; cmd: string[]; shell: boolean; triggers: string[]; loc: Loc }
-export interface FallBackOnStep { type: 'fall_back_on'; paths: string[]; loc: Loc }
-export interface InitialSyncStep { type: 'initial_sync'; loc: Loc }
-export interface RestartContainerStep { type: 'restart_container'; loc: Loc }
+export interface SyncStep {
+  type: 'sync';
+  local: string;
+  remote: string;
+  loc: Loc;
+}
+export interface RunStep {
+  type: 'run';
+  cmd: string[];
+  shell: boolean;
+  triggers: string[];
+  loc: Loc;
+}
+export interface FallBackOnStep {
+  type: 'fall_back_on';
+  paths: string[];
+  loc: Loc;
+}
+export interface InitialSyncStep {
+  type: 'initial_sync';
+  loc: Loc;
+}
+export interface RestartContainerStep {
+  type: 'restart_container';
+  loc: Loc;
+}
 /** After the sync and run steps, restart the container's process (its command runs under devloop's supervisor). */
 export interface RestartProcessStep {
   type: 'restart_process';
@@ -81,7 +102,14 @@ export interface YamlSource {
   loc: Loc;
 }
 
-export interface PortForwardSpec { host: string; localPort: number; containerPort: number; text: string; name?: string; linkPath?: string }
+export interface PortForwardSpec {
+  host: string;
+  localPort: number;
+  containerPort: number;
+  text: string;
+  name?: string;
+  linkPath?: string;
+}
 
 /** A readiness probe of a serve_cmd (Tilt's probe()): exactly one action. */
 export interface ProbeSpec {
@@ -112,7 +140,11 @@ export interface K8sResourceSpec {
   loc: Loc;
 }
 
-export interface ImageObjectSpec { json_path: string; repo_field: string; tag_field: string }
+export interface ImageObjectSpec {
+  json_path: string;
+  repo_field: string;
+  tag_field: string;
+}
 
 export interface K8sKindSpec {
   kind: string;
@@ -132,7 +164,12 @@ export interface ImageJsonPathSpec {
   loc: Loc;
 }
 
-export interface RegistrySpec { host: string; hostFromCluster?: string; singleName?: string; loc: Loc }
+export interface RegistrySpec {
+  host: string;
+  hostFromCluster?: string;
+  singleName?: string;
+  loc: Loc;
+}
 
 export interface LocalResourceSpec {
   name: string;

@@ -18,14 +18,26 @@ const sig = (positional: number, params: string, options = true): TiltSignature 
 
 /** Tilt builtins (and extension functions) with their parameter order. */
 export const TILT_SIGNATURES: Record<string, TiltSignature> = {
-  docker_build: sig(2, 'ref context build_args dockerfile dockerfile_contents live_update match_in_env_vars ignore only entrypoint target ssh network secret extra_tag container_args cache_from pull platform extra_hosts'),
-  custom_build: sig(2, 'ref command deps tag disable_push skips_local_docker live_update match_in_env_vars ignore entrypoint command_bat_val outputs_image_ref_to command_bat image_deps env dir'),
+  docker_build: sig(
+    2,
+    'ref context build_args dockerfile dockerfile_contents live_update match_in_env_vars ignore only entrypoint target ssh network secret extra_tag container_args cache_from pull platform extra_hosts',
+  ),
+  custom_build: sig(
+    2,
+    'ref command deps tag disable_push skips_local_docker live_update match_in_env_vars ignore entrypoint command_bat_val outputs_image_ref_to command_bat image_deps env dir',
+  ),
   default_registry: sig(1, 'host host_from_cluster single_name'),
   k8s_yaml: sig(1, 'yaml allow_duplicates'),
-  k8s_resource: sig(1, 'workload new_name port_forwards extra_pod_selectors trigger_mode resource_deps objects auto_init pod_readiness links labels discovery_strategy'),
+  k8s_resource: sig(
+    1,
+    'workload new_name port_forwards extra_pod_selectors trigger_mode resource_deps objects auto_init pod_readiness links labels discovery_strategy',
+  ),
   k8s_kind: sig(1, 'kind api_version image_json_path image_object pod_readiness'),
   k8s_image_json_path: sig(1, 'paths api_version kind name namespace'),
-  local_resource: sig(2, 'name cmd deps trigger_mode resource_deps ignore auto_init serve_cmd cmd_bat serve_cmd_bat allow_parallel links labels env serve_env readiness_probe dir serve_dir'),
+  local_resource: sig(
+    2,
+    'name cmd deps trigger_mode resource_deps ignore auto_init serve_cmd cmd_bat serve_cmd_bat allow_parallel links labels env serve_env readiness_probe dir serve_dir',
+  ),
   sync: sig(2, 'local_path remote_path', false),
   run: sig(1, 'cmd trigger echo_off'),
   fall_back_on: sig(1, 'files', false),
@@ -84,14 +96,27 @@ export interface ExtensionPort {
 
 /** Tilt extensions (`load('ext://NAME', ...)`) and what devloop has for them. */
 export const EXTENSIONS: Record<string, ExtensionPort> = {
-  restart_process: { symbols: ['docker_build_with_restart', 'custom_build_with_restart'], advice: 'devloop has these under the same names (a POSIX-sh supervisor, no helper image)' },
+  restart_process: {
+    symbols: ['docker_build_with_restart', 'custom_build_with_restart'],
+    advice: 'devloop has these under the same names (a POSIX-sh supervisor, no helper image)',
+  },
   namespace: { symbols: ['namespace_create', 'namespace_yaml', 'namespace_inject'], advice: 'devloop has these under the same names' },
   configmap: { symbols: ['configmap_create', 'configmap_yaml', 'configmap_from_dict'], advice: 'devloop has these under the same names' },
   secret: { symbols: ['secret_create_generic', 'secret_yaml_generic', 'secret_from_dict'], advice: 'devloop has these under the same names' },
   dotenv: { symbols: ['dotenv'], advice: 'devloop has dotenv() under the same name' },
-  helm_remote: { symbols: ['helm_remote'], advice: "render the chart with helm() or k8s_yaml(local('helm template NAME REPO/CHART --version V')), and watch_file() the values files" },
-  helm_resource: { symbols: ['helm_resource', 'helm_repo'], advice: "devloop has no Helm releases: render the chart with helm() or k8s_yaml(local('helm template ...')); images are injected into the rendered manifests" },
-  uibutton: { symbols: ['cmd_button', 'text_input', 'bool_input', 'choice_input', 'location'], advice: 'devloop has no web UI: run the command with `devloop trigger` on a local_resource (trigger_mode: manual)' },
+  helm_remote: {
+    symbols: ['helm_remote'],
+    advice: "render the chart with helm() or k8s_yaml(local('helm template NAME REPO/CHART --version V')), and watch_file() the values files",
+  },
+  helm_resource: {
+    symbols: ['helm_resource', 'helm_repo'],
+    advice:
+      "devloop has no Helm releases: render the chart with helm() or k8s_yaml(local('helm template ...')); images are injected into the rendered manifests",
+  },
+  uibutton: {
+    symbols: ['cmd_button', 'text_input', 'bool_input', 'choice_input', 'location'],
+    advice: 'devloop has no web UI: run the command with `devloop trigger` on a local_resource (trigger_mode: manual)',
+  },
   min_tilt_version: { symbols: ['min_tilt_version'], advice: 'not needed: remove it' },
 };
 
@@ -100,7 +125,7 @@ export const INSTEAD: Record<string, string> = {
   load: "write an import at the top: import { name } from 'devloop' for an extension devloop has, import { name } from './file' for your own code",
   include: "import './other.ts' (port that Tiltfile to TypeScript too)",
   load_dynamic: "await import('./other.ts')",
-  print: 'console.log(...): it goes to the config\'s log',
+  print: "console.log(...): it goes to the config's log",
   warn: 'console.warn(...)',
   fail: "throw new Error('...'): devloop reports it with the file and line",
   exit: 'end the config with return in a default-exported function, or throw an Error',
@@ -110,7 +135,9 @@ export const INSTEAD: Record<string, string> = {
   len: 'x.length',
   listdir: "readdirSync(dir) from 'node:fs' (not watched: add watch_file(dir))",
   os: "process.env, process.cwd(), and 'node:path' / 'node:fs' for os.path",
-  True: 'true', False: 'false', None: 'null (or undefined for an option left out)',
+  True: 'true',
+  False: 'false',
+  None: 'null (or undefined for an option left out)',
   docker_compose: 'devloop deploys to Kubernetes only: write the services as Kubernetes manifests and k8s_yaml() them',
   dc_resource: 'devloop deploys to Kubernetes only: use k8s_resource() on the workloads',
   k8s_custom_deploy: "deploy with k8s_yaml(local('your render command')) so devloop applies the output and injects images",
@@ -120,9 +147,12 @@ export const INSTEAD: Record<string, string> = {
   read_json: 'JSON.parse(read_file(path)) (read_file keeps the file watched)',
   read_yaml: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',
   read_yaml_stream: 'read_file(path) parsed with a YAML library (e.g. the yaml package from npm)',
-  decode_yaml: 'a YAML library (e.g. the yaml package from npm)', decode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
-  encode_yaml: 'a YAML library (e.g. the yaml package from npm)', encode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
-  decode_json: 'JSON.parse(text)', encode_json: 'JSON.stringify(value)',
+  decode_yaml: 'a YAML library (e.g. the yaml package from npm)',
+  decode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
+  encode_yaml: 'a YAML library (e.g. the yaml package from npm)',
+  encode_yaml_stream: 'a YAML library (e.g. the yaml package from npm)',
+  decode_json: 'JSON.parse(text)',
+  encode_json: 'JSON.stringify(value)',
   local_git_repo: 'local() with git commands',
 };
 for (const [name, ext] of Object.entries(EXTENSIONS)) {

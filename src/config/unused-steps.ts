@@ -21,11 +21,14 @@ export function checkUnusedSteps(r: Recorder): void {
   if (left.length === 0) return;
   const where = (s: LiveUpdateStep): string => `${basename(s.loc.file)}:${s.loc.line ?? '?'}`;
   const first = left[0];
-  throw new DevloopError('config-unused-live-update-step',
+  throw new DevloopError(
+    'config-unused-live-update-step',
     left.length === 1
       ? `${first.type}() made a live update step that no live_update uses`
-      : `${left.length} live update steps were made but no live_update uses them: ${left.map((s) => `${s.type}() at ${where(s)}`).join(', ')}`, {
+      : `${left.length} live update steps were made but no live_update uses them: ${left.map((s) => `${s.type}() at ${where(s)}`).join(', ')}`,
+    {
       location: first.loc,
       hint: "put it in the live_update list of the image it belongs to, e.g. docker_build('img', '.', { live_update: [sync('.', '/app')] }), or remove it",
-    });
+    },
+  );
 }

@@ -10,7 +10,12 @@ import { current, type Recorder } from './recorder.js';
 import { parseYamlStream } from './yaml-codec.js';
 import type { Loc } from './spec.js';
 
-export interface K8sObjectId { name: string; kind: string; namespace: string; group: string }
+export interface K8sObjectId {
+  name: string;
+  kind: string;
+  namespace: string;
+  group: string;
+}
 type Namer = (id: K8sObjectId) => string;
 
 const KEY = Symbol.for('devloop.workloadNamer');
@@ -29,7 +34,8 @@ export function workload_to_resource_function(fn: Namer): void {
   const loc = callerLocation(r.plan.configFile);
   if (typeof fn !== 'function') {
     throw new DevloopError('config-bad-type', `workload_to_resource_function: argument 'fn' must be a function, got ${typeName(fn)}`, {
-      location: loc, hint: 'for example: workload_to_resource_function((id) => `${id.name}-${id.kind.toLowerCase()}`)',
+      location: loc,
+      hint: 'for example: workload_to_resource_function((id) => `${id.name}-${id.kind.toLowerCase()}`)',
     });
   }
   r[KEY] = { fn, loc };
@@ -53,12 +59,18 @@ export function applyWorkloadNamer(rec: Recorder): void {
       const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
       const i = apiVersion.indexOf('/');
       const id: K8sObjectId = {
-        name: o.metadata.name, kind: o.kind, namespace: typeof o.metadata.namespace === 'string' && o.metadata.namespace ? o.metadata.namespace : 'default',
+        name: o.metadata.name,
+        kind: o.kind,
+        namespace: typeof o.metadata.namespace === 'string' && o.metadata.namespace ? o.metadata.namespace : 'default',
         group: i < 0 ? '' : apiVersion.slice(0, i),
       };
       const name = namer.fn(id);
       if (typeof name !== 'string' || !name) {
-        throw new DevloopError('config-bad-value', `workload_to_resource_function: the function returned ${typeName(name)} for ${id.kind} ${id.name}; it must return a resource name`, { location: namer.loc });
+        throw new DevloopError(
+          'config-bad-value',
+          `workload_to_resource_function: the function returned ${typeName(name)} for ${id.kind} ${id.name}; it must return a resource name`,
+          { location: namer.loc },
+        );
       }
       names[workloadKey({ kind: id.kind, apiVersion, metadata: { name: id.name, namespace: id.namespace } })] = name;
     }

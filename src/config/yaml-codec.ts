@@ -5,9 +5,22 @@
  * documents are dropped. Writing: keys sorted and YAML 1.1 words (`y`, `on`, `no`, ...) quoted, as
  * sigs.k8s.io/yaml writes them.
  */
-import { LineCounter, parseAllDocuments, stringify, type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
+import {
+  LineCounter,
+  parseAllDocuments,
+  stringify,
+  type CreateNodeOptions,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type ToStringOptions,
+} from 'yaml';
 
-export interface YamlErrorInfo { message: string; line?: number; column?: number }
+export interface YamlErrorInfo {
+  message: string;
+  line?: number;
+  column?: number;
+}
 
 /** Thrown by parseYamlStream; the callers turn it into a located DevloopError. */
 export class YamlParseError extends Error {

@@ -15,15 +15,24 @@ function decodeStream(c: Call, text: string, file?: string): unknown[] {
     if (!(e instanceof YamlParseError)) throw e;
     const { message, line, column } = e.info;
     if (file) failAt('config-yaml-invalid', `${c.fn}: invalid YAML: ${message}`, { file, line, column }, `fix the YAML in ${file}`);
-    return failAt('config-yaml-invalid', `${c.fn}: invalid YAML${line ? ` at line ${line} of the text` : ''}: ${message}`, c.loc, 'fix the YAML text given here');
+    return failAt(
+      'config-yaml-invalid',
+      `${c.fn}: invalid YAML${line ? ` at line ${line} of the text` : ''}: ${message}`,
+      c.loc,
+      'fix the YAML text given here',
+    );
   }
 }
 
 function single(c: Call, docs: unknown[], streamFn: string): unknown {
   if (docs.length === 0) return null;
   if (docs.length === 1) return docs[0];
-  return failAt('config-yaml-stream', `${c.fn}: expected one YAML document but found a stream of ${docs.length} (documents separated by ---)`, c.loc,
-    `use ${streamFn}() to read a stream`);
+  return failAt(
+    'config-yaml-stream',
+    `${c.fn}: expected one YAML document but found a stream of ${docs.length} (documents separated by ---)`,
+    c.loc,
+    `use ${streamFn}() to read a stream`,
+  );
 }
 
 /** Reads one YAML document from a file (relative to devloop.ts); `default_value` if the file does not exist. */
@@ -65,7 +74,12 @@ function checkEncodable(c: Call, v: unknown, path: string, seen: Set<unknown>): 
     if (!Number.isFinite(v)) failAt('config-bad-value', `${c.fn}: ${path} is ${v}, which YAML and JSON for Kubernetes cannot hold`, c.loc);
     return;
   }
-  if (typeof v !== 'object') failAt('config-bad-type', `${c.fn}: ${path} is ${v === undefined ? 'undefined' : `a ${typeof v}`}; only strings, numbers, booleans, null, lists and objects can be encoded`, c.loc);
+  if (typeof v !== 'object')
+    failAt(
+      'config-bad-type',
+      `${c.fn}: ${path} is ${v === undefined ? 'undefined' : `a ${typeof v}`}; only strings, numbers, booleans, null, lists and objects can be encoded`,
+      c.loc,
+    );
   if (seen.has(v)) failAt('config-bad-value', `${c.fn}: ${path} refers back to itself`, c.loc);
   seen.add(v);
   if (Array.isArray(v)) v.forEach((x, i) => checkEncodable(c, x, `${path}[${i}]`, seen));
@@ -83,7 +97,8 @@ export function encode_yaml(obj: unknown): string {
 /** Values as a YAML stream (keys sorted, `---` between documents), usable with k8s_yaml(). */
 export function encode_yaml_stream(objs: unknown[]): string {
   const c = beginCall('encode_yaml_stream');
-  if (!Array.isArray(objs)) failAt('config-bad-type', `${c.fn}: argument 'objs' must be a list`, c.loc, `for example: encode_yaml_stream(decode_yaml_stream(text))`);
+  if (!Array.isArray(objs))
+    failAt('config-bad-type', `${c.fn}: argument 'objs' must be a list`, c.loc, `for example: encode_yaml_stream(decode_yaml_stream(text))`);
   objs.forEach((o, i) => checkEncodable(c, o, `objs[${i}]`, new Set()));
   return asBlob(c, toYamlStream(objs), 'encode_yaml_stream');
 }
@@ -95,7 +110,10 @@ function decodeJson(c: Call, text: string, file?: string): unknown {
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-    const what = msg.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '').replace(/^JSON\.parse: /, '');
+    const what = msg
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/^JSON\.parse: /, '');
     if (file) return failAt('config-json-invalid', `${c.fn}: invalid JSON: ${what}`, { file, line }, `fix the JSON in ${file}`);
     return failAt('config-json-invalid', `${c.fn}: invalid JSON${line ? ` at line ${line} of the text` : ''}: ${what}`, c.loc, 'fix the JSON text given here');
   }
@@ -121,7 +139,12 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, sortKeys(o[k])]));
+    return Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .filter((k) => o[k] !== undefined)
+        .map((k) => [k, sortKeys(o[k])]),
+    );
   }
   return v;
 }

@@ -22,7 +22,11 @@ export interface ControlInfo {
 /** The project's identity is its directory (the lock and the control file are keyed on it, not on the -f file). */
 export function projectKey(configFile: string): string {
   const dir = dirname(configFile);
-  const slug = basename(dir).toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 40) || 'project';
+  const slug =
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .slice(0, 40) || 'project';
   return `${slug}-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
 }
 
@@ -54,7 +58,9 @@ export function readControlFile(path: string): ControlInfo | undefined {
     const st = fstatSync(fd);
     const uid = process.getuid?.();
     if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
-      throw new DevloopError('control-file', `refusing the control file ${path}: ${st.isFile() ? `it belongs to uid ${st.uid}` : 'it is not a file'}`, { hint: `remove it: rm ${path}` });
+      throw new DevloopError('control-file', `refusing the control file ${path}: ${st.isFile() ? `it belongs to uid ${st.uid}` : 'it is not a file'}`, {
+        hint: `remove it: rm ${path}`,
+      });
     }
     const info = JSON.parse(readFileSync(fd, 'utf8')) as ControlInfo;
     return typeof info.pid === 'number' ? info : undefined;
@@ -98,9 +104,13 @@ export function lockProject(configFile: string): ProjectLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
       const other = readControlFile(file);
       if (other && other.pid !== process.pid && alive(other.pid)) {
-        throw new DevloopError('already-running', `devloop up is already running for ${dirname(configFile)} (pid ${other.pid}); stop it or use devloop get/trigger`, {
-          hint: `devloop get shows its resources; devloop trigger RESOURCE updates one; stop it with Ctrl-C in its terminal or kill ${other.pid}`,
-        });
+        throw new DevloopError(
+          'already-running',
+          `devloop up is already running for ${dirname(configFile)} (pid ${other.pid}); stop it or use devloop get/trigger`,
+          {
+            hint: `devloop get shows its resources; devloop trigger RESOURCE updates one; stop it with Ctrl-C in its terminal or kill ${other.pid}`,
+          },
+        );
       }
       unlinkSync(file); // stale: its process is gone
     }
@@ -110,7 +120,11 @@ export function lockProject(configFile: string): ProjectLock {
     file,
     publish(port, token) {
       const tmp = `${file}.${process.pid}.tmp`;
-      try { unlinkSync(tmp); } catch { /* none */ }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* none */
+      }
       writeExclusive(tmp, JSON.stringify({ ...mine, port, token } satisfies ControlInfo));
       renameSync(tmp, file);
     },
@@ -119,7 +133,9 @@ export function lockProject(configFile: string): ProjectLock {
       released = true;
       try {
         if (readControlFile(file)?.pid === process.pid) unlinkSync(file);
-      } catch { /* already gone or replaced */ }
+      } catch {
+        /* already gone or replaced */
+      }
     },
   };
 }

@@ -21,7 +21,11 @@ export { controlFile, type ControlInfo } from './control-file.js';
 export type ControlEngine = Pick<Engine, 'trigger'> & Partial<Pick<Engine, 'setTriggerMode'>> & ViewEngine;
 
 /** Where the server listens (the web UI is served from it): host 127.0.0.1 unless given; a busy port falls back to a free one. */
-export interface ListenOptions { host?: string; onPortBusy?: (port: number) => void; title?: string }
+export interface ListenOptions {
+  host?: string;
+  onPortBusy?: (port: number) => void;
+  title?: string;
+}
 
 /** How often a quiet event stream sends a comment line, so proxies and clients see it is alive. */
 const KEEPALIVE_MS = 15_000;
@@ -48,7 +52,10 @@ function streamEvents(hub: EventHub, req: IncomingMessage, res: ServerResponse, 
   flush();
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
-  const end = () => { clearInterval(keepalive); sub.close(); };
+  const end = () => {
+    clearInterval(keepalive);
+    sub.close();
+  };
   req.on('close', end);
   res.on('error', end);
 }
@@ -82,17 +89,29 @@ export function refusal(req: IncomingMessage, port: number, token: string, bound
   // (the one `devloop up` prints): another user of this machine cannot fetch it from the port.
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (page && url.pathname.startsWith('/ui/')) return undefined;
-  const presented = page ? url.searchParams.get('token') ?? '' : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '')?.[1];
+  const presented = page ? (url.searchParams.get('token') ?? '') : /^Bearer (\S+)$/.exec(req.headers[TOKEN_HEADER] ?? '')?.[1];
   if (page && !presented) return { status: 401, error: 'open the web UI at the URL devloop up printed: it carries the session token' };
   const given = Buffer.from(presented ?? '');
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
-    return { status: 401, error: page ? 'wrong token: open the web UI at the URL devloop up printed' : 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up' };
+    return {
+      status: 401,
+      error: page
+        ? 'wrong token: open the web UI at the URL devloop up printed'
+        : 'missing or wrong token: devloop get/trigger read it from the control file of the running devloop up',
+    };
   }
   return undefined;
 }
 
-export async function startControlServer(engine: ControlEngine, configFile: string, port = 0, lock?: ProjectLock, hub?: EventHub, listen: ListenOptions = {}): Promise<{ port: number; token: string; close(): Promise<void> }> {
+export async function startControlServer(
+  engine: ControlEngine,
+  configFile: string,
+  port = 0,
+  lock?: ProjectLock,
+  hub?: EventHub,
+  listen: ListenOptions = {},
+): Promise<{ port: number; token: string; close(): Promise<void> }> {
   const bound = listen.host ?? '127.0.0.1';
   const token = newToken();
   let actual = 0;
@@ -104,15 +123,24 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const page = req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/ui/'));
     const refused = refusal(req, actual, token, bound, page);
-    if (refused) { send(refused.status, { error: refused.error }); return; }
+    if (refused) {
+      send(refused.status, { error: refused.error });
+      return;
+    }
     if (page && serveUi(url.pathname, res, tokenMetaTag(token), listen.title ?? configFile)) return;
     if (url.pathname === '/api/resources') {
-      if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
+      if (req.method !== 'GET') {
+        send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` });
+        return;
+      }
       send(200, { ...resourcesBody(engine, configFile), lastSeq: hub?.last ?? 0 });
       return;
     }
     if (url.pathname === '/api/events' && hub) {
-      if (req.method !== 'GET') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` }); return; }
+      if (req.method !== 'GET') {
+        send(405, { error: `${req.method} not allowed on ${url.pathname}; use GET` });
+        return;
+      }
       const since = Number(url.searchParams.get('since') ?? req.headers['last-event-id'] ?? 0);
       streamEvents(hub, req, res, Number.isFinite(since) ? since : 0);
       return;
@@ -120,18 +148,27 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     if (viewRoute(engine, hub, req.method ?? 'GET', url, send)) return;
     const mode = /^\/api\/mode\/(.+)$/.exec(url.pathname);
     if (mode && engine.setTriggerMode) {
-      if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
+      if (req.method !== 'POST') {
+        send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` });
+        return;
+      }
       try {
         engine.setTriggerMode(decodeURIComponent(mode[1]), url.searchParams.get('mode') ?? '');
         send(200, { ok: true });
       } catch (e) {
-        send(isDevloopError(e) && e.code === 'unknown-resource' ? 404 : 400, { error: isDevloopError(e) ? e.message : String(e), hint: isDevloopError(e) ? e.hint : undefined });
+        send(isDevloopError(e) && e.code === 'unknown-resource' ? 404 : 400, {
+          error: isDevloopError(e) ? e.message : String(e),
+          hint: isDevloopError(e) ? e.hint : undefined,
+        });
       }
       return;
     }
     const m = /^\/api\/trigger\/(.+)$/.exec(url.pathname);
     if (m) {
-      if (req.method !== 'POST') { send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` }); return; }
+      if (req.method !== 'POST') {
+        send(405, { error: `${req.method} not allowed on ${url.pathname}; use POST` });
+        return;
+      }
       try {
         engine.trigger(decodeURIComponent(m[1]));
         send(200, { ok: true });
@@ -142,10 +179,14 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
     }
     send(404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
   });
-  const listenOn = (p: number) => new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(p, bound, () => { server.off('error', fail); ok(); });
-  });
+  const listenOn = (p: number) =>
+    new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(p, bound, () => {
+        server.off('error', fail);
+        ok();
+      });
+    });
   try {
     await listenOn(port);
   } catch (e) {
@@ -165,10 +206,11 @@ export async function startControlServer(engine: ControlEngine, configFile: stri
   return {
     port: actual,
     token,
-    close: () => new Promise<void>((ok) => {
-      owned.release();
-      server.close(() => ok());
-      server.closeAllConnections?.();
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        owned.release();
+        server.close(() => ok());
+        server.closeAllConnections?.();
+      }),
   };
 }

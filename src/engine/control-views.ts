@@ -27,17 +27,21 @@ function forwards(r: Resource | undefined): string[] {
   return (r?.portForwards ?? []).map((p) => `http://${!p.host || p.host === '0.0.0.0' ? 'localhost' : p.host}:${p.localPort}`);
 }
 
-function endpoints(r: Resource | undefined): string[] {
-  return [...forwards(r), ...(r?.links ?? [])];
-}
-
 export function resourceRow(engine: ViewEngine, s: ResourceStatus) {
   const r = engine.resource(s.name);
   const pods = r?.type === 'k8s' ? engine.podsOf(s.name).filter((p) => !p.deleting) : [];
   const pod = currentPod(pods);
   return {
-    name: s.name, type: s.type, phase: s.phase, reason: s.reason, triggerMode: s.triggerMode, pendingFiles: s.pendingFiles, updates: s.updates,
-    labels: r?.labels ?? [], changedAt: s.changedAt, disabled: engine.enablement.isDisabled(s.name),
+    name: s.name,
+    type: s.type,
+    phase: s.phase,
+    reason: s.reason,
+    triggerMode: s.triggerMode,
+    pendingFiles: s.pendingFiles,
+    updates: s.updates,
+    labels: r?.labels ?? [],
+    changedAt: s.changedAt,
+    disabled: engine.enablement.isDisabled(s.name),
     pod: pod && { name: pod.name, status: podSummary(pod), restarts: restarts(pod) },
     // Port forwards as local URLs; `links` apart (the web UI shows both, `devloop get` joins them).
     endpoints: forwards(r),
@@ -56,7 +60,9 @@ export type DescribeBody = NonNullable<ReturnType<typeof describeBody>>;
 export function resourcesBody(engine: ViewEngine, configFile: string) {
   const e = engine.configError;
   return {
-    configFile, configError: e?.message, configErrorDetail: e && { message: e.message, where: e.where, hint: e.hint },
+    configFile,
+    configError: e?.message,
+    configErrorDetail: e && { message: e.message, where: e.where, hint: e.hint },
     resources: [...engine.status.values()].map((s) => resourceRow(engine, s)),
   };
 }
@@ -87,7 +93,10 @@ export function updateHistory(events: Stamped[], name: string, keep = 5): Update
       continue;
     }
     if (e.type === 'live-update' && e.resource === name) {
-      const rec = cur && !cur.endedAt ? cur : { startedAt: at - e.ms, endedAt: at, why: 'live update', result: e.ok ? 'synced' : 'failed', steps: [], images: [], liveUpdates: [] };
+      const rec =
+        cur && !cur.endedAt
+          ? cur
+          : { startedAt: at - e.ms, endedAt: at, why: 'live update', result: e.ok ? 'synced' : 'failed', steps: [], images: [], liveUpdates: [] };
       if (rec !== cur) out.push(rec);
       rec.liveUpdates.push({ image: e.image, files: e.files + e.deleted, runs: e.runs, ms: e.ms, ok: e.ok });
       continue;
@@ -128,13 +137,28 @@ export function describeBody(engine: ViewEngine, hub: EventHub | undefined, name
     resourceDeps: r.resourceDeps,
     objects: r.objects.map((i) => {
       const o = res.objects[i];
-      return { name: objectName(o.object), namespace: o.object.metadata.namespace, from: o.loc ? `${o.loc.file}${o.loc.line ? `:${o.loc.line}` : ''}` : o.source };
+      return {
+        name: objectName(o.object),
+        namespace: o.object.metadata.namespace,
+        from: o.loc ? `${o.loc.file}${o.loc.line ? `:${o.loc.line}` : ''}` : o.source,
+      };
     }),
-    images: res.images.filter((i) => need.has(i.id)).map((i) => ({ id: i.id, ref: i.clusterRef, pushedAs: i.localRef !== i.clusterRef ? i.localRef : undefined, builder: i.spec.type })),
-    pods: r.type === 'k8s' ? engine.podsOf(name).map((p) => ({
-      name: p.name, namespace: p.namespace, phase: p.phase, ready: p.ready, status: p.deleting ? 'Terminating' : podSummary(p), restarts: restarts(p), createdAt: p.createdAt,
-      containers: p.containers.map((c) => ({ name: c.name, image: c.image, state: c.state, ready: c.ready, restarts: c.restartCount })),
-    })) : [],
+    images: res.images
+      .filter((i) => need.has(i.id))
+      .map((i) => ({ id: i.id, ref: i.clusterRef, pushedAs: i.localRef !== i.clusterRef ? i.localRef : undefined, builder: i.spec.type })),
+    pods:
+      r.type === 'k8s'
+        ? engine.podsOf(name).map((p) => ({
+            name: p.name,
+            namespace: p.namespace,
+            phase: p.phase,
+            ready: p.ready,
+            status: p.deleting ? 'Terminating' : podSummary(p),
+            restarts: restarts(p),
+            createdAt: p.createdAt,
+            containers: p.containers.map((c) => ({ name: c.name, image: c.image, state: c.state, ready: c.ready, restarts: c.restartCount })),
+          }))
+        : [],
     local: r.local ? { cmd: r.local.cmd, serveCmd: r.local.serveCmd } : undefined,
     updates: updateHistory(events, name),
   };

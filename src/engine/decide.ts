@@ -52,7 +52,10 @@ export function decideChange(f: ChangeFacts): ChangeDecision {
   } else if (f.objectsChanged) {
     why = `${f.filesText} → its manifests changed`;
   } else if (f.relatedFiles) {
-    return { kind: 'unchanged', note: `${f.relatedFiles} file${f.relatedFiles === 1 ? '' : 's'} changed but the image inputs did not (same content or ignored): nothing to rebuild` };
+    return {
+      kind: 'unchanged',
+      note: `${f.relatedFiles} file${f.relatedFiles === 1 ? '' : 's'} changed but the image inputs did not (same content or ignored): nothing to rebuild`,
+    };
   }
   if (!why) return { kind: 'unchanged' };
   // Manual resources wait for `devloop trigger`; an auto_init:false auto resource starts on its first change, as in Tilt.
@@ -88,7 +91,10 @@ export function blockedOn(q: QueueFacts, dep: (name: string) => DepFacts | undef
 }
 
 /** The first queued resource that may start (queue order), and what the others wait for. */
-export function pickNext(queue: readonly string[], blocked: (name: string) => string | undefined): { next?: number; waiting: { resource: string; on: string }[] } {
+export function pickNext(
+  queue: readonly string[],
+  blocked: (name: string) => string | undefined,
+): { next?: number; waiting: { resource: string; on: string }[] } {
   const waiting: { resource: string; on: string }[] = [];
   let next: number | undefined;
   queue.forEach((name, i) => {

@@ -9,7 +9,13 @@ import { applyOrder } from './apply-order.js';
 import { checkResource, Preflight } from './validate.js';
 import { APPLIED_HASH, CREATED_NAMESPACE, RESTARTED_AT, contentHash, labelsFor, templateHashOf, withLabels } from './labels.js';
 
-export interface ApplyOutcome { object: string; applied: boolean; uid?: string; namespace?: string; templateHash?: string }
+export interface ApplyOutcome {
+  object: string;
+  applied: boolean;
+  uid?: string;
+  namespace?: string;
+  templateHash?: string;
+}
 
 export class Deployer {
   /** key -> hash last applied by this process. */
@@ -22,7 +28,10 @@ export class Deployer {
   /** Every resource's manifests checked before the first build of a plan (see validate.ts). */
   readonly preflight: Preflight;
 
-  constructor(private readonly cluster: Cluster, private readonly project: string) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly project: string,
+  ) {
     this.preflight = new Preflight(cluster);
   }
 
@@ -53,7 +62,9 @@ export class Deployer {
         out.push({ object: name, applied: false, templateHash });
         continue;
       }
-      const live = await this.cluster.get({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }).catch(() => undefined);
+      const live = await this.cluster
+        .get({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace })
+        .catch(() => undefined);
       const liveAnn = (live?.metadata.annotations ?? {}) as Record<string, string>;
       if (!opts.force && live && liveAnn[APPLIED_HASH] === hash) {
         this.known.set(key, hash);

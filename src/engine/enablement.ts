@@ -36,12 +36,16 @@ export class Enablement {
     const all = this.h.resources();
     const unknown = names.filter((n) => !all.some((r) => r.name === n));
     if (unknown.length) {
-      throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, { hint: `resources: ${all.map((x) => x.name).join(', ')}` });
+      throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, {
+        hint: `resources: ${all.map((x) => x.name).join(', ')}`,
+      });
     }
     const byLabel = all.filter((r) => labels.some((l) => r.labels.includes(l))).map((r) => r.name);
     if (labels.length && !byLabel.length) {
       const known = [...new Set(all.flatMap((r) => r.labels))];
-      throw new DevloopError('unknown-label', `no resource has label ${labels.map((l) => `'${l}'`).join(', ')}`, { hint: known.length ? `labels: ${known.join(', ')}` : 'no resource has labels: set labels in k8s_resource or local_resource' });
+      throw new DevloopError('unknown-label', `no resource has label ${labels.map((l) => `'${l}'`).join(', ')}`, {
+        hint: known.length ? `labels: ${known.join(', ')}` : 'no resource has labels: set labels in k8s_resource or local_resource',
+      });
     }
     return [...new Set([...names, ...byLabel])];
   }

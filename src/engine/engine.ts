@@ -66,17 +66,31 @@ export class Engine {
   /** `devloop disable/enable` (enablement.ts). */
   readonly enablement: Enablement;
 
-  constructor(initial: Resolved, private readonly opts: EngineOptions) {
+  constructor(
+    initial: Resolved,
+    private readonly opts: EngineOptions,
+  ) {
     this.resolved = initial;
     this.board = new StatusBoard(opts.log, () => this.kick());
     this.k8s = new K8sTarget({
-      ...opts, board: this.board, resolved: () => this.resolved, enqueue: (i) => this.enqueue(i), queued: (n) => this.queue.some((q) => q.resource === n),
+      ...opts,
+      board: this.board,
+      resolved: () => this.resolved,
+      enqueue: (i) => this.enqueue(i),
+      queued: (n) => this.queue.some((q) => q.resource === n),
     });
     this.targets = { k8s: this.k8s, local: new LocalTarget(this.board, opts.log, opts.processes) };
     this.setResources(initial.resources);
     this.enablement = new Enablement({
-      board: this.board, log: opts.log, resources: () => this.resolved.resources, enqueue: (i) => this.enqueue(i),
-      dequeue: (n) => { const i = this.queue.findIndex((q) => q.resource === n); if (i >= 0) this.queue.splice(i, 1); this.pendingChanges.delete(n); },
+      board: this.board,
+      log: opts.log,
+      resources: () => this.resolved.resources,
+      enqueue: (i) => this.enqueue(i),
+      dequeue: (n) => {
+        const i = this.queue.findIndex((q) => q.resource === n);
+        if (i >= 0) this.queue.splice(i, 1);
+        this.pendingChanges.delete(n);
+      },
       pause: (r) => this.targets[r.type].pause(r),
     });
   }
@@ -131,7 +145,9 @@ export class Engine {
   trigger(name: string): void {
     const r = this.resource(name);
     if (!r) {
-      throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${this.resolved.resources.map((x) => x.name).join(', ')}` });
+      throw new DevloopError('unknown-resource', `no resource named '${name}'`, {
+        hint: `resources: ${this.resolved.resources.map((x) => x.name).join(', ')}`,
+      });
     }
     if (this.enablement.isDisabled(name)) throw new DevloopError('resource-disabled', `resource '${name}' is disabled`, { hint: `devloop enable ${name}` });
     const s = this.board.get(name)!;
@@ -166,7 +182,11 @@ export class Engine {
       const x = this.board.get(n);
       return x && { everReady: x.everReady, disabled: x.phase === 'disabled' };
     };
-    return blockedOn({ exists: true, updated: Boolean(this.board.get(name)?.updates), resourceDeps: r.resourceDeps, waitsForUncategorized: r.type === 'k8s' }, st, name);
+    return blockedOn(
+      { exists: true, updated: Boolean(this.board.get(name)?.updates), resourceDeps: r.resourceDeps, waitsForUncategorized: r.type === 'k8s' },
+      st,
+      name,
+    );
   }
 
   private kick(): void {
@@ -181,7 +201,10 @@ export class Engine {
   private async process(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const { next: idx, waiting } = pickNext(this.queue.map((q) => q.resource), (n) => this.blocked(n));
+      const { next: idx, waiting } = pickNext(
+        this.queue.map((q) => q.resource),
+        (n) => this.blocked(n),
+      );
       for (const w of waiting) this.board.set(w.resource, 'waiting', `waiting for ${w.on} to be ready first (resource_deps)`);
       if (idx === undefined) return;
       const [item] = this.queue.splice(idx, 1);
@@ -228,7 +251,11 @@ export class Engine {
   async handleBatch(batch: ChangeBatch): Promise<void> {
     const own = batch.files.filter((f) => this.ownOutputs.has(f.path));
     if (own.length) {
-      if (!this.ownOutputsSaid) this.opts.log.line('', `${own.map((f) => this.rel(f.path)).join(', ')} is where devloop's own output goes: its changes are ignored (never a build input)`);
+      if (!this.ownOutputsSaid)
+        this.opts.log.line(
+          '',
+          `${own.map((f) => this.rel(f.path)).join(', ')} is where devloop's own output goes: its changes are ignored (never a build input)`,
+        );
       this.ownOutputsSaid = true;
       batch = { ...batch, files: batch.files.filter((f) => !this.ownOutputs.has(f.path)) };
       if (batch.files.length === 0) return;
@@ -239,14 +266,26 @@ export class Engine {
     let reloaded = false;
     if (files.some((f) => configFiles.has(f)) || this.configError) {
       const ev = await this.opts.evaluate();
-      emit(this.opts.log, { type: 'config', ok: ev.ok, error: ev.ok ? undefined : { message: ev.error.message, where: ev.error.where, hint: ev.error.hint }, warnings: ev.ok ? ev.plan.warnings.map((w) => w.message) : [] });
+      emit(this.opts.log, {
+        type: 'config',
+        ok: ev.ok,
+        error: ev.ok ? undefined : { message: ev.error.message, where: ev.error.where, hint: ev.error.hint },
+        warnings: ev.ok ? ev.plan.warnings.map((w) => w.message) : [],
+      });
       if (!ev.ok) {
         this.configError = ev.error;
         this.opts.log.line('', `Config error, still running the last good config: ${ev.error.message}${ev.error.where ? ` (${ev.error.where})` : ''}`);
         this.board.changed();
       } else {
         if (this.configError) this.opts.log.line('', 'Config fixed.');
-        else this.opts.log.line('', `Config changed (${files.filter((f) => configFiles.has(f)).map((f) => this.rel(f)).join(', ')}): evaluated again`);
+        else
+          this.opts.log.line(
+            '',
+            `Config changed (${files
+              .filter((f) => configFiles.has(f))
+              .map((f) => this.rel(f))
+              .join(', ')}): evaluated again`,
+          );
         this.configError = undefined;
         plan = ev.plan;
         reloaded = true;
@@ -267,7 +306,10 @@ export class Engine {
     // The new config's warnings are shown again, as on start.
     if (reloaded) for (const w of next.warnings) this.opts.log.line('', `warning: ${w}`);
     const removed = reloaded ? this.resolved.resources.filter((r) => !next.resources.some((x) => x.name === r.name)) : [];
-    await this.applyResolved(next, batch.files.map((f) => ({ path: f.path, deleted: f.type === 'delete' })));
+    await this.applyResolved(
+      next,
+      batch.files.map((f) => ({ path: f.path, deleted: f.type === 'delete' })),
+    );
     if (!reloaded) return;
     for (const r of removed) {
       // A resource the config no longer has: what runs for it stops and what devloop applied for it is deleted.
@@ -307,10 +349,16 @@ export class Engine {
       // Live update is considered for auto resources with changed images (manual ones decide when triggered).
       const plan = changedImages.length && r.triggerMode === 'auto' && known.has(r.name) ? this.k8s.planLive(r, changedImages, changes) : undefined;
       const d = decideChange({
-        type: r.type, isNew: !known.has(r.name), autoInit: r.autoInit, triggerMode: r.triggerMode, neverRun: s.updates === 0,
-        disabled: s.phase === 'disabled', filesText,
+        type: r.type,
+        isNew: !known.has(r.name),
+        autoInit: r.autoInit,
+        triggerMode: r.triggerMode,
+        neverRun: s.updates === 0,
+        disabled: s.phase === 'disabled',
+        filesText,
         localDepsTouched: files.filter((f) => deps.some((x) => f === x || f.startsWith(`${x}/`))).length,
-        changedImages: changedImages.map((i) => i.id), objectsChanged: r.type === 'k8s' && this.k8s.manifestsChanged(r, next),
+        changedImages: changedImages.map((i) => i.id),
+        objectsChanged: r.type === 'k8s' && this.k8s.manifestsChanged(r, next),
         relatedFiles: files.filter((f) => roots.some((root) => f === root || f.startsWith(`${root}/`))).length,
         live: plan && ('live' in plan ? 'sync' : { reason: plan.reason }),
       });
@@ -349,7 +397,11 @@ export class Engine {
   waitForCi(settleMs = 2000): Promise<{ ok: boolean; failed?: ResourceStatus }> {
     return new Promise((resolveP) => {
       let timer: NodeJS.Timeout | undefined;
-      const finish = (v: { ok: boolean; failed?: ResourceStatus }) => { off(); if (timer) clearInterval(timer); resolveP(v); };
+      const finish = (v: { ok: boolean; failed?: ResourceStatus }) => {
+        off();
+        if (timer) clearInterval(timer);
+        resolveP(v);
+      };
       const check = () => {
         if (this.stopped) return finish({ ok: false });
         const relevant = [...this.board.status.values()].filter((s) => s.phase !== 'disabled');
@@ -382,7 +434,11 @@ export class Engine {
   private resolveOptions(): ResolveOptions {
     // Made when a walk first asks (a full walk, or new entries), during resolve: this.resolved is still the plan watched.
     let reported: ((abs: string) => boolean) | undefined;
-    return { clusterRegistry: this.opts.clusterRegistry, exclude: this.ownOutputs, walks: { cache: this.walks, reported: (abs) => (reported ??= reportedBy(watchRoots(this.resolved)))(abs) } };
+    return {
+      clusterRegistry: this.opts.clusterRegistry,
+      exclude: this.ownOutputs,
+      walks: { cache: this.walks, reported: (abs) => (reported ??= reportedBy(watchRoots(this.resolved)))(abs) },
+    };
   }
 
   /** The file watcher failed: changes may have gone unreported, so every context is walked in full again. */

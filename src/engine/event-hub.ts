@@ -74,7 +74,10 @@ export class EventHub {
   private seq = 0;
   private readonly subscribers = new Set<{ queue: Window; dropped: number; wake: () => void }>();
 
-  constructor(private readonly keep = 20_000, private readonly queueLimit = 10_000) {}
+  constructor(
+    private readonly keep = 20_000,
+    private readonly queueLimit = 10_000,
+  ) {}
 
   push(event: EngineEvent): void {
     const s: Stamped = { seq: ++this.seq, at: Date.now(), event };
@@ -112,7 +115,9 @@ export class EventHub {
         }
         return out;
       },
-      close: () => { this.subscribers.delete(sub); },
+      close: () => {
+        this.subscribers.delete(sub);
+      },
     };
   }
 

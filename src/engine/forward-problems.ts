@@ -17,11 +17,14 @@ export function refusedMessage(local: string, containerPort: number, pod: PodVie
   const where = pod ? `pod ${pod.name}` : 'the pod';
   const declared = pod?.declaredPorts ?? [];
   const ports = declared.map((p) => `${p.port}${p.name ? ` (${p.name})` : ''} in container ${p.container}`);
-  const decl = !pod ? '' : declared.length
-    ? `; its containers declare port${declared.length === 1 ? '' : 's'} ${ports.join(', ')}`
-    : '; its containers declare no ports';
-  const hint = declared.length && !declared.some((p) => p.port === containerPort)
-    ? ` — forward to ${declared[0].port} instead (port_forwards: '${local.split(':').pop()}:${declared[0].port}'), or make the server listen on ${containerPort}`
-    : ' — is the server listening on that port, and on 0.0.0.0 or 127.0.0.1 rather than another address?';
+  const decl = !pod
+    ? ''
+    : declared.length
+      ? `; its containers declare port${declared.length === 1 ? '' : 's'} ${ports.join(', ')}`
+      : '; its containers declare no ports';
+  const hint =
+    declared.length && !declared.some((p) => p.port === containerPort)
+      ? ` — forward to ${declared[0].port} instead (port_forwards: '${local.split(':').pop()}:${declared[0].port}'), or make the server listen on ${containerPort}`
+      : ' — is the server listening on that port, and on 0.0.0.0 or 127.0.0.1 rather than another address?';
   return `port forward ${local}: nothing listens on port ${containerPort} in ${where}${decl}${hint}`;
 }

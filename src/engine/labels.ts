@@ -18,7 +18,10 @@ export const RESTARTED_AT = 'devloop.dev/restarted-at';
 export const TEMPLATE_HASH = 'devloop.dev/pod-template-hash';
 
 function slug(s: string, max: number): string {
-  const v = s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const v = s
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   return (v || 'x').slice(0, max).replace(/[^a-z0-9]+$/, '');
 }
 

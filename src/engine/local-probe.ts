@@ -18,7 +18,10 @@ export async function probeOnce(p: ProbeSpec, processes: ProcessRunner, cwd: str
     const { host, port } = p.tcpSocket;
     return new Promise((done) => {
       const s = connect({ host, port });
-      const end = (ok: boolean) => { s.destroy(); done(ok); };
+      const end = (ok: boolean) => {
+        s.destroy();
+        done(ok);
+      };
       s.setTimeout(ms, () => end(false));
       s.once('connect', () => end(true));
       s.once('error', () => end(false));
@@ -26,11 +29,17 @@ export async function probeOnce(p: ProbeSpec, processes: ProcessRunner, cwd: str
   }
   const h = p.httpGet!;
   return new Promise((done) => {
-    const req = (h.scheme === 'https' ? httpsRequest : httpRequest)({ host: h.host, port: h.port, path: h.path, method: 'GET', timeout: ms, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
+    const req = (h.scheme === 'https' ? httpsRequest : httpRequest)(
+      { host: h.host, port: h.port, path: h.path, method: 'GET', timeout: ms, rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
+      },
+    );
+    req.once('timeout', () => {
+      req.destroy();
+      done(false);
     });
-    req.once('timeout', () => { req.destroy(); done(false); });
     req.once('error', () => done(false));
     req.end();
   });

@@ -12,7 +12,12 @@ export class LocalResourceRunner {
   /** Called when the serve process exits by itself (not when devloop stops or restarts it). */
   onServeExit?: (code: number | undefined) => void;
 
-  constructor(readonly spec: LocalResourceSpec, private readonly log: Log, private readonly source: string, private readonly processes: ProcessRunner) {}
+  constructor(
+    readonly spec: LocalResourceSpec,
+    private readonly log: Log,
+    private readonly source: string,
+    private readonly processes: ProcessRunner,
+  ) {}
 
   /** Runs cmd; resolves when it succeeded, throws DevloopError with the output tail when it fails. */
   async runCmd(): Promise<void> {
@@ -22,7 +27,8 @@ export class LocalResourceRunner {
     const tail: string[] = [];
     const t0 = performance.now();
     const child = await this.processes.start(spec.cmd, {
-      cwd: spec.dir, env: spec.env,
+      cwd: spec.dir,
+      env: spec.env,
       onLine: (l) => {
         this.log.line(this.source, l);
         tail.push(l);
@@ -32,7 +38,9 @@ export class LocalResourceRunner {
     const r = await child.done;
     if (r.failed) {
       throw new DevloopError('local-cmd-failed', `local_resource '${spec.name}': "${spec.cmdText}" ${r.summary}`, {
-        location: spec.loc, details: tail.slice(-10), hint: `it ran in ${spec.dir}`,
+        location: spec.loc,
+        details: tail.slice(-10),
+        hint: `it ran in ${spec.dir}`,
       });
     }
     this.log.line(this.source, `cmd done in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
@@ -45,7 +53,11 @@ export class LocalResourceRunner {
     await this.stopServe();
     this.stopping = false;
     this.log.line(this.source, `Starting serve_cmd: ${spec.serveCmdText}`);
-    const child = await this.processes.start(spec.serveCmd, { cwd: spec.serveDir ?? spec.dir, env: spec.serveEnv ?? spec.env, onLine: (l) => this.log.line(this.source, l) });
+    const child = await this.processes.start(spec.serveCmd, {
+      cwd: spec.serveDir ?? spec.dir,
+      env: spec.serveEnv ?? spec.env,
+      onLine: (l) => this.log.line(this.source, l),
+    });
     this.serve = child;
     this.serveGeneration++;
     void child.done.then((r) => {

@@ -6,7 +6,10 @@
  */
 import type { K8sObject } from '../resolve/manifests.js';
 
-export interface Problem { field: string; message: string }
+export interface Problem {
+  field: string;
+  message: string;
+}
 
 type J = Record<string, unknown>;
 
@@ -17,7 +20,20 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Kinds whose names must be RFC 1123 labels / subdomains (other kinds have their own rules: left to the server). */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
-const SUBDOMAIN_NAMED = new Set(['ConfigMap', 'Secret', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'ServiceAccount', 'PersistentVolumeClaim', 'Ingress']);
+const SUBDOMAIN_NAMED = new Set([
+  'ConfigMap',
+  'Secret',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ServiceAccount',
+  'PersistentVolumeClaim',
+  'Ingress',
+]);
 const WORKLOADS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 const NAMESPACED_BUILTIN = new Set([...SUBDOMAIN_NAMED, 'Service']);
 
@@ -30,13 +46,22 @@ export function checkObject(o: K8sObject): Problem[] {
   const core = !o.apiVersion.includes('/') || /^(apps|batch|networking\.k8s\.io)\//.test(o.apiVersion);
   if (typeof name !== 'string' || name === '') out.push({ field: 'metadata.name', message: 'Required value: name is required' });
   else if (core && LABEL_NAMED.has(o.kind) && (name.length > 63 || !DNS_LABEL.test(name))) {
-    out.push({ field: 'metadata.name', message: `Invalid value: ${show(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character` });
+    out.push({
+      field: 'metadata.name',
+      message: `Invalid value: ${show(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+    });
   } else if (core && SUBDOMAIN_NAMED.has(o.kind) && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) {
-    out.push({ field: 'metadata.name', message: `Invalid value: ${show(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` });
+    out.push({
+      field: 'metadata.name',
+      message: `Invalid value: ${show(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    });
   }
   const ns = o.metadata?.namespace;
   if (ns !== undefined && core && NAMESPACED_BUILTIN.has(o.kind) && (typeof ns !== 'string' || ns.length > 63 || !DNS_LABEL.test(ns))) {
-    out.push({ field: 'metadata.namespace', message: `Invalid value: ${show(ns)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'` });
+    out.push({
+      field: 'metadata.namespace',
+      message: `Invalid value: ${show(ns)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+    });
   }
   labels(o.metadata?.labels, 'metadata.labels', out);
   strings(o.metadata?.annotations, 'metadata.annotations', out);
@@ -49,14 +74,20 @@ export function checkObject(o: K8sObject): Problem[] {
   if (o.kind === 'Service' && isObj(spec)) {
     strings(spec.selector, 'spec.selector', out);
     if (spec.ports !== undefined && !Array.isArray(spec.ports)) out.push({ field: 'spec.ports', message: `expected list, got ${show(spec.ports)}` });
-    else (spec.ports as unknown[] | undefined ?? []).forEach((p, i) => { if (isObj(p)) port(p.port, `spec.ports[${i}].port`, out); });
+    else
+      ((spec.ports as unknown[] | undefined) ?? []).forEach((p, i) => {
+        if (isObj(p)) port(p.port, `spec.ports[${i}].port`, out);
+      });
   }
   return out;
 }
 
 function strings(m: unknown, at: string, out: Problem[]): void {
   if (m === undefined || m === null) return;
-  if (!isObj(m)) { out.push({ field: at, message: `expected map, got ${show(m)}` }); return; }
+  if (!isObj(m)) {
+    out.push({ field: at, message: `expected map, got ${show(m)}` });
+    return;
+  }
   for (const [k, v] of Object.entries(m)) if (typeof v !== 'string') out.push({ field: `${at}.${k}`, message: `expected string, got ${show(v)}` });
 }
 
@@ -68,9 +99,15 @@ function labels(m: unknown, at: string, out: Problem[]): void {
     const slash = k.lastIndexOf('/');
     const [prefix, nm] = slash < 0 ? ['', k] : [k.slice(0, slash), k.slice(slash + 1)];
     if ((slash >= 0 && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) || nm.length > 63 || !LABEL_NAME.test(nm)) {
-      out.push({ field: at, message: `Invalid value: ${show(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      out.push({
+        field: at,
+        message: `Invalid value: ${show(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
     } else if ((v as string).length > 63 || !LABEL_VALUE.test(v as string)) {
-      out.push({ field: at, message: `Invalid value: ${show(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      out.push({
+        field: at,
+        message: `Invalid value: ${show(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
     }
   }
 }
@@ -84,33 +121,42 @@ function int(v: unknown, at: string, out: Problem[], min = 0): void {
 function port(v: unknown, at: string, out: Problem[]): void {
   const before = out.length;
   int(v, at, out, 1);
-  if (out.length === before && typeof v === 'number' && v > 65535) out.push({ field: at, message: `Invalid value: ${v}: must be between 1 and 65535, inclusive` });
+  if (out.length === before && typeof v === 'number' && v > 65535)
+    out.push({ field: at, message: `Invalid value: ${v}: must be between 1 and 65535, inclusive` });
 }
 
 /** Does a LabelSelector select these labels (matchLabels and matchExpressions)? */
 export function selects(sel: J, labels: Record<string, unknown>): boolean {
   const ml = isObj(sel.matchLabels) ? sel.matchLabels : {};
   if (!Object.entries(ml).every(([k, v]) => labels[k] === v)) return false;
-  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions as J[] : [];
+  const exprs = Array.isArray(sel.matchExpressions) ? (sel.matchExpressions as J[]) : [];
   return exprs.every((e) => {
     const key = String(e.key);
     const vals = Array.isArray(e.values) ? e.values : [];
-    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    const has = Object.hasOwn(labels, key);
     switch (e.operator) {
-      case 'In': return has && vals.includes(labels[key]);
-      case 'NotIn': return !has || !vals.includes(labels[key]);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      default: return true;
+      case 'In':
+        return has && vals.includes(labels[key]);
+      case 'NotIn':
+        return !has || !vals.includes(labels[key]);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return true;
     }
   });
 }
 
 function workload(spec: J | undefined, out: Problem[]): void {
-  if (!isObj(spec)) { out.push({ field: 'spec', message: 'Required value' }); return; }
+  if (!isObj(spec)) {
+    out.push({ field: 'spec', message: 'Required value' });
+    return;
+  }
   int(spec.replicas, 'spec.replicas', out);
   const tpl = isObj(spec.template) ? spec.template : undefined;
-  const tplLabels = isObj(tpl?.metadata) && isObj((tpl!.metadata as J).labels) ? (tpl!.metadata as J).labels as Record<string, unknown> : {};
+  const tplLabels = isObj(tpl?.metadata) && isObj((tpl!.metadata as J).labels) ? ((tpl!.metadata as J).labels as Record<string, unknown>) : {};
   if (!isObj(spec.selector)) out.push({ field: 'spec.selector', message: 'Required value' });
   else if (Object.keys(spec.selector).length === 0 || (!isObj(spec.selector.matchLabels) && !Array.isArray(spec.selector.matchExpressions))) {
     out.push({ field: 'spec.selector', message: 'Invalid value: {}: empty selector is invalid for deployment' });
@@ -121,31 +167,50 @@ function workload(spec: J | undefined, out: Problem[]): void {
 }
 
 function podSpec(spec: unknown, at: string, out: Problem[]): void {
-  if (!isObj(spec)) { out.push({ field: at, message: 'Required value' }); return; }
+  if (!isObj(spec)) {
+    out.push({ field: at, message: 'Required value' });
+    return;
+  }
   const cs = spec.containers;
   if (!Array.isArray(cs) || cs.length === 0) {
     out.push({ field: `${at}.containers`, message: Array.isArray(cs) || cs === undefined ? 'Required value' : `expected list, got ${show(cs)}` });
     return;
   }
   const seen = new Set<string>();
-  const all = [...(Array.isArray(spec.initContainers) ? spec.initContainers.map((c, i) => [c, `${at}.initContainers[${i}]`] as const) : []), ...cs.map((c, i) => [c, `${at}.containers[${i}]`] as const)];
+  const all = [
+    ...(Array.isArray(spec.initContainers) ? spec.initContainers.map((c, i) => [c, `${at}.initContainers[${i}]`] as const) : []),
+    ...cs.map((c, i) => [c, `${at}.containers[${i}]`] as const),
+  ];
   for (const [c, f] of all) {
-    if (!isObj(c)) { out.push({ field: f, message: `expected map, got ${show(c)}` }); continue; }
+    if (!isObj(c)) {
+      out.push({ field: f, message: `expected map, got ${show(c)}` });
+      continue;
+    }
     if (typeof c.name !== 'string' || !c.name) out.push({ field: `${f}.name`, message: 'Required value' });
-    else if (c.name.length > 63 || !DNS_LABEL.test(c.name)) out.push({ field: `${f}.name`, message: `Invalid value: ${show(c.name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'` });
+    else if (c.name.length > 63 || !DNS_LABEL.test(c.name))
+      out.push({
+        field: `${f}.name`,
+        message: `Invalid value: ${show(c.name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+      });
     else if (seen.has(c.name)) out.push({ field: `${f}.name`, message: `Duplicate value: ${show(c.name)}` });
     if (typeof c.name === 'string') seen.add(c.name);
     if (c.image === undefined || c.image === '') out.push({ field: `${f}.image`, message: 'Required value' });
     else if (typeof c.image !== 'string') out.push({ field: `${f}.image`, message: `expected string, got ${show(c.image)}` });
     for (const k of ['command', 'args'] as const) {
       const v = c[k];
-      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) out.push({ field: `${f}.${k}`, message: `expected a list of strings, got ${show(v)}` });
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+        out.push({ field: `${f}.${k}`, message: `expected a list of strings, got ${show(v)}` });
     }
     if (c.ports !== undefined && !Array.isArray(c.ports)) out.push({ field: `${f}.ports`, message: `expected list, got ${show(c.ports)}` });
-    else (c.ports as unknown[] | undefined ?? []).forEach((p, i) => { if (isObj(p)) port(p.containerPort, `${f}.ports[${i}].containerPort`, out); });
+    else
+      ((c.ports as unknown[] | undefined) ?? []).forEach((p, i) => {
+        if (isObj(p)) port(p.containerPort, `${f}.ports[${i}].containerPort`, out);
+      });
     if (c.env !== undefined && !Array.isArray(c.env)) out.push({ field: `${f}.env`, message: `expected list, got ${show(c.env)}` });
-    else (c.env as unknown[] | undefined ?? []).forEach((e, i) => {
-      if (isObj(e) && e.value !== undefined && typeof e.value !== 'string') out.push({ field: `${f}.env[${i}].value`, message: `expected string, got ${show(e.value)}` });
-    });
+    else
+      ((c.env as unknown[] | undefined) ?? []).forEach((e, i) => {
+        if (isObj(e) && e.value !== undefined && typeof e.value !== 'string')
+          out.push({ field: `${f}.env[${i}].value`, message: `expected string, got ${show(e.value)}` });
+      });
   }
 }

@@ -10,7 +10,16 @@ export type RuntimeState =
 /** A container that restarted after a failure is not taken as up until it has run this long. */
 export const CRASH_SETTLE_MS = 30_000;
 
-const FATAL_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const FATAL_WAITING = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
 /** The pod that represents the resource now: the newest one not being deleted. */
 export function currentPod(pods: PodView[]): PodView | undefined {
@@ -18,7 +27,9 @@ export function currentPod(pods: PodView[]): PodView | undefined {
 }
 
 export function podSummary(p: PodView): string {
-  const bad = [...p.initContainers, ...p.containers].find((c) => c.state === 'waiting' && c.reason && c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing');
+  const bad = [...p.initContainers, ...p.containers].find(
+    (c) => c.state === 'waiting' && c.reason && c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing',
+  );
   if (bad) return `${bad.reason}${bad.message ? `: ${bad.message}` : ''}${bad.lastTerminated ? ` (last exit code ${bad.lastTerminated.exitCode})` : ''}`;
   if (p.phase === 'Succeeded') return 'Completed';
   if (p.phase === 'Failed') {
@@ -46,7 +57,11 @@ export function runtimeState(readiness: PodReadiness, pods: PodView[], now = Dat
     const what = `${name}: container ${c.name}: CrashLoopBackOff (${c.restartCount} restart${c.restartCount === 1 ? '' : 's'}, last exit code ${c.lastTerminated!.exitCode})`;
     const recheckInMs = settling ? CRASH_SETTLE_MS - runFor! + 50 : undefined;
     if (backOff || c.restartCount >= 2) return { kind: 'failed', reason: what, restarts: c.restartCount, recheckInMs };
-    return { kind: 'waiting', reason: `${name}: container ${c.name} restarted after exit code ${c.lastTerminated!.exitCode}; waiting to see it stay up`, recheckInMs };
+    return {
+      kind: 'waiting',
+      reason: `${name}: container ${c.name} restarted after exit code ${c.lastTerminated!.exitCode}; waiting to see it stay up`,
+      recheckInMs,
+    };
   }
   for (const c of [...p.initContainers, ...p.containers]) {
     if (c.state === 'waiting' && c.reason && FATAL_WAITING.has(c.reason)) {
@@ -55,7 +70,9 @@ export function runtimeState(readiness: PodReadiness, pods: PodView[], now = Dat
   }
   if (p.phase === 'Failed') return { kind: 'failed', reason: `${name}: ${podSummary(p)}` };
   if (readiness === 'succeeded') {
-    return p.phase === 'Succeeded' ? { kind: 'ready', reason: `${name} completed` } : { kind: 'waiting', reason: `${name} ${podSummary(p)}, waiting for it to complete` };
+    return p.phase === 'Succeeded'
+      ? { kind: 'ready', reason: `${name} completed` }
+      : { kind: 'waiting', reason: `${name} ${podSummary(p)}, waiting for it to complete` };
   }
   if (p.phase === 'Succeeded') return { kind: 'ready', reason: `${name} completed` };
   if (p.phase === 'Running' && p.ready) return { kind: 'ready', reason: `${name} is Running and Ready` };

@@ -31,7 +31,12 @@ export class Runtime {
   private resources: Resource[] = [];
   private readonly templates = new Map<string, string>();
 
-  constructor(private readonly cluster: Cluster, private readonly project: string, private readonly log: Log, private readonly events: RuntimeEvents) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly project: string,
+    private readonly log: Log,
+    private readonly events: RuntimeEvents,
+  ) {}
 
   setResources(resources: Resource[]): void {
     this.resources = resources.filter((r) => r.type === 'k8s');
@@ -40,7 +45,14 @@ export class Runtime {
   /** Starts watching pods of a namespace (once). */
   watchNamespace(ns: string): void {
     if (this.watches.has(ns)) return;
-    this.watches.set(ns, this.cluster.watchPods(ns, (e) => this.onPod(e.type, e.pod), (err) => this.log.line('', `pod watch in ${ns}: ${err.message}`)));
+    this.watches.set(
+      ns,
+      this.cluster.watchPods(
+        ns,
+        (e) => this.onPod(e.type, e.pod),
+        (err) => this.log.line('', `pod watch in ${ns}: ${err.message}`),
+      ),
+    );
   }
 
   /** Pods of the resource's current deploy (pods that existed before its pod template changed are left out). */
@@ -84,9 +96,14 @@ export class Runtime {
     for (const c of [...p.initContainers, ...p.containers]) {
       if (c.containerID && (c.state === 'running' || c.state === 'terminated') && !this.logStreams.has(c.containerID)) {
         const id = c.containerID;
-        this.logStreams.set(id, this.cluster.streamLogs(p.namespace, p.name, c.name, (line) => this.log.line(r.name, line, 'runtime'), {
-          onEnd: () => { /* the container ended; a restart has a new containerID and a new stream */ },
-        }));
+        this.logStreams.set(
+          id,
+          this.cluster.streamLogs(p.namespace, p.name, c.name, (line) => this.log.line(r.name, line, 'runtime'), {
+            onEnd: () => {
+              /* the container ended; a restart has a new containerID and a new stream */
+            },
+          }),
+        );
       }
     }
     this.events.podsChanged(r.name);
@@ -125,16 +142,24 @@ export class Runtime {
     const servers: PortForwardServer[] = [];
     this.forwards.set(r.name, servers);
     for (const pf of r.portForwards) {
-      const start = () => startPortForward({
-        host: pf.host, localPort: pf.localPort, containerPort: pf.containerPort, cluster: this.cluster,
-        resolvePod: async () => {
-          const p = this.readyPod(r.name);
-          return p ? { namespace: p.namespace, pod: p.name } : undefined;
-        },
-        onError: (e) => this.log.line(r.name, isRefused(e)
-          ? refusedMessage(`${pf.host}:${pf.localPort}`, pf.containerPort, this.readyPod(r.name))
-          : `port forward ${pf.host}:${pf.localPort}: ${isDevloopError(e) ? e.message : (e as Error).message}`),
-      });
+      const start = () =>
+        startPortForward({
+          host: pf.host,
+          localPort: pf.localPort,
+          containerPort: pf.containerPort,
+          cluster: this.cluster,
+          resolvePod: async () => {
+            const p = this.readyPod(r.name);
+            return p ? { namespace: p.namespace, pod: p.name } : undefined;
+          },
+          onError: (e) =>
+            this.log.line(
+              r.name,
+              isRefused(e)
+                ? refusedMessage(`${pf.host}:${pf.localPort}`, pf.containerPort, this.readyPod(r.name))
+                : `port forward ${pf.host}:${pf.localPort}: ${isDevloopError(e) ? e.message : (e as Error).message}`,
+            ),
+        });
       try {
         const s = await start();
         servers.push(s);
@@ -147,7 +172,10 @@ export class Runtime {
           continue;
         }
         // Not remembered as started, so a later update (or trigger) tries again.
-        if (servers.length === 0) { this.forwards.delete(r.name); this.forwardKeys.delete(r.name); }
+        if (servers.length === 0) {
+          this.forwards.delete(r.name);
+          this.forwardKeys.delete(r.name);
+        }
         this.events.portForwardFailed(r.name, e);
       }
     }
@@ -159,17 +187,31 @@ export class Runtime {
   private retryBusyPort(resource: string, servers: PortForwardServer[], start: () => Promise<PortForwardServer>, containerPort: number): void {
     let trying = false;
     const timer = setInterval(() => {
-      if (this.forwards.get(resource) !== servers) { clearInterval(timer); this.retries.delete(timer); return; }
-      if (trying) return;
-      trying = true;
-      start().finally(() => { trying = false; }).then((s) => {
+      if (this.forwards.get(resource) !== servers) {
         clearInterval(timer);
         this.retries.delete(timer);
-        if (this.forwards.get(resource) !== servers) { void s.close(); return; }
-        servers.push(s);
-        this.log.line(resource, `Forwarding http://${s.host}:${s.port} → port ${containerPort} of the resource's ready pod (the local port is free now)`);
-        this.events.portForwardRecovered?.(resource);
-      }, () => undefined);
+        return;
+      }
+      if (trying) return;
+      trying = true;
+      start()
+        .finally(() => {
+          trying = false;
+        })
+        .then(
+          (s) => {
+            clearInterval(timer);
+            this.retries.delete(timer);
+            if (this.forwards.get(resource) !== servers) {
+              void s.close();
+              return;
+            }
+            servers.push(s);
+            this.log.line(resource, `Forwarding http://${s.host}:${s.port} → port ${containerPort} of the resource's ready pod (the local port is free now)`);
+            this.events.portForwardRecovered?.(resource);
+          },
+          () => undefined,
+        );
     }, BUSY_PORT_RETRY_MS);
     timer.unref();
     this.retries.add(timer);

@@ -8,7 +8,12 @@ import type { Log } from './log.js';
 
 const MIN_LENGTH = 5;
 
-interface SecretLike { kind?: unknown; metadata?: { name?: unknown }; data?: unknown; stringData?: unknown }
+interface SecretLike {
+  kind?: unknown;
+  metadata?: { name?: unknown };
+  data?: unknown;
+  stringData?: unknown;
+}
 
 export class SecretScrubber {
   /** value (plain or base64) → replacement; only grows. */
@@ -30,7 +35,8 @@ export class SecretScrubber {
         this.values.set(plain.toString('base64'), replacement);
       };
       if (o.data && typeof o.data === 'object') for (const [k, v] of Object.entries(o.data)) if (typeof v === 'string') add(k, Buffer.from(v, 'base64'));
-      if (o.stringData && typeof o.stringData === 'object') for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') add(k, Buffer.from(v, 'utf8'));
+      if (o.stringData && typeof o.stringData === 'object')
+        for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') add(k, Buffer.from(v, 'utf8'));
     }
   }
 
@@ -44,11 +50,22 @@ export class SecretScrubber {
 
 /** A log whose lines (and log events) are scrubbed; `objects()` gives the objects in effect now (read at each line). */
 export function scrubbingLog(log: Log, scrubber: SecretScrubber, objects: () => readonly object[] | undefined): Log {
-  const refresh = () => { const o = objects(); if (o) scrubber.addObjects(o); };
+  const refresh = () => {
+    const o = objects();
+    if (o) scrubber.addObjects(o);
+  };
   return {
-    line: (source, text, kind) => { refresh(); log.line(source, scrubber.scrub(text), kind); },
-    event: log.event && ((e) => {
-      if (e.type === 'log') { refresh(); log.event!({ ...e, text: scrubber.scrub(e.text) }); } else log.event!(e);
-    }),
+    line: (source, text, kind) => {
+      refresh();
+      log.line(source, scrubber.scrub(text), kind);
+    },
+    event:
+      log.event &&
+      ((e) => {
+        if (e.type === 'log') {
+          refresh();
+          log.event!({ ...e, text: scrubber.scrub(e.text) });
+        } else log.event!(e);
+      }),
   };
 }

@@ -29,7 +29,10 @@ export class StatusBoard {
   readonly status = new Map<string, ResourceStatus>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly log: Log, private readonly onReady: () => void) {}
+  constructor(
+    private readonly log: Log,
+    private readonly onReady: () => void,
+  ) {}
 
   /** Statuses follow the config: new resources start pending (or disabled: auto_init off); removed ones go. */
   setResources(resources: Resource[]): void {
@@ -40,8 +43,14 @@ export class StatusBoard {
         continue;
       }
       this.status.set(r.name, {
-        name: r.name, type: r.type, phase: r.autoInit ? 'pending' : 'disabled', reason: r.autoInit ? 'queued' : 'auto_init is off: waiting for a trigger',
-        triggerMode: r.triggerMode, pendingFiles: [], everReady: false, updates: 0,
+        name: r.name,
+        type: r.type,
+        phase: r.autoInit ? 'pending' : 'disabled',
+        reason: r.autoInit ? 'queued' : 'auto_init is off: waiting for a trigger',
+        triggerMode: r.triggerMode,
+        pendingFiles: [],
+        everReady: false,
+        updates: 0,
       });
     }
     for (const name of [...this.status.keys()]) if (!resources.some((r) => r.name === name)) this.status.delete(name);

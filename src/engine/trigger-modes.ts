@@ -18,7 +18,8 @@ export class TriggerModes {
   }
 
   switch(resources: Resource[], name: string, mode: string): void {
-    if (mode !== 'auto' && mode !== 'manual') throw new DevloopError('bad-mode', `trigger mode '${mode}' is not auto or manual`, { hint: 'use ?mode=auto or ?mode=manual' });
+    if (mode !== 'auto' && mode !== 'manual')
+      throw new DevloopError('bad-mode', `trigger mode '${mode}' is not auto or manual`, { hint: 'use ?mode=auto or ?mode=manual' });
     if (!resources.some((r) => r.name === name)) {
       throw new DevloopError('unknown-resource', `no resource named '${name}'`, { hint: `resources: ${resources.map((x) => x.name).join(', ')}` });
     }

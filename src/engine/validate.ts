@@ -11,12 +11,19 @@ import { DevloopError, isDevloopError } from '../model/errors.js';
 import { checkObject } from './manifest-checks.js';
 import { contentHash } from './labels.js';
 
-export interface ObjectProblem { object: string; where?: string; problems: string[] }
+export interface ObjectProblem {
+  object: string;
+  where?: string;
+  problems: string[];
+}
 
 type DryRun = Pick<Cluster, 'dryRunApply'>;
 
 /** What the project declares that a dry run cannot see yet: namespaces and CRD kinds created by its own objects. */
-interface Declared { namespaces: Set<string>; kinds: Set<string> }
+interface Declared {
+  namespaces: Set<string>;
+  kinds: Set<string>;
+}
 
 function declaredBy(objects: readonly K8sObject[]): Declared {
   const d: Declared = { namespaces: new Set(), kinds: new Set() };
@@ -53,9 +60,11 @@ async function problemsOf(cluster: DryRun, o: K8sObject, declared: Declared): Pr
 export function manifestError(resource: string, bad: ObjectProblem[], total: number, beforeBuild: boolean): DevloopError {
   const first = bad[0];
   const details = bad.flatMap((b) => [`${b.object}${b.where ? ` (${b.where})` : ''}:`, ...b.problems.map((p) => `  ${p}`)]);
-  return new DevloopError('manifest-invalid',
+  return new DevloopError(
+    'manifest-invalid',
     `${bad.length} of ${total} object${total === 1 ? '' : 's'} of ${resource} would be refused (${bad.map((b) => b.object).join(', ')}); none of its objects was applied${beforeBuild ? ' and its images were not built' : ''}`,
-    { object: first.object, details, hint: 'Fix the field(s) named above in the manifest; devloop checks again when the file is saved.' });
+    { object: first.object, details, hint: 'Fix the field(s) named above in the manifest; devloop checks again when the file is saved.' },
+  );
 }
 
 /** Checks every object of one resource; throws manifest-invalid naming each refused object and field. */
@@ -103,19 +112,23 @@ export class Preflight {
   private async check(res: Resolved, resources: Resolved['resources']): Promise<Map<string, DevloopError>> {
     const declared = declaredBy(res.rendered);
     const out = new Map<string, DevloopError>();
-    await Promise.all(resources.filter((r) => r.type === 'k8s').map(async (r) => {
-      const bad: ObjectProblem[] = [];
-      for (const i of r.objects) {
-        const o = res.rendered[i];
-        const key = contentHash(o);
-        if (this.seen.has(key)) continue;
-        const problems = await problemsOf(this.cluster, o, declared);
-        // A refusal may depend on the cluster (a CRD installed meanwhile): only what passed is not asked again.
-        if (problems.length === 0) this.seen.add(key);
-        else bad.push({ object: `${o.kind}/${o.metadata?.name ?? '(no name)'}`, where: where(res.objects[i]), problems });
-      }
-      if (bad.length) out.set(r.name, manifestError(r.name, bad, r.objects.length, true));
-    }));
+    await Promise.all(
+      resources
+        .filter((r) => r.type === 'k8s')
+        .map(async (r) => {
+          const bad: ObjectProblem[] = [];
+          for (const i of r.objects) {
+            const o = res.rendered[i];
+            const key = contentHash(o);
+            if (this.seen.has(key)) continue;
+            const problems = await problemsOf(this.cluster, o, declared);
+            // A refusal may depend on the cluster (a CRD installed meanwhile): only what passed is not asked again.
+            if (problems.length === 0) this.seen.add(key);
+            else bad.push({ object: `${o.kind}/${o.metadata?.name ?? '(no name)'}`, where: where(res.objects[i]), problems });
+          }
+          if (bad.length) out.set(r.name, manifestError(r.name, bad, r.objects.length, true));
+        }),
+    );
     return out;
   }
 }

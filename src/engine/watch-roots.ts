@@ -9,21 +9,20 @@ import type { WatchRoot } from '../ports/file-watcher.js';
 export function watchRoots(r: Resolved): WatchRoot[] {
   const plan = r.plan;
   const roots: WatchRoot[] = [];
-  const dirs = [
-    ...r.images.flatMap((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps)),
-    ...plan.localResources.flatMap((l) => l.deps),
-  ];
+  const dirs = [...r.images.flatMap((i) => (i.spec.type === 'docker' ? [i.spec.context] : i.spec.deps)), ...plan.localResources.flatMap((l) => l.deps)];
   const global = watchIgnore({ dir: plan.configDir, roots: dirs, ignore: plan.settings?.watchIgnore });
   // The config's own files are watched by the config root; image roots leave them out (Tilt does the same with Dockerfiles).
   const configFiles = new Set([...plan.filesRead, ...global.files]);
   for (const img of r.images) {
     if (img.spec.type === 'docker') {
       roots.push({
-        path: img.spec.context, label: `image:${img.id}`,
+        path: img.spec.context,
+        label: `image:${img.id}`,
         filter: anyFilter([global.filter, img.matcher ? rootedFilter(img.spec.context, img.matcher) : NOTHING_FILTERED, pathsFilter([img.spec.dockerfile])]),
       });
     } else {
-      for (const d of img.spec.deps) roots.push({ path: d, label: `image:${img.id}`, filter: anyFilter([global.filter, depsFilter(img.spec.deps, img.spec.ignore)]) });
+      for (const d of img.spec.deps)
+        roots.push({ path: d, label: `image:${img.id}`, filter: anyFilter([global.filter, depsFilter(img.spec.deps, img.spec.ignore)]) });
     }
   }
   for (const l of plan.localResources) {
@@ -53,9 +52,10 @@ export function reportedBy(roots: readonly WatchRoot[]): (abs: string) => boolea
     }
     return v;
   };
-  return (abs) => prepared.some((p) => {
-    if (!p.isDir) return abs === p.root;
-    if (!abs.startsWith(p.root + path.sep)) return false;
-    return dirWatched(p, path.dirname(abs)) && !p.filter.ignores(abs);
-  });
+  return (abs) =>
+    prepared.some((p) => {
+      if (!p.isDir) return abs === p.root;
+      if (!abs.startsWith(p.root + path.sep)) return false;
+      return dirWatched(p, path.dirname(abs)) && !p.filter.ignores(abs);
+    });
 }

@@ -55,16 +55,19 @@ export function anyOf(matchers: readonly PathMatcher[]): PathMatcher {
 
 /** `only` paths as dockerignore patterns: everything out, then each path back in (Tilt's onlysToDockerignorePatterns). */
 export function onlyPatterns(only: readonly string[], context = ''): string[] {
-  return ['**', ...only.map((p) => {
-    checkNoNewline('only', p);
-    if (p.includes('*')) {
-      throw new DevloopError('only-glob', `'only' does not support '*' file globs. Must be a real path: ${p}`, {
-        hint: "list real files or directories in only=, or use ignore= with globs",
-      });
-    }
-    // A leading '!' stays part of the path ("!!p" is read by the matcher as "!" + literal "!p").
-    return '!' + contextRelative(p, context);
-  })];
+  return [
+    '**',
+    ...only.map((p) => {
+      checkNoNewline('only', p);
+      if (p.includes('*')) {
+        throw new DevloopError('only-glob', `'only' does not support '*' file globs. Must be a real path: ${p}`, {
+          hint: 'list real files or directories in only=, or use ignore= with globs',
+        });
+      }
+      // A leading '!' stays part of the path ("!!p" is read by the matcher as "!" + literal "!p").
+      return '!' + contextRelative(p, context);
+    }),
+  ];
 }
 
 function checkNoNewline(what: 'ignore' | 'only', p: string): void {
@@ -127,7 +130,12 @@ export function contextIgnore(opts: ContextIgnoreOptions): ContextIgnore {
   if (used) matchers.push(dockerignoreMatcher(readDockerignore(text), { file: used }));
   if (opts.ignore?.length) {
     for (const p of opts.ignore) checkNoNewline('ignore', p);
-    matchers.push(dockerignoreMatcher(opts.ignore.map((p) => contextRelative(p, opts.context)), { label: 'ignore=' }));
+    matchers.push(
+      dockerignoreMatcher(
+        opts.ignore.map((p) => contextRelative(p, opts.context)),
+        { label: 'ignore=' },
+      ),
+    );
   }
   if (opts.only?.length) matchers.push(dockerignoreMatcher(onlyPatterns(opts.only, opts.context), { label: 'only=' }));
   const rules = JSON.stringify([used ?? '', text, opts.ignore ?? [], opts.only ?? []]);

@@ -14,4 +14,3 @@ export function ownOutputFiles(): Set<string> {
   }
   return out;
 }
-

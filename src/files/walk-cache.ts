@@ -39,7 +39,13 @@ export class WalkCache {
     for (const p of paths) {
       for (const [root, t] of this.trees) {
         if (p === root) t.dirty.add('');
-        else if (p.startsWith(root + path.sep)) t.dirty.add(p.slice(root.length + 1).split(path.sep).join('/'));
+        else if (p.startsWith(root + path.sep))
+          t.dirty.add(
+            p
+              .slice(root.length + 1)
+              .split(path.sep)
+              .join('/'),
+          );
       }
     }
   }
@@ -84,7 +90,10 @@ export class WalkCache {
       const ancestors = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
       let outside = false;
       for (const a of ancestors) {
-        if (matcher.skipsDir(a)) { outside = true; break; }
+        if (matcher.skipsDir(a)) {
+          outside = true;
+          break;
+        }
         if (matcher.excludes(a)) return false; // excluded, but a `!` rule may re-include something inside
       }
       removeUnder(t.byPath, rel);

@@ -58,7 +58,9 @@ export function watchIgnore(opts: WatchIgnoreOptions): WatchIgnore {
 
 function readLines(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    return readFileSync(file, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw new DevloopError('devloopignore-unreadable', `cannot read ${file}: ${(e as Error).message}`, { location: { file }, cause: e });

@@ -7,16 +7,47 @@
 import { lexDockerfile, splitFlags, splitWords } from './dockerfile-lex.js';
 
 /** BuildKit's instruction set (frontend/dockerfile/parser dispatch table). */
-const INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+const INSTRUCTIONS = new Set([
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+]);
 
 /** With no argument at all, BuildKit refuses these (checked against its parser; CMD, ENTRYPOINT and RUN may be empty). */
 const NEEDS_ARGUMENT: Record<string, string> = {
-  ARG: 'at least one argument', ENV: 'at least one argument', EXPOSE: 'at least one argument', HEALTHCHECK: 'at least one argument',
-  LABEL: 'at least one argument', ONBUILD: 'at least one argument', SHELL: 'at least one argument', VOLUME: 'at least one argument',
-  MAINTAINER: 'exactly one argument', STOPSIGNAL: 'exactly one argument', USER: 'exactly one argument', WORKDIR: 'exactly one argument',
+  ARG: 'at least one argument',
+  ENV: 'at least one argument',
+  EXPOSE: 'at least one argument',
+  HEALTHCHECK: 'at least one argument',
+  LABEL: 'at least one argument',
+  ONBUILD: 'at least one argument',
+  SHELL: 'at least one argument',
+  VOLUME: 'at least one argument',
+  MAINTAINER: 'exactly one argument',
+  STOPSIGNAL: 'exactly one argument',
+  USER: 'exactly one argument',
+  WORKDIR: 'exactly one argument',
 };
 
-export interface DockerfileProblem { line: number; message: string }
+export interface DockerfileProblem {
+  line: number;
+  message: string;
+}
 
 /** The first parse error BuildKit would report, in its words, or undefined. */
 export function dockerfileProblem(text: string): DockerfileProblem | undefined {

@@ -59,10 +59,7 @@ export interface ParsedDockerfile {
   refs: RefUse[];
 }
 
-const PLATFORM_ARGS = new Set([
-  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
-  'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT',
-]);
+const PLATFORM_ARGS = new Set(['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT']);
 
 export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): ParsedDockerfile {
   const lexed = lexDockerfile(text);
@@ -79,11 +76,16 @@ export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Parsed
     const ref = tryExpandWord(raw, env, escape);
     const startOff = instr.offsetOf(start);
     const index = stageIndex(ref, kind, names, stages.length);
-    const target: RefUse['target'] =
-      index !== undefined ? { type: 'stage', index } : ref.toLowerCase() === 'scratch' ? { type: 'scratch' } : { type: 'image' };
+    const target: RefUse['target'] = index !== undefined ? { type: 'stage', index } : ref.toLowerCase() === 'scratch' ? { type: 'scratch' } : { type: 'image' };
     const u: RefUse = {
-      kind, raw, ref, line: lexed.lineOf(startOff), stage: Math.max(0, stages.length - 1), target,
-      start: startOff, end: instr.offsetOf(end - 1) + 1,
+      kind,
+      raw,
+      ref,
+      line: lexed.lineOf(startOff),
+      stage: Math.max(0, stages.length - 1),
+      target,
+      start: startOff,
+      end: instr.offsetOf(end - 1) + 1,
     };
     refs.push(u);
     return u;
@@ -107,13 +109,14 @@ export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Parsed
       const words = splitWords(instr.text, escape, args).filter((w) => w.raw !== '');
       const image = words[0];
       const asName = words.length >= 3 && words[1]!.raw.toLowerCase() === 'as' ? words[2]!.raw.toLowerCase() : undefined;
-      const base = image
-        ? use(instr, 'from', image.raw, image.start, image.end, globalEnv)
-        : use(instr, 'from', '', args, args + 1, globalEnv);
+      const base = image ? use(instr, 'from', image.raw, image.start, image.end, globalEnv) : use(instr, 'from', '', args, args + 1, globalEnv);
       const platform = platformFlag ? tryExpandWord(platformFlag.raw.slice('--platform='.length), globalEnv, escape) : undefined;
       stages.push({
-        index: stages.length, line: instr.line, base,
-        ...(asName ? { name: asName } : {}), ...(platform !== undefined ? { platform } : {}),
+        index: stages.length,
+        line: instr.line,
+        base,
+        ...(asName ? { name: asName } : {}),
+        ...(platform !== undefined ? { platform } : {}),
       });
       base.stage = stages.length - 1;
       stageEnv = new Map(); // a stage sees only the ARGs it declares (which may inherit the global values)
@@ -136,8 +139,15 @@ export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Parsed
 }
 
 /** An ARG's value: the build arg if given, else its own default (expanded), else the global value (in a stage). */
-function argValue(name: string, dflt: string | undefined, buildArgs: BuildArgs, inherited: string | undefined, env: ArgEnv, escape: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(buildArgs, name)) return buildArgs[name];
+function argValue(
+  name: string,
+  dflt: string | undefined,
+  buildArgs: BuildArgs,
+  inherited: string | undefined,
+  env: ArgEnv,
+  escape: string,
+): string | undefined {
+  if (Object.hasOwn(buildArgs, name)) return buildArgs[name];
   if (dflt !== undefined) return tryExpandWord(dflt, env, escape);
   return inherited;
 }
@@ -191,8 +201,8 @@ function mountFrom(text: string, start: number, end: number): { start: number; e
 
 /** Image references this Dockerfile pulls: FROM and --from values that are neither stages nor scratch. */
 export function imageDependencies(text: string, buildArgs: BuildArgs = {}): { ref: string; raw: string; line: number; kind: RefKind }[] {
-  return parseDockerfile(text, buildArgs).refs
-    .filter((r) => r.target.type === 'image' && r.ref !== '')
+  return parseDockerfile(text, buildArgs)
+    .refs.filter((r) => r.target.type === 'image' && r.ref !== '')
     .map(({ ref, raw, line, kind }) => ({ ref, raw, line, kind }));
 }
 
@@ -251,5 +261,3 @@ export function requireTarget(text: string, target: string, file?: string): void
     ...(file ? { location: { file } } : {}),
   });
 }
-
-

@@ -140,7 +140,13 @@ export function findImages(obj: unknown, opts: FindOptions = {}): ImageOccurrenc
         const container = typeof c.name === 'string' ? c.name : undefined;
         if (c.image !== undefined && c.image !== null) {
           const segments = [...at, 'image'];
-          add({ kind, segments, value: imageString(obj, c.image, segments), ref: mustParse(obj, c.image, segments), ...(container !== undefined && { container }) });
+          add({
+            kind,
+            segments,
+            value: imageString(obj, c.image, segments),
+            ref: mustParse(obj, c.image, segments),
+            ...(container !== undefined && { container }),
+          });
         }
         if (envSelectors.length && Array.isArray(c.env)) {
           c.env.forEach((e, j) => {
@@ -169,10 +175,16 @@ export function findImages(obj: unknown, opts: FindOptions = {}): ImageOccurrenc
       for (const { segments, value } of locate(obj, jp, 'image_json_path', locator.description)) {
         if (value === null) continue;
         if (typeof value !== 'string') {
-          throw new DevloopError('invalid-manifest-image', `image_json_path ${jp.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a string`, {
-            object: objectName(obj),
-            hint: isMap(value) ? 'For an image split into repository and tag fields, use k8s_kind(..., image_object=...).' : 'Point the JSON path at the string holding the image.',
-          });
+          throw new DevloopError(
+            'invalid-manifest-image',
+            `image_json_path ${jp.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a string`,
+            {
+              object: objectName(obj),
+              hint: isMap(value)
+                ? 'For an image split into repository and tag fields, use k8s_kind(..., image_object=...).'
+                : 'Point the JSON path at the string holding the image.',
+            },
+          );
         }
         add({ kind: 'jsonPath', segments, value, ref: mustParse(obj, value, segments) });
       }
@@ -182,10 +194,14 @@ export function findImages(obj: unknown, opts: FindOptions = {}): ImageOccurrenc
     for (const { segments, value } of locate(obj, io.path, 'image_object json_path', locator.description)) {
       if (value === null) continue;
       if (!isMap(value)) {
-        throw new DevloopError('invalid-manifest-image', `image_object json_path ${io.path.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a map with '${io.repoField}'`, {
-          object: objectName(obj),
-          hint: 'For an image held in one string, use image_json_path instead.',
-        });
+        throw new DevloopError(
+          'invalid-manifest-image',
+          `image_object json_path ${io.path.source} reached a ${describeType(value)} at ${formatPath(segments)}, not a map with '${io.repoField}'`,
+          {
+            object: objectName(obj),
+            hint: 'For an image held in one string, use image_json_path instead.',
+          },
+        );
       }
       const repo = value[io.repoField];
       if (repo === undefined || repo === null) continue;
@@ -296,7 +312,14 @@ export function injectImages(obj: K8sObject, targets: readonly InjectTarget[], o
         break;
       }
     }
-    injections.push({ targetId: target.id, kind: occ.kind, path: occ.path, ...(occ.container !== undefined && { container: occ.container }), from: occ.value, to });
+    injections.push({
+      targetId: target.id,
+      kind: occ.kind,
+      path: occ.path,
+      ...(occ.container !== undefined && { container: occ.container }),
+      from: occ.value,
+      to,
+    });
   }
   return { object, injections, occurrences };
 }

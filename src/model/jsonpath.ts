@@ -31,12 +31,16 @@ export interface JsonPathMatch {
  * client-go's failing step returned with it, which an existence filter still counts.
  */
 export class JsonPathError extends Error {
-  constructor(message: string, readonly partial: readonly unknown[] = []) {
+  constructor(
+    message: string,
+    readonly partial: readonly unknown[] = [],
+  ) {
     super(message);
   }
 }
 
-const HINT = "Kubernetes JSONPath, e.g. '{.spec.image}', '{.spec.containers[*].image}', '{.spec.containers[?(@.name==\"web\")].image}'; a key with dots is written '{.metadata.labels.app\\.kubernetes\\.io/name}'.";
+const HINT =
+  "Kubernetes JSONPath, e.g. '{.spec.image}', '{.spec.containers[*].image}', '{.spec.containers[?(@.name==\"web\")].image}'; a key with dots is written '{.metadata.labels.app\\.kubernetes\\.io/name}'.";
 
 /** Throws DevloopError `invalid-json-path`. */
 export function compileJsonPath(source: string): JsonPath {

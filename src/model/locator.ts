@@ -48,7 +48,10 @@ export function compileLocator(spec: LocatorSpec): ImageLocator {
     try {
       filters.push({ field, re: new RegExp(`^(?:${pattern})$`, 'i') });
     } catch (e) {
-      fail(`error parsing ${field} regexp ${JSON.stringify(pattern)}: ${(e as Error).message}`, 'Filters are regular expressions matched against the whole value, ignoring case.');
+      fail(
+        `error parsing ${field} regexp ${JSON.stringify(pattern)}: ${(e as Error).message}`,
+        'Filters are regular expressions matched against the whole value, ignoring case.',
+      );
     }
     described.push(`${field}=${pattern}`);
   }
@@ -60,7 +63,10 @@ export function compileLocator(spec: LocatorSpec): ImageLocator {
   if (spec.imageObject) {
     const { jsonPath, repoField, tagField } = spec.imageObject;
     if (!jsonPath || !repoField || typeof tagField !== 'string') {
-      fail("Expected image_object of the form {json_path: string, repo_field: string, tag_field: string}", "e.g. image_object: {json_path: '{.spec.image}', repo_field: 'repository', tag_field: 'tag'}");
+      fail(
+        'Expected image_object of the form {json_path: string, repo_field: string, tag_field: string}',
+        "e.g. image_object: {json_path: '{.spec.image}', repo_field: 'repository', tag_field: 'tag'}",
+      );
     }
     locator.imageObject = { path: compileJsonPath(jsonPath), repoField, tagField };
   }

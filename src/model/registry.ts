@@ -34,9 +34,13 @@ export function makeRegistry(host: string, opts: RegistryOptions = {}): Registry
     const problem = refProblem(candidate);
     const ref = problem ? undefined : parseRef(candidate);
     if (!ref || ref.tag !== undefined || ref.digest !== undefined) {
-      throw new DevloopError('invalid-registry', `invalid single_name ${JSON.stringify(opts.singleName)}: ${problem ?? 'it must be a repository name without tag or digest'}`, {
-        hint: "single_name is a repository path such as 'dev-images' or 'team/dev-images'.",
-      });
+      throw new DevloopError(
+        'invalid-registry',
+        `invalid single_name ${JSON.stringify(opts.singleName)}: ${problem ?? 'it must be a repository name without tag or digest'}`,
+        {
+          hint: "single_name is a repository path such as 'dev-images' or 'team/dev-images'.",
+        },
+      );
     }
     reg.singleName = opts.singleName;
   }
@@ -113,7 +117,8 @@ function validateHost(host: string, what: string): void {
     });
   };
   if (typeof host !== 'string' || host === '') fail('it is empty');
-  if (host.includes('://')) fail('it must not include a scheme', `Write it without the scheme, e.g. '${host.slice(host.indexOf('://') + 3).replace(/\/+$/, '')}'.`);
+  if (host.includes('://'))
+    fail('it must not include a scheme', `Write it without the scheme, e.g. '${host.slice(host.indexOf('://') + 3).replace(/\/+$/, '')}'.`);
   if (host.endsWith('/')) fail("it must not end with '/'", `Write it as '${host.replace(/\/+$/, '')}'.`);
   const fake = `${host}/fake`;
   const problem = refProblem(fake);
@@ -142,9 +147,13 @@ function rewritten(host: string, repo: string, configured: ImageRef, writtenHost
   const candidate = `${host}/${repo}`;
   const problem = refProblem(candidate);
   if (problem) {
-    throw new DevloopError('invalid-ref', `image ${configured.familiarName} under registry ${writtenHost} gives ${JSON.stringify(candidate)}, which is not a valid image name: ${problem}`, {
-      hint: 'Use a shorter image name, or default_registry(..., single_name=...) to push every image to one repository.',
-    });
+    throw new DevloopError(
+      'invalid-ref',
+      `image ${configured.familiarName} under registry ${writtenHost} gives ${JSON.stringify(candidate)}, which is not a valid image name: ${problem}`,
+      {
+        hint: 'Use a shorter image name, or default_registry(..., single_name=...) to push every image to one repository.',
+      },
+    );
   }
   return parseRef(candidate).familiarName;
 }

@@ -45,7 +45,7 @@ export const SUPERVISOR_SCRIPT = [
   '  if [ -n "$r" ]; then',
   '    if [ -n "$c" ]; then',
   '      kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null',
-  "      sh -c 'sleep 10; kill -KILL -$0 || kill -KILL $0' \"$c\" 2>/dev/null & k=$!",
+  '      sh -c \'sleep 10; kill -KILL -$0 || kill -KILL $0\' "$c" 2>/dev/null & k=$!',
   '      while kill -0 "$c" 2>/dev/null; do wait "$c" 2>/dev/null; [ -n "$s" ] && { q=$s; s=; kill -"$q" "$c" 2>/dev/null; }; done',
   '      kill "$k" 2>/dev/null',
   '    fi',

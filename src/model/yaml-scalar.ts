@@ -93,7 +93,8 @@ function isTimestamp(s: string): boolean {
 
 function resolvePlain(text: string, tag: string): Scalar {
   const first = text[0];
-  const hint = text === '' ? 'N' : first === '+' || first === '-' ? 'S' : /[0-9]/.test(first!) ? 'D' : 'yYnNtTfFoO~'.includes(first!) ? 'M' : first === '.' ? '.' : '';
+  const hint =
+    text === '' ? 'N' : first === '+' || first === '-' ? 'S' : /[0-9]/.test(first!) ? 'D' : 'yYnNtTfFoO~'.includes(first!) ? 'M' : first === '.' ? '.' : '';
   if (hint === '') return { t: 'str', v: text };
   const known = lookup(text);
   if (known) return known;

@@ -37,7 +37,11 @@ function allowedAliasRatio(decodeCount: number): number {
 }
 
 class Failure extends Error {
-  constructor(message: string, readonly node: unknown, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly node: unknown,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -53,20 +57,32 @@ class Decoder {
   private readonly targets = new Map<unknown, Node>();
   private indexed = false;
 
-  constructor(private readonly doc: Document.Parsed, private readonly text: string) {}
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly text: string,
+  ) {}
 
   private count(node: AnyNode): void {
     this.decodeCount++;
     if (this.aliasDepth > 0) this.aliasCount++;
     if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
-      throw new Failure('document contains excessive aliasing', node, 'Its aliases expand to far more than it holds (kubectl refuses it too): write the values out, or nest fewer aliases.');
+      throw new Failure(
+        'document contains excessive aliasing',
+        node,
+        'Its aliases expand to far more than it holds (kubectl refuses it too): write the values out, or nest fewer aliases.',
+      );
     }
   }
 
   private target(node: Node): Node {
     if (!this.indexed) this.indexAnchors();
     const t = this.targets.get(node);
-    if (!t) throw new Failure(`unknown anchor '${isAlias(node) ? node.source : '?'}' referenced`, node, 'Define the anchor (&name) before the alias (*name), in the same document.');
+    if (!t)
+      throw new Failure(
+        `unknown anchor '${isAlias(node) ? node.source : '?'}' referenced`,
+        node,
+        'Define the anchor (&name) before the alias (*name), in the same document.',
+      );
     return t;
   }
 
@@ -86,7 +102,8 @@ class Decoder {
 
   /** Follows an alias as go-yaml does (counting it, refusing one met again inside its own expansion). */
   private viaAlias<T>(node: Node, f: (target: Node) => T): T {
-    if (this.active.has(node)) throw new Failure(`anchor '${isAlias(node) ? node.source : '?'}' value contains itself`, node, 'An anchored value cannot hold an alias to itself.');
+    if (this.active.has(node))
+      throw new Failure(`anchor '${isAlias(node) ? node.source : '?'}' value contains itself`, node, 'An anchored value cannot hold an alias to itself.');
     const t = this.target(node);
     this.active.add(node);
     this.aliasDepth++;
@@ -162,14 +179,18 @@ class Decoder {
     const k = keyString(s);
     if (k === undefined) {
       const what = s.t === 'null' ? 'null' : `the number ${(s as { v: bigint }).v}`;
-      throw new Failure(`unsupported map key: ${what}`, node ?? at, "Kubernetes keys are strings: quote the key (e.g. '~': or \"18446744073709551615\":).");
+      throw new Failure(`unsupported map key: ${what}`, node ?? at, 'Kubernetes keys are strings: quote the key (e.g. \'~\': or "18446744073709551615":).');
     }
     return k;
   }
 
   private merge(node: AnyNode, out: Record<string, unknown>, at: Node): void {
     const fail = (): never => {
-      throw new Failure('map merge requires map or sequence of maps as the value', node ?? at, 'The value of << must be a map (or an alias to one), or a list of them.');
+      throw new Failure(
+        'map merge requires map or sequence of maps as the value',
+        node ?? at,
+        'The value of << must be a map (or an alias to one), or a list of them.',
+      );
     };
     const into = (n: AnyNode): void => {
       if (n && isAlias(n)) {
@@ -206,7 +227,11 @@ function toJs(s: Scalar, node: AnyNode): unknown {
       return exactIfInt64(Number(s.v));
     case 'float':
       if (!Number.isFinite(s.v)) {
-        throw new Failure(`${Number.isNaN(s.v) ? 'NaN' : 'an infinity'} cannot be sent to Kubernetes (json: unsupported value)`, node, "Quote it ('.inf') if you mean the text.");
+        throw new Failure(
+          `${Number.isNaN(s.v) ? 'NaN' : 'an infinity'} cannot be sent to Kubernetes (json: unsupported value)`,
+          node,
+          "Quote it ('.inf') if you mean the text.",
+        );
       }
       return exactIfInt64(s.v === 0 ? 0 : s.v);
     default:
@@ -271,17 +296,22 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
   const bad = NOT_PRINTABLE.exec(chunk.text);
   if (bad) {
     const before = chunk.text.slice(0, bad.index).split('\n');
-    throw new DevloopError('yaml-invalid', `invalid YAML: control characters are not allowed (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`, {
-      location: { file, line: chunk.line + before.length - 1, column: before[before.length - 1]!.length + 1 },
-      hint: 'Remove the character, or write it as an escape in a double-quoted string (e.g. "\\x01").',
-    });
+    throw new DevloopError(
+      'yaml-invalid',
+      `invalid YAML: control characters are not allowed (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`,
+      {
+        location: { file, line: chunk.line + before.length - 1, column: before[before.length - 1]!.length + 1 },
+        hint: 'Remove the character, or write it as an escape in a double-quoted string (e.g. "\\x01").',
+      },
+    );
   }
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(chunk.text, { version: '1.1', schema: 'failsafe', merge: false, uniqueKeys: false, lineCounter: lc, prettyErrors: false });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (e) {
-    if (e instanceof RangeError) throw new DevloopError('yaml-invalid', 'invalid YAML: nested too deeply', { location: { file, line: chunk.line }, hint: 'Nest fewer levels.' });
+    if (e instanceof RangeError)
+      throw new DevloopError('yaml-invalid', 'invalid YAML: nested too deeply', { location: { file, line: chunk.line }, hint: 'Nest fewer levels.' });
     throw e;
   }
   // Like go-yaml, only the first document of a piece counts.
@@ -303,7 +333,8 @@ function parseChunk(chunk: Chunk, file: string): YamlDocument {
       const range = (e.node as { range?: [number, number, number] } | undefined)?.range;
       throw new DevloopError('yaml-invalid', `invalid YAML: ${e.message}`, { location: where(range?.[0] ?? start), hint: e.hint ?? 'Fix the YAML.' });
     }
-    if (e instanceof RangeError) throw new DevloopError('yaml-invalid', 'invalid YAML: nested too deeply', { location: where(start), hint: 'Nest fewer levels.' });
+    if (e instanceof RangeError)
+      throw new DevloopError('yaml-invalid', 'invalid YAML: nested too deeply', { location: where(start), hint: 'Nest fewer levels.' });
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 /** Calls: devloop's functions (Tilt's keyword arguments into the trailing options object), the Tiltfile's own, Starlark builtins, methods. */
 import type { SyntaxNode } from '@lezer/common';
 import { INSTEAD, TILT_SIGNATURES } from '../config/tilt-names.js';
-import { Ctx, jsName, kids } from './context.js';
+import { type Ctx, jsName, kids } from './context.js';
 import { expr, isStringLit, member, objectOf, operand, parseArgs, PRECEDENCE_SAFE, type Args } from './expr.js';
 import { formatMethod, stringValue } from './strings.js';
 
@@ -10,7 +10,9 @@ export function call(c: Ctx, n: SyntaxNode, ind: string): string {
   const args = parseArgs(c, list);
   if (args.star) c.fail('*args or **kwargs in a call', list);
   const pos = (): string[] => args.pos.map((a) => expr(c, a, ind));
-  const noKw = (what: string): void => { if (args.kw.length) c.fail(`keyword arguments to ${what}`, list); };
+  const noKw = (what: string): void => {
+    if (args.kw.length) c.fail(`keyword arguments to ${what}`, list);
+  };
   if (callee.name === 'VariableName') {
     const fn = c.text(callee);
     if (c.userFuncs.has(fn)) return userCall(c, fn, args, ind);
@@ -25,8 +27,17 @@ export function call(c: Ctx, n: SyntaxNode, ind: string): string {
       if (INSTEAD[fn] !== undefined || TILT_SIGNATURES[fn]) c.fail(`devloop has no ${fn}: ${INSTEAD[fn] ?? 'not in this version of devloop'}`, callee);
     }
     if (args.kw.length) {
-      c.check(`${fn}(): keyword arguments passed as a trailing options object; ${c.loadedNames.has(fn) ? 'port the file it comes from to take one' : 'check the function takes one'}`);
-      return `${jsName(fn)}(${[...pos(), objectOf(c, args.kw.map(([k, v]) => [k, expr(c, v, ind)]), ind)].join(', ')})`;
+      c.check(
+        `${fn}(): keyword arguments passed as a trailing options object; ${c.loadedNames.has(fn) ? 'port the file it comes from to take one' : 'check the function takes one'}`,
+      );
+      return `${jsName(fn)}(${[
+        ...pos(),
+        objectOf(
+          c,
+          args.kw.map(([k, v]) => [k, expr(c, v, ind)]),
+          ind,
+        ),
+      ].join(', ')})`;
     }
     return `${jsName(fn)}(${pos().join(', ')})`;
   }
@@ -42,15 +53,25 @@ function builtinCall(c: Ctx, fn: string, args: Args, pos: () => string[], noKw: 
     return pos()[0];
   };
   switch (fn) {
-    case 'print': noKw('print()'); return `console.log(${pos().join(', ')})`;
-    case 'str': return `String(${one()})`;
-    case 'len': return `${wrapped(c, args.pos[0], one())}.length`;
-    case 'int': return `Number(${one()})`;
-    case 'bool': return `Boolean(${one()})`;
-    case 'list': return `[...${wrapped(c, args.pos[0], one())}]`;
-    case 'sorted': return `[...${wrapped(c, args.pos[0], one())}].sort()`;
-    case 'blob': return c.devloop.has('blob') ? undefined : one();
-    case 'enumerate': return `${wrapped(c, args.pos[0], one())}.entries()`;
+    case 'print':
+      noKw('print()');
+      return `console.log(${pos().join(', ')})`;
+    case 'str':
+      return `String(${one()})`;
+    case 'len':
+      return `${wrapped(c, args.pos[0], one())}.length`;
+    case 'int':
+      return `Number(${one()})`;
+    case 'bool':
+      return `Boolean(${one()})`;
+    case 'list':
+      return `[...${wrapped(c, args.pos[0], one())}]`;
+    case 'sorted':
+      return `[...${wrapped(c, args.pos[0], one())}].sort()`;
+    case 'blob':
+      return c.devloop.has('blob') ? undefined : one();
+    case 'enumerate':
+      return `${wrapped(c, args.pos[0], one())}.entries()`;
     case 'range': {
       noKw('range()');
       const p = pos();
@@ -58,21 +79,30 @@ function builtinCall(c: Ctx, fn: string, args: Args, pos: () => string[], noKw: 
       if (p.length === 2) return `Array.from({ length: ${p[1]} - ${p[0]} }, (_, i) => ${p[0]} + i)`;
       return c.fail('range() with a step');
     }
-    case 'struct': case 'dict':
+    case 'struct':
+    case 'dict':
       if (args.pos.length) c.fail(`${fn}() with positional arguments`);
-      return objectOf(c, args.kw.map(([k, v]) => [k, expr(c, v)]), '');
-    case 'decode_json': return c.devloop.has(fn) ? undefined : `JSON.parse(${one()})`;
-    case 'encode_json': return c.devloop.has(fn) ? undefined : `JSON.stringify(${one()}, null, 2)`;
+      return objectOf(
+        c,
+        args.kw.map(([k, v]) => [k, expr(c, v)]),
+        '',
+      );
+    case 'decode_json':
+      return c.devloop.has(fn) ? undefined : `JSON.parse(${one()})`;
+    case 'encode_json':
+      return c.devloop.has(fn) ? undefined : `JSON.stringify(${one()}, null, 2)`;
     case 'read_json':
       if (c.devloop.has(fn)) return undefined;
-    {
-      const dflt = args.kw.find(([k]) => k === 'default')?.[1] ?? args.pos[1];
-      if (args.kw.some(([k]) => k !== 'default') || !args.pos[0]) c.fail('read_json() with these arguments');
-      const path = expr(c, args.pos[0]);
-      return `JSON.parse(${c.useDevloop('read_file')}(${path}${dflt ? `, JSON.stringify(${expr(c, dflt)})` : ''}))`;
-    }
-    case 'fail': return c.fail('fail() inside an expression: throw new Error(...) as a statement');
-    default: return undefined;
+      {
+        const dflt = args.kw.find(([k]) => k === 'default')?.[1] ?? args.pos[1];
+        if (args.kw.some(([k]) => k !== 'default') || !args.pos[0]) c.fail('read_json() with these arguments');
+        const path = expr(c, args.pos[0]);
+        return `JSON.parse(${c.useDevloop('read_file')}(${path}${dflt ? `, JSON.stringify(${expr(c, dflt)})` : ''}))`;
+      }
+    case 'fail':
+      return c.fail('fail() inside an expression: throw new Error(...) as a statement');
+    default:
+      return undefined;
   }
 }
 
@@ -140,19 +170,31 @@ const METHODS: Record<string, (obj: string, a: string[]) => string | undefined> 
 };
 
 const OS_PATH: Record<string, [string, string]> = {
-  join: ['node:path', 'join'], basename: ['node:path', 'basename'], dirname: ['node:path', 'dirname'], abspath: ['node:path', 'resolve'],
-  relpath: ['node:path', 'relative'], exists: ['node:fs', 'existsSync'], realpath: ['node:fs', 'realpathSync'],
+  join: ['node:path', 'join'],
+  basename: ['node:path', 'basename'],
+  dirname: ['node:path', 'dirname'],
+  abspath: ['node:path', 'resolve'],
+  relpath: ['node:path', 'relative'],
+  exists: ['node:fs', 'existsSync'],
+  realpath: ['node:fs', 'realpathSync'],
 };
 
 function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[], noKw: (w: string) => void, ind: string): string {
   const k = kids(callee);
   const obj = k[0];
   const prop = k[k.length - 1];
-  if (k[1]?.name !== '.' || prop.name !== 'PropertyName') { noKw('this call'); return `${member(c, callee, ind)}(${pos().join(', ')})`; }
+  if (k[1]?.name !== '.' || prop.name !== 'PropertyName') {
+    noKw('this call');
+    return `${member(c, callee, ind)}(${pos().join(', ')})`;
+  }
   const m = c.text(prop);
   const objText = c.text(obj);
   if (isStringLit(obj) && m === 'format') return formatMethod(stringValue(objText), pos(), new Map(args.kw.map(([key, v]) => [key, expr(c, v, ind)])));
-  if (objText === 'os.path' && OS_PATH[m]) { noKw(`os.path.${m}()`); const [mod, fn] = OS_PATH[m]; return `${c.useNode(mod, fn)}(${pos().join(', ')})`; }
+  if (objText === 'os.path' && OS_PATH[m]) {
+    noKw(`os.path.${m}()`);
+    const [mod, fn] = OS_PATH[m];
+    return `${c.useNode(mod, fn)}(${pos().join(', ')})`;
+  }
   if (objText === 'os' && !c.userNames.has('os')) {
     noKw(`os.${m}()`);
     const a = pos();
@@ -169,7 +211,14 @@ function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[],
   if (m === 'format') c.fail('.format() on a string that is not a literal: write a template literal', callee);
   if (objText === 'config' && !c.userNames.has('config') && c.devloop.has('config') && args.kw.length) {
     // config.define_string('env', args=True, usage='...'): keyword arguments into the trailing options object, as for functions
-    return `${c.useDevloop('config')}.${m}(${[...pos(), objectOf(c, args.kw.map(([key, v]) => [key, expr(c, v, ind)]), ind)].join(', ')})`;
+    return `${c.useDevloop('config')}.${m}(${[
+      ...pos(),
+      objectOf(
+        c,
+        args.kw.map(([key, v]) => [key, expr(c, v, ind)]),
+        ind,
+      ),
+    ].join(', ')})`;
   }
   noKw(`.${m}()`);
   const o = operand(c, obj, ind);
@@ -178,4 +227,3 @@ function methodCall(c: Ctx, callee: SyntaxNode, args: Args, pos: () => string[],
   if (METHODS[m]) c.fail(`.${m}() with these arguments`, callee);
   return `${o}.${m}(${pos().join(', ')})`;
 }
-

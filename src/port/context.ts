@@ -37,7 +37,10 @@ export class Ctx {
   pending: string[] = [];
   private readonly lineStarts: number[] = [0];
 
-  constructor(readonly src: string, devloop: Map<string, number>) {
+  constructor(
+    readonly src: string,
+    devloop: Map<string, number>,
+  ) {
     this.devloop = devloop;
     for (let i = 0; i < src.length; i++) if (src[i] === '\n') this.lineStarts.push(i + 1);
   }
@@ -51,7 +54,8 @@ export class Ctx {
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= pos) lo = mid; else hi = mid - 1;
+      if (this.lineStarts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
     }
     return lo + 1;
   }
@@ -84,9 +88,13 @@ export function kids(n: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false finally for function if '
-  + 'import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface '
-  + 'package private protected public await arguments eval undefined NaN Infinity').split(' '));
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+    'import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface ' +
+    'package private protected public await arguments eval undefined NaN Infinity'
+  ).split(' '),
+);
 
 /** A Starlark identifier as a TypeScript one (reserved words get a trailing underscore). */
 export function jsName(name: string): string {

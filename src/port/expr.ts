@@ -1,11 +1,15 @@
 /** Starlark expressions as TypeScript: literals, operators, calls (keyword arguments into the trailing options object). */
 import type { SyntaxNode } from '@lezer/common';
 import { INSTEAD, TILT_SIGNATURES } from '../config/tilt-names.js';
-import { Ctx, isIdentifier, jsName, kids } from './context.js';
+import { type Ctx, isIdentifier, jsName, kids } from './context.js';
 import { call } from './calls.js';
 import { jsString, percentFormat, stringValue } from './strings.js';
 
-export interface Args { pos: SyntaxNode[]; kw: Array<[string, SyntaxNode]>; star: boolean }
+export interface Args {
+  pos: SyntaxNode[];
+  kw: Array<[string, SyntaxNode]>;
+  star: boolean;
+}
 
 /** Splits an ArgList into positional and keyword arguments. */
 export function parseArgs(c: Ctx, list: SyntaxNode): Args {
@@ -14,7 +18,11 @@ export function parseArgs(c: Ctx, list: SyntaxNode): Args {
   for (let i = 0; i < parts.length; i++) {
     const k = parts[i];
     if (k.name === ',') continue;
-    if (k.name === '*' || k.name === '**') { args.star = true; i++; continue; }
+    if (k.name === '*' || k.name === '**') {
+      args.star = true;
+      i++;
+      continue;
+    }
     if (k.name === 'VariableName' && parts[i + 1]?.name === 'AssignOp') {
       args.kw.push([c.text(k), parts[i + 2]]);
       i += 2;
@@ -27,8 +35,20 @@ export function parseArgs(c: Ctx, list: SyntaxNode): Args {
   return args;
 }
 
-export const PRECEDENCE_SAFE = new Set(['UnaryExpression', 'VariableName', 'Number', 'String', 'Boolean', 'None', 'ArrayExpression', 'TupleExpression',
-  'DictionaryExpression', 'CallExpression', 'MemberExpression', 'ParenthesizedExpression']);
+export const PRECEDENCE_SAFE = new Set([
+  'UnaryExpression',
+  'VariableName',
+  'Number',
+  'String',
+  'Boolean',
+  'None',
+  'ArrayExpression',
+  'TupleExpression',
+  'DictionaryExpression',
+  'CallExpression',
+  'MemberExpression',
+  'ParenthesizedExpression',
+]);
 
 /** An operand: parenthesized unless it is atomic. */
 export function operand(c: Ctx, n: SyntaxNode, ind: string): string {
@@ -52,7 +72,10 @@ function seq(c: Ctx, items: SyntaxNode[], ind: string, open: string, close: stri
 }
 
 export function objectOf(c: Ctx, entries: Array<[string, string]>, ind: string): string {
-  return objectParts(entries.map(([k, v]) => `${isIdentifier(k) ? k : jsString(k)}: ${v}`), ind);
+  return objectParts(
+    entries.map(([k, v]) => `${isIdentifier(k) ? k : jsString(k)}: ${v}`),
+    ind,
+  );
 }
 
 function objectParts(parts: string[], ind: string): string {
@@ -68,19 +91,34 @@ function items(n: SyntaxNode): SyntaxNode[] {
 
 export function expr(c: Ctx, n: SyntaxNode, ind = ''): string {
   switch (n.name) {
-    case 'VariableName': return name(c, n);
-    case 'Number': return c.text(n).replace(/[lL]$/, '');
-    case 'String': return jsString(stringValue(c.text(n)), /^[rRuU]?('''|""")/.test(c.text(n)));
-    case 'ContinuedString': return kids(n).map((k) => expr(c, k, ind)).join(' + ');
-    case 'Boolean': return c.text(n) === 'True' ? 'true' : 'false';
-    case 'None': return 'null';
-    case 'ArrayExpression': return seq(c, items(n), ind, '[', ']');
-    case 'TupleExpression': return seq(c, items(n), ind, '[', ']');
-    case 'ParenthesizedExpression': return `(${expr(c, items(n)[0], ind)})`;
-    case 'DictionaryExpression': return dict(c, n, ind);
-    case 'CallExpression': return call(c, n, ind);
-    case 'MemberExpression': return member(c, n, ind);
-    case 'BinaryExpression': return binary(c, n, ind);
+    case 'VariableName':
+      return name(c, n);
+    case 'Number':
+      return c.text(n).replace(/[lL]$/, '');
+    case 'String':
+      return jsString(stringValue(c.text(n)), /^[rRuU]?('''|""")/.test(c.text(n)));
+    case 'ContinuedString':
+      return kids(n)
+        .map((k) => expr(c, k, ind))
+        .join(' + ');
+    case 'Boolean':
+      return c.text(n) === 'True' ? 'true' : 'false';
+    case 'None':
+      return 'null';
+    case 'ArrayExpression':
+      return seq(c, items(n), ind, '[', ']');
+    case 'TupleExpression':
+      return seq(c, items(n), ind, '[', ']');
+    case 'ParenthesizedExpression':
+      return `(${expr(c, items(n)[0], ind)})`;
+    case 'DictionaryExpression':
+      return dict(c, n, ind);
+    case 'CallExpression':
+      return call(c, n, ind);
+    case 'MemberExpression':
+      return member(c, n, ind);
+    case 'BinaryExpression':
+      return binary(c, n, ind);
     case 'UnaryExpression': {
       const [op, x] = kids(n);
       const o = c.text(op);
@@ -90,9 +128,12 @@ export function expr(c: Ctx, n: SyntaxNode, ind = ''): string {
       const k = kids(n);
       return `${operand(c, k[2], ind)} ? ${operand(c, k[0], ind)} : ${operand(c, k[4], ind)}`;
     }
-    case 'ArrayComprehensionExpression': return comprehension(c, n, ind);
-    case 'FormatString': return c.fail('an f-string (not Starlark)', n);
-    default: return c.fail(n.type.isError ? 'a syntax error' : `${describe(n.name)}`, n);
+    case 'ArrayComprehensionExpression':
+      return comprehension(c, n, ind);
+    case 'FormatString':
+      return c.fail('an f-string (not Starlark)', n);
+    default:
+      return c.fail(n.type.isError ? 'a syntax error' : `${describe(n.name)}`, n);
   }
 }
 
@@ -122,7 +163,11 @@ function dict(c: Ctx, n: SyntaxNode, ind: string): string {
   const k = items(n);
   const parts: string[] = [];
   for (let i = 0; i < k.length; i++) {
-    if (k[i].name === '**') { parts.push(`...${expr(c, k[i + 1], ind)}`); i++; continue; }
+    if (k[i].name === '**') {
+      parts.push(`...${expr(c, k[i + 1], ind)}`);
+      i++;
+      continue;
+    }
     if (k[i + 1]?.name === 'for') c.fail('a dict comprehension', n);
     const key = k[i];
     const value = k[i + 2];
@@ -203,20 +248,32 @@ function binary(c: Ctx, n: SyntaxNode, ind: string): string {
   const k = kids(n);
   const left = k[0];
   const right = k[k.length - 1];
-  const op = k.slice(1, -1).map((x) => c.text(x)).join(' ');
+  const op = k
+    .slice(1, -1)
+    .map((x) => c.text(x))
+    .join(' ');
   const l = (): string => operand(c, left, ind);
   const r = (): string => operand(c, right, ind);
   const isNone = (x: SyntaxNode): boolean => x.name === 'None';
   switch (op) {
-    case 'and': return `${l()} && ${r()}`;
-    case 'or': return `${l()} || ${r()}`;
-    case '==': return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
-    case '!=': return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
-    case 'is': return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
-    case 'is not': return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
-    case 'in': return membership(c, left, right, ind);
-    case 'not in': return `!${membership(c, left, right, ind)}`;
-    case '//': return `Math.floor(${l()} / ${r()})`;
+    case 'and':
+      return `${l()} && ${r()}`;
+    case 'or':
+      return `${l()} || ${r()}`;
+    case '==':
+      return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
+    case '!=':
+      return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
+    case 'is':
+      return isNone(right) ? `${l()} == null` : `${l()} === ${r()}`;
+    case 'is not':
+      return isNone(right) ? `${l()} != null` : `${l()} !== ${r()}`;
+    case 'in':
+      return membership(c, left, right, ind);
+    case 'not in':
+      return `!${membership(c, left, right, ind)}`;
+    case '//':
+      return `Math.floor(${l()} / ${r()})`;
     case '+':
       if (isList(c, left) || isList(c, right)) return `[...${l()}, ...${r()}]`;
       return `${l()} + ${r()}`;

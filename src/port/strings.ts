@@ -4,7 +4,10 @@
  */
 
 export class Untranslatable extends Error {
-  constructor(readonly reason: string, readonly from?: number) {
+  constructor(
+    readonly reason: string,
+    readonly from?: number,
+  ) {
     super(reason);
   }
 }
@@ -59,9 +62,16 @@ export function formatMethod(fmt: string, args: string[], kwargs: Map<string, st
   let text = '';
   for (let i = 0; i < fmt.length; i++) {
     const ch = fmt[i];
-    if ((ch === '{' || ch === '}') && fmt[i + 1] === ch) { text += ch; i++; continue; }
+    if ((ch === '{' || ch === '}') && fmt[i + 1] === ch) {
+      text += ch;
+      i++;
+      continue;
+    }
     if (ch === '}') throw new Untranslatable("a single '}' in a .format() string");
-    if (ch !== '{') { text += ch; continue; }
+    if (ch !== '{') {
+      text += ch;
+      continue;
+    }
     const end = fmt.indexOf('}', i);
     if (end < 0) throw new Untranslatable("an unclosed '{' in a .format() string");
     const field = fmt.slice(i + 1, end);
@@ -87,9 +97,16 @@ export function percentFormat(fmt: string, args: string[]): string {
   let n = 0;
   for (let i = 0; i < fmt.length; i++) {
     const ch = fmt[i];
-    if (ch !== '%') { text += ch; continue; }
+    if (ch !== '%') {
+      text += ch;
+      continue;
+    }
     const c = fmt[i + 1];
-    if (c === '%') { text += '%'; i++; continue; }
+    if (c === '%') {
+      text += '%';
+      i++;
+      continue;
+    }
     if (!c || !'sdir'.includes(c)) throw new Untranslatable(`a '%' format other than %s, %d, %i, %r: %${fmt.slice(i + 1, i + 4)}`);
     const code = args[n++];
     if (code === undefined) throw new Untranslatable("more '%' placeholders than values");

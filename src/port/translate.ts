@@ -20,7 +20,10 @@ export interface Translation {
   untranslated: number;
 }
 
-interface Scope { declared: Set<string>; counts: Map<string, number> }
+interface Scope {
+  declared: Set<string>;
+  counts: Map<string, number>;
+}
 
 const MARK = 'devloop init:';
 
@@ -43,7 +46,10 @@ export function translateTiltfile(src: string, devloop: Map<string, number>, sou
   for (const [mod, names] of [...c.nodeImports].sort()) header.push(`import { ${[...names].sort().join(', ')} } from '${mod}';`);
   header.push('');
   let shifted = 0;
-  while (t.lines.length && t.lines[0] === '') { t.lines.shift(); shifted++; }
+  while (t.lines.length && t.lines[0] === '') {
+    t.lines.shift();
+    shifted++;
+  }
   for (const n of t.notes) if (n.outLine !== undefined) n.outLine += header.length - shifted;
   const body = t.lines.join('\n');
   return { code: `${header.join('\n')}\n${body.trimEnd()}\n`, notes: t.notes, translated: t.translated, untranslated: t.untranslated };
@@ -51,10 +57,15 @@ export function translateTiltfile(src: string, devloop: Map<string, number>, sou
 
 function prescan(c: Ctx, n: SyntaxNode, comments: SyntaxNode[], loads: Map<number, LoadResult>): void {
   for (let k = n.firstChild; k; k = k.nextSibling) {
-    if (k.name === 'Comment') { comments.push(k); continue; }
+    if (k.name === 'Comment') {
+      comments.push(k);
+      continue;
+    }
     if (k.name === 'FunctionDefinition') {
       const [, nameNode, params] = kids(k);
-      const names = kids(params).filter((p, i, all) => p.name === 'VariableName' && all[i - 1]?.name !== '*' && all[i - 1]?.name !== '**').map((p) => c.text(p));
+      const names = kids(params)
+        .filter((p, i, all) => p.name === 'VariableName' && all[i - 1]?.name !== '*' && all[i - 1]?.name !== '**')
+        .map((p) => c.text(p));
       c.userFuncs.set(c.text(nameNode), names);
       c.userNames.add(c.text(nameNode));
       for (const p of kids(params)) if (p.name === 'VariableName') c.userNames.add(c.text(p));
@@ -63,12 +74,23 @@ function prescan(c: Ctx, n: SyntaxNode, comments: SyntaxNode[], loads: Map<numbe
       const parts = kids(k);
       const op = parts.findIndex((p) => p.name === 'AssignOp' || p.name === 'UpdateOp');
       for (const p of parts.slice(0, op)) if (p.name === 'VariableName') c.userNames.add(c.text(p));
-      if (k.name === 'AssignStatement' && op === 1 && parts[0].name === 'VariableName' && ['ArrayExpression', 'ArrayComprehensionExpression'].includes(parts[2]?.name)) c.lists.add(c.text(parts[0]));
-      if (k.name === 'AssignStatement' && op === 1 && parts[0].name === 'VariableName' && parts[2]?.name === 'DictionaryExpression') c.dicts.add(c.text(parts[0]));
+      if (
+        k.name === 'AssignStatement' &&
+        op === 1 &&
+        parts[0].name === 'VariableName' &&
+        ['ArrayExpression', 'ArrayComprehensionExpression'].includes(parts[2]?.name)
+      )
+        c.lists.add(c.text(parts[0]));
+      if (k.name === 'AssignStatement' && op === 1 && parts[0].name === 'VariableName' && parts[2]?.name === 'DictionaryExpression')
+        c.dicts.add(c.text(parts[0]));
     }
     if (k.name === 'ForStatement') {
       const parts = kids(k);
-      for (const p of parts.slice(1, parts.findIndex((x) => x.name === 'in'))) if (p.name === 'VariableName') c.userNames.add(c.text(p));
+      for (const p of parts.slice(
+        1,
+        parts.findIndex((x) => x.name === 'in'),
+      ))
+        if (p.name === 'VariableName') c.userNames.add(c.text(p));
     }
     const call = k.name === 'ExpressionStatement' ? k.firstChild : null;
     if (call?.name === 'CallExpression' && call.firstChild?.name === 'VariableName' && c.text(call.firstChild) === 'load') {
@@ -89,7 +111,8 @@ function countAssignments(c: Ctx, stmts: SyntaxNode[]): Map<string, number> {
       const op = parts.findIndex((p) => p.name === 'AssignOp' || p.name === 'UpdateOp');
       // `xs += [...]` on a list becomes xs.push(...): not a reassignment.
       const push = n.name === 'UpdateStatement' && c.text(parts[op]) === '+=' && (parts[op + 1]?.name === 'ArrayExpression' || c.lists.has(c.text(parts[0])));
-      for (const p of parts.slice(0, op)) if (p.name === 'VariableName') counts.set(c.text(p), (counts.get(c.text(p)) ?? 0) + (push ? 0 : n.name === 'UpdateStatement' ? 2 : 1));
+      for (const p of parts.slice(0, op))
+        if (p.name === 'VariableName') counts.set(c.text(p), (counts.get(c.text(p)) ?? 0) + (push ? 0 : n.name === 'UpdateStatement' ? 2 : 1));
     }
     for (let k = n.firstChild; k; k = k.nextSibling) visit(k);
   };
@@ -113,7 +136,9 @@ function condition(c: Ctx, n: SyntaxNode, ind: string): string {
 
 function hasError(n: SyntaxNode): boolean {
   const cur = n.cursor();
-  do { if (cur.type.isError) return true; } while (cur.next() && cur.from < n.to);
+  do {
+    if (cur.type.isError) return true;
+  } while (cur.next() && cur.from < n.to);
   return false;
 }
 
@@ -126,7 +151,12 @@ class Writer {
   private nextComment = 0;
   private lastPos = 0;
 
-  constructor(private readonly c: Ctx, private readonly comments: SyntaxNode[], private readonly loads: Map<number, LoadResult>, private readonly sourceName: string) {}
+  constructor(
+    private readonly c: Ctx,
+    private readonly comments: SyntaxNode[],
+    private readonly loads: Map<number, LoadResult>,
+    private readonly sourceName: string,
+  ) {}
 
   private gap(pos: number): void {
     if (/\n[ \t]*\n/.test(this.c.src.slice(this.lastPos, pos)) && this.lines.length && this.lines[this.lines.length - 1] !== '') this.lines.push('');
@@ -164,7 +194,11 @@ class Writer {
       this.gap(s.from);
       for (const name of assignedIn(this.c, s)) {
         if (scope.declared.has(name)) continue;
-        if (s.name === 'AssignStatement' && kids(s).some((k) => k.name === 'VariableName' && this.c.text(k) === name && k.to <= (kids(s).find((x) => x.name === 'AssignOp')?.from ?? 0))) continue;
+        if (
+          s.name === 'AssignStatement' &&
+          kids(s).some((k) => k.name === 'VariableName' && this.c.text(k) === name && k.to <= (kids(s).find((x) => x.name === 'AssignOp')?.from ?? 0))
+        )
+          continue;
         this.lines.push(`${ind}let ${jsName(name)};`);
         scope.declared.add(name);
       }
@@ -186,7 +220,8 @@ class Writer {
     if (load) {
       if (load.localImport) this.localImports.push(load.localImport);
       for (const n of load.notes) this.note(n.kind, s.from, n.text, ind);
-      if (load.todo) this.commentOut(s, load.todo, ind); else this.translated++;
+      if (load.todo) this.commentOut(s, load.todo, ind);
+      else this.translated++;
       return;
     }
     c.pending = [];
@@ -219,16 +254,31 @@ class Writer {
     switch (s.name) {
       case 'ExpressionStatement': {
         const e = k[0];
-        if (e.name === 'String') return `// ${c.text(e).replace(/^[rRuU]?("""|'''|"|')|("""|'''|"|')$/g, '').trim().split('\n').join(`\n${ind}// `)}`;
+        if (e.name === 'String')
+          return `// ${c
+            .text(e)
+            .replace(/^[rRuU]?("""|'''|"|')|("""|'''|"|')$/g, '')
+            .trim()
+            .split('\n')
+            .join(`\n${ind}// `)}`;
         if (e.name === 'CallExpression' && e.firstChild?.name === 'VariableName' && !c.userNames.has(c.text(e.firstChild))) {
           const fn = c.text(e.firstChild);
-          if (fn === 'fail') return `throw new Error(${kids(kids(e)[1]).filter((x) => !['(', ')', ','].includes(x.name)).map((x) => expr(c, x, ind)).join(' + ')});`;
+          if (fn === 'fail')
+            return `throw new Error(${kids(kids(e)[1])
+              .filter((x) => !['(', ')', ','].includes(x.name))
+              .map((x) => expr(c, x, ind))
+              .join(' + ')});`;
           if (fn === 'include') c.fail("include(): port that Tiltfile too and import it (import './other.ts')");
-          if (fn === 'warn') return `console.warn(${kids(kids(e)[1]).filter((x) => !['(', ')', ','].includes(x.name)).map((x) => expr(c, x, ind)).join(', ')});`;
+          if (fn === 'warn')
+            return `console.warn(${kids(kids(e)[1])
+              .filter((x) => !['(', ')', ','].includes(x.name))
+              .map((x) => expr(c, x, ind))
+              .join(', ')});`;
         }
         return `${expr(c, e, ind)};`;
       }
-      case 'AssignStatement': return this.assign(s, k, ind, scope);
+      case 'AssignStatement':
+        return this.assign(s, k, ind, scope);
       case 'UpdateStatement': {
         const [target, op, value] = k;
         const t = expr(c, target, ind);
@@ -241,10 +291,17 @@ class Writer {
       case 'ReturnStatement':
         if (k.length > 2) c.fail('a return of several values');
         return k.length > 1 ? `return ${expr(c, k[1], ind)};` : 'return;';
-      case 'PassStatement': return '';
-      case 'BreakStatement': return 'break;';
-      case 'ContinueStatement': return 'continue;';
-      case 'IfStatement': case 'ForStatement': case 'WhileStatement': case 'FunctionDefinition': return undefined;
+      case 'PassStatement':
+        return '';
+      case 'BreakStatement':
+        return 'break;';
+      case 'ContinueStatement':
+        return 'continue;';
+      case 'IfStatement':
+      case 'ForStatement':
+      case 'WhileStatement':
+      case 'FunctionDefinition':
+        return undefined;
       default:
         return c.fail(s.type.isError ? 'a syntax error' : `${s.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`);
     }
@@ -300,7 +357,12 @@ class Writer {
     } else if (s.name === 'ForStatement') {
       if (k.filter((x) => x.name === 'Body').length > 1) c.fail('for ... else');
       const iIn = k.findIndex((x) => x.name === 'in');
-      const { iter, param } = loopParts(c, k.slice(1, iIn).filter((x) => x.name !== ','), k[iIn + 1], ind);
+      const { iter, param } = loopParts(
+        c,
+        k.slice(1, iIn).filter((x) => x.name !== ','),
+        k[iIn + 1],
+        ind,
+      );
       header(`for (const ${param} of ${iter}) {`);
       body(k[k.length - 1]);
       this.lines.push(`${ind}}`);
@@ -318,10 +380,18 @@ class Writer {
         const p = ps[i];
         if (p.name === ',') continue;
         if (p.name === '**') c.fail('**kwargs in a def');
-        if (p.name === '*') { params.push(`...${jsName(c.text(ps[i + 1]))}`); declared.add(c.text(ps[i + 1])); i++; continue; }
+        if (p.name === '*') {
+          params.push(`...${jsName(c.text(ps[i + 1]))}`);
+          declared.add(c.text(ps[i + 1]));
+          i++;
+          continue;
+        }
         if (p.name !== 'VariableName') c.fail('a parameter I cannot read');
         declared.add(c.text(p));
-        if (ps[i + 1]?.name === 'AssignOp') { params.push(`${jsName(c.text(p))} = ${expr(c, ps[i + 2], ind)}`); i += 2; } else params.push(jsName(c.text(p)));
+        if (ps[i + 1]?.name === 'AssignOp') {
+          params.push(`${jsName(c.text(p))} = ${expr(c, ps[i + 2], ind)}`);
+          i += 2;
+        } else params.push(jsName(c.text(p)));
       }
       header(`function ${jsName(c.text(nameNode))}(${params.join(', ')}) {`);
       body(b, { declared, counts: countAssignments(c, kids(b)) });
@@ -330,4 +400,3 @@ class Writer {
     this.translated++;
   }
 }
-

@@ -7,7 +7,12 @@
 import type { Duplex } from 'node:stream';
 
 /** A Kubernetes object as plain data (what model/yaml.ts parses; integers beyond 2^53 are BigInts). */
-export type KObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown }; [k: string]: unknown };
+export type KObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 export interface ObjectRef {
   apiVersion: string;
@@ -20,7 +25,9 @@ export interface ObjectRef {
 }
 
 /** An object found in a namespace, with its labels (`controlled`: it has an owner, which removes it). */
-export interface NamespacedObject extends ObjectRef { labels: Record<string, string> }
+export interface NamespacedObject extends ObjectRef {
+  labels: Record<string, string>;
+}
 
 export interface ClusterInfo {
   /** kubeconfig context name, e.g. `kind-dev`, `devloop-test`. */
@@ -34,7 +41,11 @@ export interface ClusterInfo {
 }
 
 /** KEP-1755 kube-public/local-registry-hosting, when the cluster advertises one. */
-export interface AdvertisedRegistry { host: string; hostFromContainerRuntime?: string; help?: string }
+export interface AdvertisedRegistry {
+  host: string;
+  hostFromContainerRuntime?: string;
+  help?: string;
+}
 
 export interface ContainerStatusView {
   name: string;
@@ -73,9 +84,15 @@ export interface PodView {
 
 export type PodEvent = { type: 'upsert' | 'delete'; pod: PodView };
 
-export interface ExecResult { exitCode: number; stdout: Buffer; stderr: Buffer }
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
 
-export interface Stoppable { stop(): void }
+export interface Stoppable {
+  stop(): void;
+}
 
 export interface Cluster {
   info(): ClusterInfo;
@@ -103,7 +120,13 @@ export interface Cluster {
    * Streams a container's log lines (follow) until stopped; `sinceTime` avoids repeating lines after a reconnect.
    * `onEnd` is called once if the stream ends by itself (container exited, pod gone, or an error), never after stop().
    */
-  streamLogs(namespace: string, pod: string, container: string, onLine: (line: string) => void, opts?: { previous?: boolean; sinceTime?: string; tailLines?: number; onEnd?: (error?: Error) => void }): Stoppable;
+  streamLogs(
+    namespace: string,
+    pod: string,
+    container: string,
+    onLine: (line: string) => void,
+    opts?: { previous?: boolean; sinceTime?: string; tailLines?: number; onEnd?: (error?: Error) => void },
+  ): Stoppable;
   /** One exec: argv in the container, optional stdin (closed at its end), collecting stdout/stderr and the exit code. */
   exec(namespace: string, pod: string, container: string, command: string[], stdin?: Buffer | NodeJS.ReadableStream): Promise<ExecResult>;
   /**

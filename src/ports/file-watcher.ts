@@ -85,10 +85,5 @@ export interface WatchHandle {
 
 export interface FileWatcher {
   /** Start watching; resolves when every root is watched (changes made after that are reported). */
-  watch(
-    roots: readonly WatchRoot[],
-    onBatch: (batch: ChangeBatch) => void,
-    onError: (err: DevloopError) => void,
-    opts?: WatchOptions,
-  ): Promise<WatchHandle>;
+  watch(roots: readonly WatchRoot[], onBatch: (batch: ChangeBatch) => void, onError: (err: DevloopError) => void, opts?: WatchOptions): Promise<WatchHandle>;
 }

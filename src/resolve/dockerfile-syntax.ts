@@ -8,8 +8,12 @@ export function checkDockerfileSyntax(spec: ImageSpec & { type: 'docker' }, text
   const p = dockerfileProblem(text);
   if (!p) return;
   const inline = spec.dockerfileContents !== undefined;
-  throw new DevloopError('dockerfile-parse', `${inline ? `dockerfile_contents of docker_build('${spec.ref}'), line ${p.line}` : `Dockerfile of docker_build('${spec.ref}')`}: ${p.message}`, {
-    location: inline ? spec.loc : { file: spec.dockerfile, line: p.line },
-    hint: inline ? `fix line ${p.line} of the dockerfile_contents text` : `fix line ${p.line} of ${basename(spec.dockerfile)}; nothing was built or applied`,
-  });
+  throw new DevloopError(
+    'dockerfile-parse',
+    `${inline ? `dockerfile_contents of docker_build('${spec.ref}'), line ${p.line}` : `Dockerfile of docker_build('${spec.ref}')`}: ${p.message}`,
+    {
+      location: inline ? spec.loc : { file: spec.dockerfile, line: p.line },
+      hint: inline ? `fix line ${p.line} of the dockerfile_contents text` : `fix line ${p.line} of ${basename(spec.dockerfile)}; nothing was built or applied`,
+    },
+  );
 }

@@ -16,10 +16,18 @@ export function locatorsOf(plan: Plan): ImageLocator[] {
   const out: ImageLocator[] = [];
   for (const k of plan.k8sKinds) {
     if (k.imageJsonPath.length === 0 && !k.imageObject) continue;
-    out.push(compileAt({
-      kind: escape(k.kind), apiVersion: k.apiVersion === undefined ? undefined : escape(k.apiVersion), jsonPaths: k.imageJsonPath,
-      imageObject: k.imageObject && { jsonPath: k.imageObject.json_path, repoField: k.imageObject.repo_field, tagField: k.imageObject.tag_field },
-    }, k.loc, 'k8s_kind'));
+    out.push(
+      compileAt(
+        {
+          kind: escape(k.kind),
+          apiVersion: k.apiVersion === undefined ? undefined : escape(k.apiVersion),
+          jsonPaths: k.imageJsonPath,
+          imageObject: k.imageObject && { jsonPath: k.imageObject.json_path, repoField: k.imageObject.repo_field, tagField: k.imageObject.tag_field },
+        },
+        k.loc,
+        'k8s_kind',
+      ),
+    );
   }
   for (const p of plan.imageJsonPaths) {
     out.push(compileAt({ jsonPaths: p.paths, apiVersion: p.apiVersion, kind: p.kind, name: p.name, namespace: p.namespace }, p.loc, 'k8s_image_json_path'));

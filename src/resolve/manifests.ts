@@ -45,7 +45,10 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
     } catch (e) {
       // Inline text has no file: point at the k8s_yaml() call and say where in the text.
       if (e instanceof DevloopError && !src.path && e.location?.line !== undefined) {
-        throw new DevloopError(e.code, `${e.message.replace(/^invalid YAML/, `invalid YAML in ${src.source}`)} (line ${e.location.line} of the text)`, { location: src.loc, hint: e.hint });
+        throw new DevloopError(e.code, `${e.message.replace(/^invalid YAML/, `invalid YAML in ${src.source}`)} (line ${e.location.line} of the text)`, {
+          location: src.loc,
+          hint: e.hint,
+        });
       }
       throw e;
     }
@@ -56,13 +59,17 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
         const o = item as Partial<K8sObject>;
         const loc = fileLoc(doc.line);
         if (typeof o !== 'object' || Array.isArray(o)) {
-          throw new DevloopError('yaml-not-object', `document ${index + 1} of ${src.source} is not a Kubernetes object`, { location: loc, hint: 'each YAML document must be a mapping with apiVersion, kind and metadata.name' });
+          throw new DevloopError('yaml-not-object', `document ${index + 1} of ${src.source} is not a Kubernetes object`, {
+            location: loc,
+            hint: 'each YAML document must be a mapping with apiVersion, kind and metadata.name',
+          });
         }
         const missing = ['apiVersion', 'kind'].filter((k) => typeof (o as Record<string, unknown>)[k] !== 'string');
         if (typeof o.metadata?.name !== 'string' || !o.metadata.name) missing.push('metadata.name');
         if (missing.length) {
           throw new DevloopError('yaml-not-object', `document ${index + 1} of ${src.source}${o.kind ? ` (kind ${o.kind})` : ''} has no ${missing.join(', ')}`, {
-            location: loc, hint: 'every Kubernetes object needs apiVersion, kind and metadata.name (generateName is not supported)',
+            location: loc,
+            hint: 'every Kubernetes object needs apiVersion, kind and metadata.name (generateName is not supported)',
           });
         }
         const obj = o as K8sObject;
@@ -70,9 +77,14 @@ export function parseYamlSources(sources: YamlSource[]): SourcedObject[] {
         const key = `${obj.apiVersion}|${obj.kind}|${obj.metadata.namespace ?? ''}|${obj.metadata.name}`;
         const prev = seen.get(key);
         if (prev && !src.allowDuplicates) {
-          throw new DevloopError('yaml-duplicate', `duplicate YAML: ${objectName(obj)}${obj.metadata.namespace ? ` (namespace ${obj.metadata.namespace})` : ''} is also at ${prev.loc.file}${prev.loc.line ? `:${prev.loc.line}` : ''}`, {
-            location: loc, hint: 'remove one of them, or pass k8s_yaml(..., { allow_duplicates: true }) to let the later one win',
-          });
+          throw new DevloopError(
+            'yaml-duplicate',
+            `duplicate YAML: ${objectName(obj)}${obj.metadata.namespace ? ` (namespace ${obj.metadata.namespace})` : ''} is also at ${prev.loc.file}${prev.loc.line ? `:${prev.loc.line}` : ''}`,
+            {
+              location: loc,
+              hint: 'remove one of them, or pass k8s_yaml(..., { allow_duplicates: true }) to let the later one win',
+            },
+          );
         }
         if (prev) {
           out[out.indexOf(prev)] = entry;

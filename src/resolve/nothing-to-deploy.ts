@@ -24,7 +24,7 @@ export function checkPlanDeploysSomething(plan: Plan): void {
 /** After resolving: YAML that holds no objects (empty files, only `---`). */
 export function checkResolvedDeploysSomething(r: Resolved): void {
   if (r.resources.length === 0) {
-    const sources = r.plan.yaml.map((y) => y.path ? basename(y.path) : y.source);
+    const sources = r.plan.yaml.map((y) => (y.path ? basename(y.path) : y.source));
     throw nothing(r.plan, `the YAML given to k8s_yaml (${sources.join(', ')}) holds no Kubernetes objects`);
   }
 }

@@ -27,8 +27,13 @@ export interface Rendered {
 /** Injects `refOf(id)` for every image found in the object (the rendered object is a copy). */
 export function renderObject(so: SourcedObject, images: readonly RenderImage[], refOf: (id: string) => string, locators: readonly ImageLocator[]): Rendered {
   const targets: InjectTarget[] = images.map((img) => ({
-    id: img.id, selector: img.selector, clusterRef: refOf(img.id), entrypoint: img.spec.entrypoint,
-    containerArgs: img.spec.containerArgs, matchInEnvVars: img.spec.matchInEnvVars, ...restartWrapping(img),
+    id: img.id,
+    selector: img.selector,
+    clusterRef: refOf(img.id),
+    entrypoint: img.spec.entrypoint,
+    containerArgs: img.spec.containerArgs,
+    matchInEnvVars: img.spec.matchInEnvVars,
+    ...restartWrapping(img),
   }));
   let res: ReturnType<typeof injectImages>;
   try {

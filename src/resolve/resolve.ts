@@ -83,11 +83,19 @@ function dockerfileTextOf(spec: ImageSpec & { type: 'docker' }): string {
   try {
     return readFileSync(spec.dockerfile, 'utf8');
   } catch (e) {
-    throw new DevloopError('dockerfile-missing', `docker_build('${spec.ref}'): can't read the Dockerfile ${spec.dockerfile}: ${(e as Error).message}`, { location: spec.loc });
+    throw new DevloopError('dockerfile-missing', `docker_build('${spec.ref}'): can't read the Dockerfile ${spec.dockerfile}: ${(e as Error).message}`, {
+      location: spec.loc,
+    });
   }
 }
 
-interface Node { spec: ImageSpec; ref: ImageRef; selector: RefSelector; deps: string[]; dockerfile?: string }
+interface Node {
+  spec: ImageSpec;
+  ref: ImageRef;
+  selector: RefSelector;
+  deps: string[];
+  dockerfile?: string;
+}
 
 /** Edges from Dockerfile FROM / --from and image_deps; topological order (declaration order among equals); cycles are errors. */
 function imageGraph(specs: ImageSpec[]): Node[] {
@@ -97,9 +105,14 @@ function imageGraph(specs: ImageSpec[]): Node[] {
       ref = parseRef(spec.ref);
     } catch (e) {
       const err = e as DevloopError;
-      throw new DevloopError('config-invalid-ref', `${spec.type === 'docker' ? 'docker_build' : 'custom_build'}: '${spec.ref}' is not a valid image ref: ${err.message}`, {
-        location: spec.loc, hint: err.hint ?? 'an image ref is lowercase, e.g. my-app or registry.example.com/team/my-app:tag',
-      });
+      throw new DevloopError(
+        'config-invalid-ref',
+        `${spec.type === 'docker' ? 'docker_build' : 'custom_build'}: '${spec.ref}' is not a valid image ref: ${err.message}`,
+        {
+          location: spec.loc,
+          hint: err.hint ?? 'an image ref is lowercase, e.g. my-app or registry.example.com/team/my-app:tag',
+        },
+      );
     }
     return { spec, ref, selector: makeSelector(ref), deps: [] };
   });
@@ -115,9 +128,14 @@ function imageGraph(specs: ImageSpec[]): Node[] {
       for (const d of n.spec.imageDeps) {
         const parent = bestMatch(nodes, d);
         if (!parent) {
-          throw new DevloopError('config-unknown-image-dep', `custom_build('${n.spec.ref}'): image_deps names '${d}', which no docker_build or custom_build builds`, {
-            location: n.spec.loc, hint: `images built here: ${nodes.map((x) => x.spec.ref).join(', ')}`,
-          });
+          throw new DevloopError(
+            'config-unknown-image-dep',
+            `custom_build('${n.spec.ref}'): image_deps names '${d}', which no docker_build or custom_build builds`,
+            {
+              location: n.spec.loc,
+              hint: `images built here: ${nodes.map((x) => x.spec.ref).join(', ')}`,
+            },
+          );
         }
         if (!n.deps.includes(parent.spec.ref)) n.deps.push(parent.spec.ref);
       }
@@ -131,7 +149,10 @@ function imageGraph(specs: ImageSpec[]): Node[] {
     if (s === 2) return;
     if (s === 1) {
       const cycle = [...path.slice(path.indexOf(n.spec.ref)), n.spec.ref].join(' -> ');
-      throw new DevloopError('image-cycle', `image dependency cycle: ${cycle}`, { location: n.spec.loc, hint: 'an image cannot build FROM itself or from an image that builds FROM it' });
+      throw new DevloopError('image-cycle', `image dependency cycle: ${cycle}`, {
+        location: n.spec.loc,
+        hint: 'an image cannot build FROM itself or from an image that builds FROM it',
+      });
     }
     state.set(n.spec.ref, 1);
     for (const d of n.deps) visit(byId.get(d)!, [...path, n.spec.ref]);
@@ -173,9 +194,7 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       const spec = n.spec;
       const ci = contextIgnore({ context: spec.context, dockerfile: spec.dockerfile, ignore: spec.ignore, only: spec.only });
       matcher = ci.matcher;
-      entries = opts.walks
-        ? opts.walks.cache.walk(spec.context, ci.matcher, ci.rules, opts.walks.reported)
-        : walkContext(spec.context, ci.matcher);
+      entries = opts.walks ? opts.walks.cache.walk(spec.context, ci.matcher, ci.rules, opts.walks.reported) : walkContext(spec.context, ci.matcher);
       // devloop's own output redirected into the context (`devloop up > up.log`) would change the tag on every line.
       if (opts.exclude?.size) entries = entries.filter((e) => !opts.exclude!.has(join(spec.context, e.path)));
       if (spec.target) {
@@ -192,12 +211,21 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
       // The Dockerfile as written, not as rewritten: the rewrite names the parent's ref where it is pushed, and a tag
       // depends on the parent's tag (hashed below), never on a registry, so `ci --dry-run` prints the tags `up` deploys.
       h.update('docker\0').update(hashEntries(spec.context, entries)).update('\0').update(n.dockerfile!).update('\0');
-      h.update(JSON.stringify(Object.entries(spec.buildArgs).sort())).update('\0').update(spec.target ?? '').update('\0');
+      h.update(JSON.stringify(Object.entries(spec.buildArgs).sort()))
+        .update('\0')
+        .update(spec.target ?? '')
+        .update('\0');
       h.update(spec.platform ?? '').update('\0');
     } else {
       const spec = n.spec;
-      h.update('custom\0').update(JSON.stringify(spec.command)).update('\0').update(hashFiles(plan.configDir, spec.deps, depsFilter(spec.deps, spec.ignore))).update('\0');
-      h.update(JSON.stringify(Object.entries(spec.env).sort())).update('\0').update(spec.tag ?? '');
+      h.update('custom\0')
+        .update(JSON.stringify(spec.command))
+        .update('\0')
+        .update(hashFiles(plan.configDir, spec.deps, depsFilter(spec.deps, spec.ignore)))
+        .update('\0');
+      h.update(JSON.stringify(Object.entries(spec.env).sort()))
+        .update('\0')
+        .update(spec.tag ?? '');
     }
     for (const p of parentTags) h.update(`parent ${p.id} ${p.tag}\0`);
     const inputs = hex16(h);
@@ -206,9 +234,22 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
     // change is seen and pods are replaced); one that never reaches the local engine can only be deployed as built.
     if (n.spec.type === 'custom' && n.spec.tag && n.spec.skipsLocalDocker) tag = n.spec.tag;
     images.set(n.spec.ref, {
-      id: n.spec.ref, spec: n.spec, ref: n.ref, selector: n.selector, refs, deps: n.deps, tag, inputs,
-      localRef: refs.local(tag), clusterRef: refs.cluster(tag), dockerfileText, rewrites, entries, matcher,
-      deployed: false, injections: [],
+      id: n.spec.ref,
+      spec: n.spec,
+      ref: n.ref,
+      selector: n.selector,
+      refs,
+      deps: n.deps,
+      tag,
+      inputs,
+      localRef: refs.local(tag),
+      clusterRef: refs.cluster(tag),
+      dockerfileText,
+      rewrites,
+      entries,
+      matcher,
+      deployed: false,
+      injections: [],
     });
   }
 
@@ -230,10 +271,14 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
     const option = img.spec.entrypoint ? 'entrypoint' : img.spec.containerArgs ? 'container_args' : undefined;
     if (!option || img.injections.length === 0 || img.injections.some((i) => /container$/i.test(i.kind))) continue;
     const where = img.injections.map((i) => `${(i as Injection & { object: string }).object} ${i.path}`).join(', ');
-    throw new DevloopError('override-outside-container', `${option} of image '${img.id}' cannot be applied: the image is found only outside containers (${where})`, {
-      location: img.spec.loc,
-      hint: `${option} replaces a container's ${option === 'entrypoint' ? 'command' : 'args'}; for an image in a custom resource's field, set the command in that resource instead, or remove ${option}.`,
-    });
+    throw new DevloopError(
+      'override-outside-container',
+      `${option} of image '${img.id}' cannot be applied: the image is found only outside containers (${where})`,
+      {
+        location: img.spec.loc,
+        hint: `${option} replaces a container's ${option === 'entrypoint' ? 'command' : 'args'}; for an image in a custom resource's field, set the command in that resource instead, or remove ${option}.`,
+      },
+    );
   }
 
   // Images needed: deployed ones and their ancestors. Others are unused (warned, not built).
@@ -250,21 +295,39 @@ export function resolve(plan: Plan, opts: ResolveOptions = {}): Resolved {
     if (needed.has(img.id)) continue;
     used ??= usedImageNames(objects);
     unused.push({ id: img.id, loc: img.spec.loc });
-    warnings.push(`image '${img.id}' (${img.spec.loc.file}:${img.spec.loc.line}) is not used in any Kubernetes object, so it is not built; objects use: ${used.join(', ') || 'no images'}`);
+    warnings.push(
+      `image '${img.id}' (${img.spec.loc.file}:${img.spec.loc.line}) is not used in any Kubernetes object, so it is not built; objects use: ${used.join(', ') || 'no images'}`,
+    );
   }
   for (const img of all) {
     if (!needed.has(img.id) || img.deployed || img.spec.liveUpdate.length === 0) continue;
     const children = all.filter((c) => c.deps.includes(img.id)).map((c) => c.id);
-    throw new DevloopError('live-update-on-base', `live_update on '${img.id}', which is only used as a base image (by ${children.join(', ')}): no container runs it, so it would never update anything`, {
-      location: img.spec.loc, hint: `move the live_update to the image that is deployed: ${children.join(', ')}`,
-    });
+    throw new DevloopError(
+      'live-update-on-base',
+      `live_update on '${img.id}', which is only used as a base image (by ${children.join(', ')}): no container runs it, so it would never update anything`,
+      {
+        location: img.spec.loc,
+        hint: `move the live_update to the image that is deployed: ${children.join(', ')}`,
+      },
+    );
   }
-  checkLiveUpdatePaths(all.filter((i) => needed.has(i.id)), images);
+  checkLiveUpdatePaths(
+    all.filter((i) => needed.has(i.id)),
+    images,
+  );
 
   const { resources, warnings: rw } = assembleResources({ plan, objects, imagesByObject });
   warnings.push(...rw);
   return keepSelected({
-    plan, registry, images: all.filter((i) => needed.has(i.id)), unused, objects, rendered, locators, resources, warnings,
+    plan,
+    registry,
+    images: all.filter((i) => needed.has(i.id)),
+    unused,
+    objects,
+    rendered,
+    locators,
+    resources,
+    warnings,
   });
 }
 
@@ -303,9 +366,14 @@ function checkLiveUpdatePaths(list: ResolvedImage[], images: Map<string, Resolve
       const paths = s.type === 'sync' ? [s.local] : s.type === 'fall_back_on' ? s.paths : [];
       for (const p of paths) {
         if (!under(p)) {
-          throw new DevloopError('live-update-path', `${s.type}: '${p}' is not inside what image '${img.id}' is built from (${roots.join(', ')}), so changes there are never seen`, {
-            location: s.loc, hint: 'sync paths must be inside the docker_build context (or custom_build deps) of this image or its base images',
-          });
+          throw new DevloopError(
+            'live-update-path',
+            `${s.type}: '${p}' is not inside what image '${img.id}' is built from (${roots.join(', ')}), so changes there are never seen`,
+            {
+              location: s.loc,
+              hint: 'sync paths must be inside the docker_build context (or custom_build deps) of this image or its base images',
+            },
+          );
         }
       }
     }

@@ -63,7 +63,9 @@ export function uniqueNames(objs: K8sObject[]): string[] {
     const cand = parts.map((p) => p.slice(0, depth).join(':'));
     const counts = new Map<string, number>();
     for (const c of cand) counts.set(c, (counts.get(c) ?? 0) + 1);
-    cand.forEach((c, i) => { if (!names[i] && (counts.get(c) === 1 || depth === 4)) names[i] = c; });
+    cand.forEach((c, i) => {
+      if (!names[i] && (counts.get(c) === 1 || depth === 4)) names[i] = c;
+    });
   }
   const seen = new Map<string, number>();
   return names.map((n) => {
@@ -80,9 +82,14 @@ function customNames(plan: Plan, names: string[], objs: K8sObject[]): string[] {
   out.forEach((n, i) => {
     const j = first.get(n);
     if (j !== undefined) {
-      throw new DevloopError('config-duplicate', `workload_to_resource_function named two workloads '${n}': ${objs[j].kind}/${objs[j].metadata.name} and ${objs[i].kind}/${objs[i].metadata.name}`, {
-        location: { file: plan.configFile }, hint: 'return a different name for each workload (include the kind or namespace)',
-      });
+      throw new DevloopError(
+        'config-duplicate',
+        `workload_to_resource_function named two workloads '${n}': ${objs[j].kind}/${objs[j].metadata.name} and ${objs[i].kind}/${objs[i].metadata.name}`,
+        {
+          location: { file: plan.configFile },
+          hint: 'return a different name for each workload (include the kind or namespace)',
+        },
+      );
     }
     first.set(n, i);
   });
@@ -107,7 +114,12 @@ export function fragmentOf(o: K8sObject): string {
 
 function parseSelector(s: string, loc: K8sResourceSpec['loc']): string[] {
   const parts = s.split(/(?<!\\):/).map((p) => p.replace(/\\:/g, ':').toLowerCase());
-  if (parts.length > 3) throw new DevloopError('config-bad-value', `k8s_resource: object selector '${s}' has ${parts.length} parts; use 'name', 'name:kind' or 'name:kind:namespace'`, { location: loc });
+  if (parts.length > 3)
+    throw new DevloopError(
+      'config-bad-value',
+      `k8s_resource: object selector '${s}' has ${parts.length} parts; use 'name', 'name:kind' or 'name:kind:namespace'`,
+      { location: loc },
+    );
   return parts;
 }
 
@@ -122,12 +134,26 @@ export function assembleResources({ plan, objects, imagesByObject }: AssembleInp
   const isWorkload = (i: number): boolean => imagesByObject[i].length > 0 || hasContainers(objects[i].object) || readinessOf(objects[i].object) !== undefined;
   const workloadIdx = objects.map((_, i) => i).filter(isWorkload);
   let names = uniqueNames(workloadIdx.map((i) => objects[i].object));
-  if (plan.workloadNames) names = customNames(plan, names, workloadIdx.map((i) => objects[i].object));
+  if (plan.workloadNames)
+    names = customNames(
+      plan,
+      names,
+      workloadIdx.map((i) => objects[i].object),
+    );
   const taken = new Set<number>(workloadIdx);
   const defaults = { triggerMode: plan.triggerMode, autoInit: true };
   const resources: Resource[] = workloadIdx.map((i, n) => ({
-    name: names[n], type: 'k8s', objects: [i], images: [...imagesByObject[i]], portForwards: [], resourceDeps: [],
-    ...defaults, labels: [], links: [], extraPodSelectors: [], podReadiness: readinessOf(objects[i].object) ?? 'wait',
+    name: names[n],
+    type: 'k8s',
+    objects: [i],
+    images: [...imagesByObject[i]],
+    portForwards: [],
+    resourceDeps: [],
+    ...defaults,
+    labels: [],
+    links: [],
+    extraPodSelectors: [],
+    podReadiness: readinessOf(objects[i].object) ?? 'wait',
   }));
   // Services whose selector matches a workload's pod labels (same namespace, or no namespace given) join it.
   objects.forEach((so, i) => {
@@ -150,17 +176,40 @@ export function assembleResources({ plan, objects, imagesByObject }: AssembleInp
   const rest = objects.map((_, i) => i).filter((i) => !taken.has(i));
   if (rest.length) {
     resources.unshift({
-      name: UNCATEGORIZED, type: 'k8s', objects: rest, images: [...new Set(rest.flatMap((i) => imagesByObject[i]))], portForwards: [],
-      resourceDeps: [], ...defaults, labels: [], links: [], extraPodSelectors: [], podReadiness: 'ignore',
+      name: UNCATEGORIZED,
+      type: 'k8s',
+      objects: rest,
+      images: [...new Set(rest.flatMap((i) => imagesByObject[i]))],
+      portForwards: [],
+      resourceDeps: [],
+      ...defaults,
+      labels: [],
+      links: [],
+      extraPodSelectors: [],
+      podReadiness: 'ignore',
     });
   }
   for (const l of plan.localResources) {
     if (resources.some((r) => r.name === l.name)) {
-      throw new DevloopError('config-duplicate', `local_resource: a resource named '${l.name}' already exists (a Kubernetes workload)`, { location: l.loc, hint: 'give the local_resource another name' });
+      throw new DevloopError('config-duplicate', `local_resource: a resource named '${l.name}' already exists (a Kubernetes workload)`, {
+        location: l.loc,
+        hint: 'give the local_resource another name',
+      });
     }
     resources.push({
-      name: l.name, type: 'local', objects: [], images: [], portForwards: [], resourceDeps: l.resourceDeps, triggerMode: l.triggerMode ?? plan.triggerMode,
-      autoInit: l.autoInit, labels: l.labels, links: [], extraPodSelectors: [], podReadiness: l.serveCmd ? 'wait' : 'ignore', local: l,
+      name: l.name,
+      type: 'local',
+      objects: [],
+      images: [],
+      portForwards: [],
+      resourceDeps: l.resourceDeps,
+      triggerMode: l.triggerMode ?? plan.triggerMode,
+      autoInit: l.autoInit,
+      labels: l.labels,
+      links: [],
+      extraPodSelectors: [],
+      podReadiness: l.serveCmd ? 'wait' : 'ignore',
+      local: l,
     });
   }
   checkDeps(resources, plan, warnings);
@@ -182,20 +231,37 @@ function applyResourceSpec(spec: K8sResourceSpec, resources: Resource[], objects
       const guess = closest(spec.workload, known);
       throw new DevloopError('config-unknown-resource', `k8s_resource: no workload named '${spec.workload}'${guess ? ` (did you mean '${guess}'?)` : ''}`, {
         location: spec.loc,
-        hint: known.length ? `workloads in the YAML: ${known.join(', ')}` : 'the YAML given to k8s_yaml() has no workloads (objects with containers); use new_name and objects to group other objects',
+        hint: known.length
+          ? `workloads in the YAML: ${known.join(', ')}`
+          : 'the YAML given to k8s_yaml() has no workloads (objects with containers); use new_name and objects to group other objects',
       });
     }
   } else {
     r = {
-      name: spec.newName!, type: 'k8s', objects: [], images: [], portForwards: [], resourceDeps: [], triggerMode: resources[0]?.triggerMode ?? 'auto',
-      autoInit: true, labels: [], links: [], extraPodSelectors: [], podReadiness: 'ignore',
+      name: spec.newName!,
+      type: 'k8s',
+      objects: [],
+      images: [],
+      portForwards: [],
+      resourceDeps: [],
+      triggerMode: resources[0]?.triggerMode ?? 'auto',
+      autoInit: true,
+      labels: [],
+      links: [],
+      extraPodSelectors: [],
+      podReadiness: 'ignore',
     };
-    if (resources.some((x) => x.name === r!.name)) throw new DevloopError('config-duplicate', `k8s_resource: a resource named '${r.name}' already exists`, { location: spec.loc });
+    if (resources.some((x) => x.name === r!.name))
+      throw new DevloopError('config-duplicate', `k8s_resource: a resource named '${r.name}' already exists`, { location: spec.loc });
     resources.push(r);
   }
   if (spec.newName && spec.workload) {
     if (resources.some((x) => x !== r && x.name === spec.newName)) {
-      throw new DevloopError('config-duplicate', `k8s_resource: can't rename '${r.name}' to '${spec.newName}': a resource named '${spec.newName}' already exists`, { location: spec.loc });
+      throw new DevloopError(
+        'config-duplicate',
+        `k8s_resource: can't rename '${r.name}' to '${spec.newName}': a resource named '${spec.newName}' already exists`,
+        { location: spec.loc },
+      );
     }
     r.name = spec.newName;
   }
@@ -208,20 +274,28 @@ function applyResourceSpec(spec: K8sResourceSpec, resources: Resource[], objects
     const all = objects.map((_, i) => i).filter(matches);
     if (all.length === 0) {
       throw new DevloopError('config-unknown-object', `k8s_resource: no object matches '${s}'`, {
-        location: spec.loc, hint: `objects are named name:kind:namespace; there are: ${objects.map((o) => fragmentOf(o.object)).join(', ')}`,
+        location: spec.loc,
+        hint: `objects are named name:kind:namespace; there are: ${objects.map((o) => fragmentOf(o.object)).join(', ')}`,
       });
     }
     if (all.length > 1) {
-      throw new DevloopError('config-ambiguous-object', `k8s_resource: '${s}' matches ${all.length} objects: ${all.map((i) => fragmentOf(objects[i].object)).join(', ')}`, {
-        location: spec.loc, hint: 'add the kind (and namespace) to the selector, e.g. name:kind:namespace',
-      });
+      throw new DevloopError(
+        'config-ambiguous-object',
+        `k8s_resource: '${s}' matches ${all.length} objects: ${all.map((i) => fragmentOf(objects[i].object)).join(', ')}`,
+        {
+          location: spec.loc,
+          hint: 'add the kind (and namespace) to the selector, e.g. name:kind:namespace',
+        },
+      );
     }
     const i = all[0];
     if (taken.has(i) && !r.objects.includes(i)) {
       const owner = resources.find((x) => x.objects.includes(i));
       if (owner) {
         if (owner.objects[0] === i && owner.type === 'k8s' && owner.name !== r.name) {
-          throw new DevloopError('config-bad-value', `k8s_resource: '${s}' is the workload of resource '${owner.name}' and can't be moved`, { location: spec.loc });
+          throw new DevloopError('config-bad-value', `k8s_resource: '${s}' is the workload of resource '${owner.name}' and can't be moved`, {
+            location: spec.loc,
+          });
         }
         owner.objects = owner.objects.filter((x) => x !== i);
       }
@@ -242,7 +316,8 @@ function applyResourceSpec(spec: K8sResourceSpec, resources: Resource[], objects
 
 function checkDeps(resources: Resource[], plan: Plan, warnings: string[]): void {
   const byName = new Map(resources.map((r) => [r.name, r]));
-  const locOf = (name: string) => plan.k8sResources.find((s) => (s.newName ?? s.workload) === name)?.loc ?? plan.localResources.find((l) => l.name === name)?.loc;
+  const locOf = (name: string) =>
+    plan.k8sResources.find((s) => (s.newName ?? s.workload) === name)?.loc ?? plan.localResources.find((l) => l.name === name)?.loc;
   for (const r of resources) {
     r.resourceDeps = [...new Set(r.resourceDeps)].filter((d) => {
       if (d === r.name) throw new DevloopError('config-bad-value', `resource '${r.name}' depends on itself`, { location: locOf(r.name) });
@@ -258,7 +333,10 @@ function checkDeps(resources: Resource[], plan: Plan, warnings: string[]): void 
     if (state.get(n) === 2) return;
     if (state.get(n) === 1) {
       const cyc = [...path.slice(path.indexOf(n)), n].join(' -> ');
-      throw new DevloopError('config-dependency-cycle', `resource_deps form a cycle: ${cyc}`, { location: locOf(n), hint: 'remove one of these resource_deps' });
+      throw new DevloopError('config-dependency-cycle', `resource_deps form a cycle: ${cyc}`, {
+        location: locOf(n),
+        hint: 'remove one of these resource_deps',
+      });
     }
     state.set(n, 1);
     for (const d of byName.get(n)!.resourceDeps) visit(d, [...path, n]);

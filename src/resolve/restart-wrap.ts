@@ -8,7 +8,10 @@ import { DevloopError } from '../model/errors.js';
 import type { InjectTarget } from '../model/inject.js';
 import { isSupervised, supervised } from '../model/supervisor.js';
 
-interface Wrappable { id: string; spec: { entrypoint?: readonly string[]; liveUpdate?: readonly LiveUpdateStep[] } }
+interface Wrappable {
+  id: string;
+  spec: { entrypoint?: readonly string[]; liveUpdate?: readonly LiveUpdateStep[] };
+}
 
 export function restartWrapping(img: Wrappable): Pick<InjectTarget, 'entrypoint' | 'wrapCommand'> {
   const step = img.spec.liveUpdate?.find((s): s is RestartProcessStep => s.type === 'restart_process');
@@ -19,9 +22,13 @@ export function restartWrapping(img: Wrappable): Pick<InjectTarget, 'entrypoint'
       if (Array.isArray(command) && command.length > 0 && command.every((x) => typeof x === 'string')) {
         return isSupervised(command) ? (command as string[]) : supervised(command as string[], step.file, step.exitPolicy);
       }
-      throw new DevloopError('restart-process-no-command',
+      throw new DevloopError(
+        'restart-process-no-command',
         `restart_process() of image ${img.id}: container '${container}' has no command in the YAML and the image build has no entrypoint, so devloop does not know which process to restart`,
-        { hint: `give the image build an entrypoint (e.g. entrypoint: ['/app/server'], the image's own ENTRYPOINT and CMD), or the container a command: in the YAML` });
+        {
+          hint: `give the image build an entrypoint (e.g. entrypoint: ['/app/server'], the image's own ENTRYPOINT and CMD), or the container a command: in the YAML`,
+        },
+      );
     },
   };
 }

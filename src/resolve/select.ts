@@ -37,9 +37,14 @@ export function selectResources(plan: Plan, resources: Resource[]): Resource[] {
       });
     }
     const guess = unknown.length === 1 ? closest(unknown[0], [...byName.keys()]) : undefined;
-    throw new DevloopError('unknown-resource', `no resource named ${unknown.map((u) => `'${u}'`).join(', ')}${req.from === 'config' ? ' (given to config.set_enabled_resources)' : ''}${guess ? `; did you mean '${guess}'?` : ''}`, {
-      location: req.from === 'config' && plan.enabledResourcesLoc ? plan.enabledResourcesLoc : { file: plan.configFile }, hint: `resources: ${[...byName.keys()].join(', ')}`,
-    });
+    throw new DevloopError(
+      'unknown-resource',
+      `no resource named ${unknown.map((u) => `'${u}'`).join(', ')}${req.from === 'config' ? ' (given to config.set_enabled_resources)' : ''}${guess ? `; did you mean '${guess}'?` : ''}`,
+      {
+        location: req.from === 'config' && plan.enabledResourcesLoc ? plan.enabledResourcesLoc : { file: plan.configFile },
+        hint: `resources: ${[...byName.keys()].join(', ')}`,
+      },
+    );
   }
   for (const n of req.names) visit(n);
   return resources.filter((r) => keep.has(r.name));

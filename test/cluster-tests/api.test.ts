@@ -1,6 +1,17 @@
 // The API server's own behaviour, through @kubernetes/client-node, on a fake pod runtime (no engine needed):
 // discovery, CRUD with Status errors, patches, server-side apply, watches and informers, controllers, GC, CRDs.
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, makeInformer, PatchStrategy, setHeaderOptions, Watch, type KubernetesObject, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeRuntime } from './fake-runtime.js';
@@ -22,10 +33,16 @@ const deploy = (name: string, image = 'busybox:latest', replicas = 1): V1Deploym
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace: 'default', labels: { app: name } },
-  spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }] } },
+  },
 });
 
-async function status(p: Promise<unknown>): Promise<{ code: number; body: { reason: string; message: string; details?: { causes?: Array<{ field?: string }> } } }> {
+async function status(
+  p: Promise<unknown>,
+): Promise<{ code: number; body: { reason: string; message: string; details?: { causes?: Array<{ field?: string }> } } }> {
   try {
     await p;
   } catch (e) {
@@ -61,7 +78,9 @@ describe('discovery and errors', () => {
     const dup = await status(core.createNamespacedPod({ namespace: 'default', body: pod('dup') }));
     assert.equal(dup.code, 409);
     assert.equal(dup.body.reason, 'AlreadyExists');
-    const bad = await status(core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'bad' }, spec: { containers: [{ name: 'main' }] } } as V1Pod }));
+    const bad = await status(
+      core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'bad' }, spec: { containers: [{ name: 'main' }] } } as V1Pod }),
+    );
     assert.equal(bad.code, 422);
     assert.equal(bad.body.reason, 'Invalid');
     assert.equal(bad.body.details?.causes?.[0].field, 'spec.containers[0].image');
@@ -85,7 +104,10 @@ describe('objects', () => {
     const stale = await status(apps.replaceNamespacedDeployment({ name: 'gen', namespace: 'default', body: d }));
     assert.equal(stale.code, 409);
     assert.equal(stale.body.reason, 'Conflict');
-    const labelsOnly = await apps.patchNamespacedDeployment({ name: 'gen', namespace: 'default', body: { metadata: { labels: { extra: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const labelsOnly = await apps.patchNamespacedDeployment(
+      { name: 'gen', namespace: 'default', body: { metadata: { labels: { extra: 'y' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     assert.equal(labelsOnly.metadata?.generation, 2, 'a metadata change leaves generation alone');
   });
 
@@ -105,14 +127,31 @@ describe('objects', () => {
     const base = deploy('patched');
     base.spec!.template.spec!.containers[0].env = [{ name: 'A', value: '1' }];
     await apps.createNamespacedDeployment({ namespace: 'default', body: base });
-    const smpBody = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'patched', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox:1', env: [{ name: 'B', value: '2' }] }] } } } };
+    const smpBody = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'patched', namespace: 'default' },
+      spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox:1', env: [{ name: 'B', value: '2' }] }] } } },
+    };
     const smp = (await objects.patch(smpBody as KubernetesObject, undefined, undefined, 'test', undefined, PatchStrategy.StrategicMergePatch)) as V1Deployment;
     assert.equal(smp.spec?.template.spec?.containers[0].image, 'busybox:1');
-    assert.deepEqual(smp.spec?.template.spec?.containers[0].env?.map((e) => e.name), ['A', 'B'], 'env merged by name');
+    assert.deepEqual(
+      smp.spec?.template.spec?.containers[0].env?.map((e) => e.name),
+      ['A', 'B'],
+      'env merged by name',
+    );
     await core.createNamespacedPod({ namespace: 'default', body: pod('patched') });
-    const viaCore = await core.patchNamespacedPod({ name: 'patched', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { j: 'p' } }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    const viaCore = await core.patchNamespacedPod(
+      { name: 'patched', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { j: 'p' } }] },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
     assert.deepEqual(viaCore.metadata?.labels, { j: 'p' });
-    const illegal = await status(core.patchNamespacedPod({ name: 'patched', namespace: 'default', body: { spec: { restartPolicy: 'Never' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    const illegal = await status(
+      core.patchNamespacedPod(
+        { name: 'patched', namespace: 'default', body: { spec: { restartPolicy: 'Never' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
     assert.equal(illegal.code, 422, 'pod spec is immutable but for images');
   });
 });
@@ -164,7 +203,12 @@ describe('watch', () => {
   it('streams changes from a list resourceVersion (Watch) and feeds an informer', async () => {
     const list = await core.listNamespacedConfigMap({ namespace: 'default' });
     const seen: string[] = [];
-    const w = await new Watch(cluster.kc).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: list.metadata?.resourceVersion }, (type, obj) => seen.push(`${type} ${obj.metadata.name}`), () => {});
+    const w = await new Watch(cluster.kc).watch(
+      '/api/v1/namespaces/default/configmaps',
+      { resourceVersion: list.metadata?.resourceVersion },
+      (type, obj) => seen.push(`${type} ${obj.metadata.name}`),
+      () => {},
+    );
     const informer = makeInformer(cluster.kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
     const informed: string[] = [];
     informer.on('add', (o) => o.metadata?.name === 'w1' && informed.push(`add ${o.metadata?.name}`));
@@ -172,7 +216,10 @@ describe('watch', () => {
     informer.on('delete', (o) => informed.push(`delete ${o.metadata?.name}`));
     await informer.start();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'w1' }, data: { a: '1' } } });
-    await core.patchNamespacedConfigMap({ name: 'w1', namespace: 'default', body: { data: { a: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'w1', namespace: 'default', body: { data: { a: '2' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await core.deleteNamespacedConfigMap({ name: 'w1', namespace: 'default' });
     await waitFor('watch events', () => seen.length >= 3);
     await waitFor('informer events', () => informed.length >= 3);
@@ -186,8 +233,14 @@ describe('watch', () => {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'w2' } } });
     const started = Date.now();
     const res = await fetch(`${cluster.server}/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dw2&timeoutSeconds=1`);
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED w2']);
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((e) => `${e.type} ${e.object.metadata.name}`),
+      ['ADDED w2'],
+    );
     assert.ok(Date.now() - started >= 900);
   });
 });
@@ -226,15 +279,24 @@ describe('controllers', () => {
     const d = deploy('rec', 'busybox:latest', 2);
     d.spec!.strategy = { type: 'Recreate' };
     await ssa2(d);
-    await waitFor('2 running', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=rec' })).items.filter((p) => p.status?.phase === 'Running').length === 2);
+    await waitFor(
+      '2 running',
+      async () =>
+        (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=rec' })).items.filter((p) => p.status?.phase === 'Running').length === 2,
+    );
     const live = new Map<string, string>();
     let overlap = false;
-    const w = await new Watch(cluster.kc).watch('/api/v1/namespaces/default/pods', { labelSelector: 'app=rec' }, (type, p: V1Pod) => {
-      const hash = p.metadata!.labels!['pod-template-hash'];
-      if (type === 'DELETED') live.delete(p.metadata!.name!);
-      else live.set(p.metadata!.name!, hash);
-      if (new Set(live.values()).size > 1) overlap = true;
-    }, () => {});
+    const w = await new Watch(cluster.kc).watch(
+      '/api/v1/namespaces/default/pods',
+      { labelSelector: 'app=rec' },
+      (type, p: V1Pod) => {
+        const hash = p.metadata!.labels!['pod-template-hash'];
+        if (type === 'DELETED') live.delete(p.metadata!.name!);
+        else live.set(p.metadata!.name!, hash);
+        if (new Set(live.values()).size > 1) overlap = true;
+      },
+      () => {},
+    );
     d.spec!.template.spec!.containers[0].image = 'busybox:1';
     await ssa2(d);
     await waitFor('2 new pods', async () => {
@@ -245,7 +307,7 @@ describe('controllers', () => {
     assert.equal(overlap, false);
   });
 
-  it('garbage-collects a deleted Deployment\'s ReplicaSets and Pods, and a namespace\'s contents', async () => {
+  it("garbage-collects a deleted Deployment's ReplicaSets and Pods, and a namespace's contents", async () => {
     await apps.deleteNamespacedDeployment({ name: 'web', namespace: 'default' });
     await waitFor('ReplicaSets and Pods gone', async () => {
       const rs = (await apps.listNamespacedReplicaSet({ namespace: 'default', labelSelector: 'app=web' })).items;
@@ -275,7 +337,12 @@ describe('controllers', () => {
     const release = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     await core.patchNamespacedPod({ name: 'held', namespace: 'default', body: { metadata: { finalizers: null } } }, release);
     await core.patchNamespacedConfigMap({ name: 'held', namespace: 'default', body: { metadata: { finalizers: null } } }, release);
-    await waitFor('both gone', async () => (await status(core.readNamespacedPod({ name: 'held', namespace: 'default' }))).code === 404 && (await status(core.readNamespacedConfigMap({ name: 'held', namespace: 'default' }))).code === 404);
+    await waitFor(
+      'both gone',
+      async () =>
+        (await status(core.readNamespacedPod({ name: 'held', namespace: 'default' }))).code === 404 &&
+        (await status(core.readNamespacedConfigMap({ name: 'held', namespace: 'default' }))).code === 404,
+    );
   });
 
   it('serves the kinds of a CRD as soon as it is created, and drops them with it', async () => {
@@ -291,11 +358,20 @@ describe('controllers', () => {
       },
     };
     await ssa2(crd as KubernetesObject);
-    const w = (await ssa2({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } } as KubernetesObject)) as KubernetesObject & { spec: { size: number } };
+    const w = (await ssa2({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: 'default' },
+      spec: { size: 3 },
+    } as KubernetesObject)) as KubernetesObject & { spec: { size: number } };
     assert.equal(w.spec.size, 3);
     assert.equal(w.metadata?.generation, 1);
     const established = await waitFor('Established', async () => {
-      const c = await objects.read({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' } }) as KubernetesObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
+      const c = (await objects.read({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com' },
+      })) as KubernetesObject & { status?: { conditions?: Array<{ type: string; status: string }> } };
       return c.status?.conditions?.find((x) => x.type === 'Established' && x.status === 'True');
     });
     assert.ok(established);

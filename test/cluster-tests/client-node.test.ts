@@ -1,6 +1,16 @@
 // @kubernetes/client-node (what devloop uses) against the test cluster, pods on the Docker engine:
 // server-side apply with KubernetesObjectApi, an informer following a pod to Ready, Exec with stdin (v5), PortForward.
-import { CoreV1Api, Exec, KubernetesObjectApi, makeInformer, PatchStrategy, PortForward, type KubernetesObject, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  Exec,
+  KubernetesObjectApi,
+  makeInformer,
+  PatchStrategy,
+  PortForward,
+  type KubernetesObject,
+  type V1Pod,
+  type V1Status,
+} from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -37,7 +47,14 @@ describe('client-node', () => {
     });
     await informer.start();
     try {
-      const applied = await objects.patch(JSON.parse(deployment('api')) as KubernetesObject, undefined, undefined, 'devloop', true, PatchStrategy.ServerSideApply);
+      const applied = await objects.patch(
+        JSON.parse(deployment('api')) as KubernetesObject,
+        undefined,
+        undefined,
+        'devloop',
+        true,
+        PatchStrategy.ServerSideApply,
+      );
       assert.equal(applied.metadata?.managedFields?.[0].manager, 'devloop');
       await waitFor('the informer to see a ready pod', () => events.includes('update Running ready'));
       assert.equal(events[0], 'add Pending');
@@ -51,7 +68,8 @@ describe('client-node', () => {
     const name = await podName();
     const exec = new Exec(cluster.kc);
     const run = async (command: string[], input?: string) => {
-      const stdout = collect(), stderr = collect();
+      const stdout = collect(),
+        stderr = collect();
       const stdin = input === undefined ? null : new PassThrough();
       let status: V1Status | undefined;
       const ws = await exec.exec('default', name, 'main', command, stdout, stderr, stdin, false, (s) => (status = s));
@@ -83,7 +101,7 @@ describe('client-node', () => {
     assert.equal(JSON.parse(got[3]).details.causes[0].message, '2');
   });
 
-  it('PortForward carries a TCP connection to the pod\'s loopback', async () => {
+  it("PortForward carries a TCP connection to the pod's loopback", async () => {
     const name = await podName();
     const forward = new PortForward(cluster.kc);
     const server = net.createServer((socket) => {

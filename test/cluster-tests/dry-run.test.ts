@@ -24,12 +24,36 @@ ${extra}`;
 describe('dryRun=All on apply', () => {
   const cases: { name: string; doc: string; refused?: RegExp }[] = [
     { name: 'a valid Deployment passes', doc: deploy('fine') },
-    { name: 'an invalid name', doc: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: Bad_Name }\ndata: { a: b }\n', refused: /metadata\.name: Invalid value: "Bad_Name"/ },
-    { name: 'a selector that does not match the template labels', doc: deploy('mismatch', '', 'other'), refused: /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/ },
-    { name: 'an unknown kind', doc: 'apiVersion: apps/v1\nkind: Deploymnet\nmetadata: { name: typo }\n', refused: /no matches for kind "Deploymnet"|could not find the requested resource|doesn't have a resource type/ },
-    { name: 'a string where an integer goes', doc: deploy('typed', '  replicas: "two"\n'), refused: /\.spec\.replicas: expected numeric \(int or float\), got string/ },
-    { name: 'a number where a string goes', doc: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: numbers }\ndata: { a: 1 }\n', refused: /\.data\.a: expected string/ },
-    { name: 'a map where a list goes', doc: deploy('listy').replace('containers: [{ name: main, image: busybox }]', 'containers: { name: main, image: busybox }'), refused: /\.spec\.template\.spec\.containers: expected list/ },
+    {
+      name: 'an invalid name',
+      doc: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: Bad_Name }\ndata: { a: b }\n',
+      refused: /metadata\.name: Invalid value: "Bad_Name"/,
+    },
+    {
+      name: 'a selector that does not match the template labels',
+      doc: deploy('mismatch', '', 'other'),
+      refused: /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/,
+    },
+    {
+      name: 'an unknown kind',
+      doc: 'apiVersion: apps/v1\nkind: Deploymnet\nmetadata: { name: typo }\n',
+      refused: /no matches for kind "Deploymnet"|could not find the requested resource|doesn't have a resource type/,
+    },
+    {
+      name: 'a string where an integer goes',
+      doc: deploy('typed', '  replicas: "two"\n'),
+      refused: /\.spec\.replicas: expected numeric \(int or float\), got string/,
+    },
+    {
+      name: 'a number where a string goes',
+      doc: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: numbers }\ndata: { a: 1 }\n',
+      refused: /\.data\.a: expected string/,
+    },
+    {
+      name: 'a map where a list goes',
+      doc: deploy('listy').replace('containers: [{ name: main, image: busybox }]', 'containers: { name: main, image: busybox }'),
+      refused: /\.spec\.template\.spec\.containers: expected list/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.refused ? 'refused' : 'accepted'}, nothing persisted`, async () => {

@@ -8,7 +8,9 @@ export class FakeRuntime implements PodRuntime {
   private n = 0;
 
   async ensureImage(image: string): Promise<ImageCheck> {
-    return image.startsWith('missing/') ? { ok: false, reason: 'ErrImagePull', message: `Failed to pull image "${image}"` } : { ok: true, imageID: `sha256:${image}` };
+    return image.startsWith('missing/')
+      ? { ok: false, reason: 'ErrImagePull', message: `Failed to pull image "${image}"` }
+      : { ok: true, imageID: `sha256:${image}` };
   }
 
   async start(spec: ContainerSpec) {

@@ -35,7 +35,8 @@ function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
   const run = (args: string[], opts: { stdin?: Buffer | string; timeoutMs?: number } = {}) =>
     new Promise<KubectlResult>((resolve, reject) => {
       const p = spawn('kubectl', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
+      let stdout = '',
+        stderr = '';
       p.stdout.on('data', (b) => (stdout += b));
       p.stderr.on('data', (b) => (stderr += b));
       const t = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
@@ -65,7 +66,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 /** a node http server listening on the container's own loopback, answering "hello <path>" */
-export const HELLO_SERVER = "require('http').createServer((q,s)=>{let b='';q.on('data',d=>b+=d);q.on('end',()=>s.end('hello '+q.url+(b?' '+b:'')))}).listen(8080,'127.0.0.1',()=>console.log('listening on 8080'))";
+export const HELLO_SERVER =
+  "require('http').createServer((q,s)=>{let b='';q.on('data',d=>b+=d);q.on('end',()=>s.end('hello '+q.url+(b?' '+b:'')))}).listen(8080,'127.0.0.1',()=>console.log('listening on 8080'))";
 
 export function deployment(name: string, opts: { image?: string; command?: string[]; replicas?: number; env?: Record<string, string> } = {}): string {
   return JSON.stringify({

@@ -20,7 +20,12 @@ const docker = new Docker();
 const manifest = (image = 'node:16-alpine', greeting = 'one') =>
   [
     deployment('web', { image, env: { GREETING: greeting } }),
-    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } }),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    }),
     JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config' }, data: { greeting } }),
   ]
     .map((j) => yaml.dump(JSON.parse(j)))
@@ -29,7 +34,9 @@ const manifest = (image = 'node:16-alpine', greeting = 'one') =>
 async function runningPod(selector: string): Promise<string> {
   return waitFor(`a Running pod for ${selector}`, async () => {
     const r = await kubectl(['get', 'pods', '-l', selector, '-o', 'json']);
-    const pods = JSON.parse(r.stdout).items.filter((p: { status: { phase: string }; metadata: { deletionTimestamp?: string } }) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp);
+    const pods = JSON.parse(r.stdout).items.filter(
+      (p: { status: { phase: string }; metadata: { deletionTimestamp?: string } }) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp,
+    );
     return pods.length === 1 && (pods[0].metadata.name as string);
   });
 }
@@ -51,7 +58,11 @@ describe('kubectl', () => {
     writeFileSync(join(dir, 'app.yaml'), manifest());
     const applied = await kubectl(['apply', '--server-side', '-f', join(dir, 'app.yaml')]);
     assert.equal(applied.code, 0, applied.stderr);
-    assert.deepEqual(applied.stdout.trim().split('\n'), ['deployment.apps/web serverside-applied', 'service/web serverside-applied', 'configmap/web-config serverside-applied']);
+    assert.deepEqual(applied.stdout.trim().split('\n'), [
+      'deployment.apps/web serverside-applied',
+      'service/web serverside-applied',
+      'configmap/web-config serverside-applied',
+    ]);
     const rollout = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s']);
     assert.equal(rollout.code, 0, rollout.stderr);
     assert.match(rollout.stdout, /deployment "web" successfully rolled out/);
@@ -61,7 +72,9 @@ describe('kubectl', () => {
     assert.equal(d.status.observedGeneration, d.metadata.generation);
     assert.equal(d.status.readyReplicas, 1);
     const name = await runningPod('app=web');
-    const pod = yaml.load((await kubectl(['get', 'pod', name, '-o', 'yaml'])).stdout) as { status: { containerStatuses: Array<{ containerID: string; ready: boolean; state: { running?: object } }> } };
+    const pod = yaml.load((await kubectl(['get', 'pod', name, '-o', 'yaml'])).stdout) as {
+      status: { containerStatuses: Array<{ containerID: string; ready: boolean; state: { running?: object } }> };
+    };
     assert.match(pod.status.containerStatuses[0].containerID, /^docker:\/\/[0-9a-f]{64}$/);
     assert.ok(pod.status.containerStatuses[0].state.running);
     const table = await kubectl(['get', 'pods']);
@@ -84,7 +97,15 @@ describe('kubectl', () => {
   });
 
   it('logs -f follows a container until it exits', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'counter' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:latest', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.3; done'] }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'counter' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'c', image: 'busybox:latest', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.3; done'] }],
+      },
+    };
     writeFileSync(join(dir, 'counter.yaml'), yaml.dump(pod));
     assert.equal((await kubectl(['apply', '--server-side', '-f', join(dir, 'counter.yaml')])).code, 0);
     await waitFor('counter started', async () => /Running|Succeeded/.test((await kubectl(['get', 'pod', 'counter', '-o', 'jsonpath={.status.phase}'])).stdout));
@@ -111,7 +132,7 @@ describe('kubectl', () => {
     assert.match(failed.stderr, /command terminated with exit code 3/);
   });
 
-  it('port-forward relays HTTP to a server on the pod\'s loopback', async () => {
+  it("port-forward relays HTTP to a server on the pod's loopback", async () => {
     const name = await runningPod('app=web');
     const pf = kubectl.spawn(['port-forward', `pod/${name}`, ':8080']);
     try {
@@ -145,7 +166,10 @@ describe('kubectl', () => {
     assert.match(gone.stderr, /Error from server \(NotFound\): deployments.apps "web" not found/);
     await waitFor('pods gone', async () => (await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'name'])).stdout.trim() === '');
     await waitFor('containers gone', async () => {
-      const left = await docker.listContainers({ all: true, filters: { label: [`devloop-test-cluster=${cluster.id}`, 'io.kubernetes.pod.namespace=default'] } });
+      const left = await docker.listContainers({
+        all: true,
+        filters: { label: [`devloop-test-cluster=${cluster.id}`, 'io.kubernetes.pod.namespace=default'] },
+      });
       return left.every((c) => c.Labels['io.kubernetes.pod.name'] === 'counter');
     });
   });

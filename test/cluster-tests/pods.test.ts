@@ -56,12 +56,16 @@ describe('pods on the engine', () => {
     // From the first back-off on, the crashed run is the previous container (kubectl logs --previous).
     assert.equal(await core.readNamespacedPodLog({ name: 'crash', namespace: 'default', previous: true }), 'boom\n');
     const backoffs = new Map<number, string>();
-    await waitFor('two back-offs', async () => {
-      const st = await statusOf('crash');
-      const m = /^back-off (\d+s)/.exec(st?.state?.waiting?.message ?? '');
-      if (m) backoffs.set(st!.restartCount, m[1]);
-      return backoffs.has(2);
-    }, 10_000);
+    await waitFor(
+      'two back-offs',
+      async () => {
+        const st = await statusOf('crash');
+        const m = /^back-off (\d+s)/.exec(st?.state?.waiting?.message ?? '');
+        if (m) backoffs.set(st!.restartCount, m[1]);
+        return backoffs.has(2);
+      },
+      10_000,
+    );
     assert.deepEqual([backoffs.get(1), backoffs.get(2)], ['1s', '2s'], 'the delay doubles');
     const pod = await core.readNamespacedPod({ name: 'crash', namespace: 'default' });
     assert.equal(pod.status?.phase, 'Running');
@@ -72,15 +76,21 @@ describe('pods on the engine', () => {
   it('ErrImagePull then ImagePullBackOff for an image the engine does not have, without pulling it', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: podSpec('noimage', ['true'], {}, 'example.invalid/not/there:1') });
     const seen = new Set<string>();
-    await waitFor('ImagePullBackOff', async () => {
-      const r = (await statusOf('noimage'))?.state?.waiting?.reason;
-      if (r) seen.add(r);
-      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-    }, 10_000);
+    await waitFor(
+      'ImagePullBackOff',
+      async () => {
+        const r = (await statusOf('noimage'))?.state?.waiting?.reason;
+        if (r) seen.add(r);
+        return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+      },
+      10_000,
+    );
     assert.equal((await core.readNamespacedPod({ name: 'noimage', namespace: 'default' })).status?.phase, 'Pending');
   });
 
-  it('pulls an image from the local registry (127.0.0.1), and only from there', { skip: !process.env.DEVLOOP_REGISTRY && 'DEVLOOP_REGISTRY is not set' }, async () => {
+  it('pulls an image from the local registry (127.0.0.1), and only from there', {
+    skip: !process.env.DEVLOOP_REGISTRY && 'DEVLOOP_REGISTRY is not set',
+  }, async () => {
     const ref = `${process.env.DEVLOOP_REGISTRY}/test-cluster-pull:${cluster.id}`;
     const img = docker.getImage('busybox:latest');
     await img.tag({ repo: ref.slice(0, ref.lastIndexOf(':')), tag: cluster.id });
@@ -94,7 +104,10 @@ describe('pods on the engine', () => {
     } finally {
       await core.deleteNamespacedPod({ name: 'pulled', namespace: 'default', gracePeriodSeconds: 0 });
       await waitFor('container gone', async () => !(await labelled(cluster.id)).some((c) => c.Labels['io.kubernetes.pod.name'] === 'pulled'));
-      await docker.getImage(ref).remove().catch(() => {});
+      await docker
+        .getImage(ref)
+        .remove()
+        .catch(() => {});
     }
   });
 
@@ -118,17 +131,19 @@ describe('pods on the engine', () => {
         spec: {
           terminationGracePeriodSeconds: 1,
           securityContext: { runAsUser: 1234 },
-          containers: [{
-            name: 'c',
-            image: 'busybox:latest',
-            command: ['sh', '-c', 'echo "$PLAIN $COLOUR $ME $(id -u)"; sleep 60'],
-            env: [
-              { name: 'PLAIN', value: 'v' },
-              { name: 'COLOUR', valueFrom: { configMapKeyRef: { name: 'settings', key: 'colour' } } },
-              { name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            ],
-            readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
-          }],
+          containers: [
+            {
+              name: 'c',
+              image: 'busybox:latest',
+              command: ['sh', '-c', 'echo "$PLAIN $COLOUR $ME $(id -u)"; sleep 60'],
+              env: [
+                { name: 'PLAIN', value: 'v' },
+                { name: 'COLOUR', valueFrom: { configMapKeyRef: { name: 'settings', key: 'colour' } } },
+                { name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              ],
+              readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+            },
+          ],
         },
       },
     });
@@ -136,14 +151,22 @@ describe('pods on the engine', () => {
     assert.equal(await waitFor('logs', () => core.readNamespacedPodLog({ name: 'envy', namespace: 'default' })), 'v blue envy 1234\n');
     assert.equal((await statusOf('envy'))?.ready, false);
     const { Exec } = await import('@kubernetes/client-node');
-    await new Promise<void>((resolve) => void new Exec(cluster.kc).exec('default', 'envy', 'c', ['touch', '/tmp/ready'], null, null, null, false, () => resolve()));
+    await new Promise<void>(
+      (resolve) => void new Exec(cluster.kc).exec('default', 'envy', 'c', ['touch', '/tmp/ready'], null, null, null, false, () => resolve()),
+    );
     await waitFor('Ready', async () => (await statusOf('envy'))?.ready === true, 5000);
   });
 
   it('runs init containers to completion before the main containers', async () => {
     await core.createNamespacedPod({
       namespace: 'default',
-      body: { ...podSpec('inited', ['sleep', '60']), spec: { ...podSpec('inited', ['sleep', '60']).spec!, initContainers: [{ name: 'init', image: 'busybox:latest', command: ['sh', '-c', 'echo preparing'] }] } },
+      body: {
+        ...podSpec('inited', ['sleep', '60']),
+        spec: {
+          ...podSpec('inited', ['sleep', '60']).spec!,
+          initContainers: [{ name: 'init', image: 'busybox:latest', command: ['sh', '-c', 'echo preparing'] }],
+        },
+      },
     });
     const pod = await waitFor('Running', async () => {
       const p = await core.readNamespacedPod({ name: 'inited', namespace: 'default' });
@@ -153,7 +176,7 @@ describe('pods on the engine', () => {
     assert.equal(await core.readNamespacedPodLog({ name: 'inited', namespace: 'default', container: 'init' }), 'preparing\n');
   });
 
-  it('mounts emptyDir (shared by the pod\'s containers), configMap and secret volumes', async () => {
+  it("mounts emptyDir (shared by the pod's containers), configMap and secret volumes", async () => {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'files' }, data: { 'app.conf': 'mode=test\n', other: 'x' } } });
     await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'creds' }, stringData: { token: 's3cret' } } });
     await core.createNamespacedPod({
@@ -168,13 +191,26 @@ describe('pods on the engine', () => {
             { name: 'conf', configMap: { name: 'files', items: [{ key: 'app.conf', path: 'etc/app.conf' }] } },
             { name: 'creds', secret: { secretName: 'creds' } },
           ],
-          initContainers: [{ name: 'init', image: 'busybox:latest', command: ['sh', '-c', 'echo from-init > /scratch/seed'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
-          containers: [{
-            name: 'c',
-            image: 'busybox:latest',
-            command: ['sh', '-c', 'cat /scratch/seed /conf/etc/app.conf /creds/token; echo; ls /conf; sleep 60'],
-            volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'conf', mountPath: '/conf', readOnly: true }, { name: 'creds', mountPath: '/creds', readOnly: true }],
-          }],
+          initContainers: [
+            {
+              name: 'init',
+              image: 'busybox:latest',
+              command: ['sh', '-c', 'echo from-init > /scratch/seed'],
+              volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+            },
+          ],
+          containers: [
+            {
+              name: 'c',
+              image: 'busybox:latest',
+              command: ['sh', '-c', 'cat /scratch/seed /conf/etc/app.conf /creds/token; echo; ls /conf; sleep 60'],
+              volumeMounts: [
+                { name: 'scratch', mountPath: '/scratch' },
+                { name: 'conf', mountPath: '/conf', readOnly: true },
+                { name: 'creds', mountPath: '/creds', readOnly: true },
+              ],
+            },
+          ],
         },
       },
     });
@@ -195,7 +231,15 @@ describe('pods on the engine', () => {
           terminationGracePeriodSeconds: 1,
           containers: [
             { name: 'server', image: 'node:16-alpine', command: ['node', '-e', HELLO_SERVER] },
-            { name: 'client', image: 'node:16-alpine', command: ['sh', '-c', 'until wget -q -O - http://127.0.0.1:8080/from-sidecar 2>/dev/null; do sleep 0.2; done; echo; ip -o link | cut -d: -f2; echo end-of-links; sleep 60'] },
+            {
+              name: 'client',
+              image: 'node:16-alpine',
+              command: [
+                'sh',
+                '-c',
+                'until wget -q -O - http://127.0.0.1:8080/from-sidecar 2>/dev/null; do sleep 0.2; done; echo; ip -o link | cut -d: -f2; echo end-of-links; sleep 60',
+              ],
+            },
           ],
         },
       },
@@ -205,7 +249,11 @@ describe('pods on the engine', () => {
       return l.includes('end-of-links') && l;
     });
     assert.equal(logs.split('\n')[0], 'hello /from-sidecar');
-    const links = logs.split('\n').slice(1, logs.split('\n').indexOf('end-of-links')).filter(Boolean).map((x) => x.trim());
+    const links = logs
+      .split('\n')
+      .slice(1, logs.split('\n').indexOf('end-of-links'))
+      .filter(Boolean)
+      .map((x) => x.trim());
     assert.deepEqual(links, ['lo'], 'a loopback interface and no other');
   });
 
@@ -216,7 +264,11 @@ describe('pods on the engine', () => {
     assert.equal((await mine()).length, 1);
     const deleted = await core.deleteNamespacedPod({ name: 'doomed', namespace: 'default' });
     assert.ok(deleted.metadata?.deletionTimestamp, 'graceful: the pod is Terminating first');
-    await waitFor('pod gone', async () => !(await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=doomed' })).items.length, 10_000);
+    await waitFor(
+      'pod gone',
+      async () => !(await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=doomed' })).items.length,
+      10_000,
+    );
     assert.equal((await mine()).length, 0);
   });
 });
@@ -225,7 +277,10 @@ describe('workloads on the engine', () => {
   it('a Job completes, and one that keeps failing stops at backoffLimit', async () => {
     const job = (name: string, command: string[], backoffLimit = 6) => ({
       metadata: { name },
-      spec: { backoffLimit, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:latest', command }] } } },
+      spec: {
+        backoffLimit,
+        template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:latest', command }] } },
+      },
     });
     await batch.createNamespacedJob({ namespace: 'default', body: job('ok', ['sh', '-c', 'echo done']) });
     await batch.createNamespacedJob({ namespace: 'default', body: job('bad', ['sh', '-c', 'exit 1'], 1) });
@@ -235,10 +290,14 @@ describe('workloads on the engine', () => {
     });
     assert.equal(ok.status?.succeeded, 1);
     assert.ok(ok.status?.completionTime);
-    const bad = await waitFor('Failed', async () => {
-      const j = await batch.readNamespacedJob({ name: 'bad', namespace: 'default' });
-      return j.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && j;
-    }, 20_000);
+    const bad = await waitFor(
+      'Failed',
+      async () => {
+        const j = await batch.readNamespacedJob({ name: 'bad', namespace: 'default' });
+        return j.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && j;
+      },
+      20_000,
+    );
     assert.equal(bad.status?.failed, 2);
     assert.equal(bad.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded');
     const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'job-name=bad' })).items;
@@ -246,9 +305,18 @@ describe('workloads on the engine', () => {
   });
 
   it('a StatefulSet gets ordered pods NAME-0, NAME-1; a DaemonSet gets its one pod; rollout status finishes for both', async () => {
-    const template = (app: string) => ({ metadata: { labels: { app } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:latest', command: ['sleep', '600'] }] } });
-    await apps.createNamespacedStatefulSet({ namespace: 'default', body: { metadata: { name: 'db' }, spec: { replicas: 2, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db') } } });
-    await apps.createNamespacedDaemonSet({ namespace: 'default', body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } } });
+    const template = (app: string) => ({
+      metadata: { labels: { app } },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:latest', command: ['sleep', '600'] }] },
+    });
+    await apps.createNamespacedStatefulSet({
+      namespace: 'default',
+      body: { metadata: { name: 'db' }, spec: { replicas: 2, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db') } },
+    });
+    await apps.createNamespacedDaemonSet({
+      namespace: 'default',
+      body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } },
+    });
     for (const target of ['statefulset/db', 'daemonset/agent']) {
       const r = await cluster.kubectl(['rollout', 'status', target, '--timeout=30s']);
       assert.equal(r.code, 0, r.stderr);

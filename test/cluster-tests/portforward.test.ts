@@ -41,14 +41,17 @@ async function forwarder(podName: string, port: number): Promise<{ port: number;
   const server = net.createServer((socket) => {
     let text = '';
     const err = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
-    void forward.portForward('default', podName, [port], socket, err, socket).then((ws) => {
-      if (typeof ws === 'function') return;
-      ws.on('close', () => {
-        if (text) errors.push(text);
-        socket.end();
-      });
-      socket.on('close', () => ws.close());
-    }, (e) => (errors.push(String(e)), socket.destroy()));
+    void forward.portForward('default', podName, [port], socket, err, socket).then(
+      (ws) => {
+        if (typeof ws === 'function') return;
+        ws.on('close', () => {
+          if (text) errors.push(text);
+          socket.end();
+        });
+        socket.on('close', () => ws.close());
+      },
+      (e) => (errors.push(String(e)), socket.destroy()),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { port: (server.address() as net.AddressInfo).port, errors, close: () => server.close() };
@@ -58,7 +61,8 @@ async function forwarder(podName: string, port: number): Promise<{ port: number;
 function exchange(port: number, send: string, end = false): Promise<{ text: string; firstByteMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    let text = '', firstByteMs = -1;
+    let text = '',
+      firstByteMs = -1;
     const s = net.connect(port, '127.0.0.1', () => (end ? s.end(send) : s.write(send)));
     s.on('data', (d) => {
       if (firstByteMs < 0) firstByteMs = performance.now() - t0;
@@ -78,7 +82,10 @@ describe('port-forward relays', () => {
   after(() => fwd?.close());
 
   it('20 sequential new connections through client-node PortForward each get an answer, over one relay', async (t) => {
-    name = await runningPod(pod('relay', 'node:16-alpine', ['node', '-e', SERVERS]), "node -e \"require('net').connect(8081,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))\"");
+    name = await runningPod(
+      pod('relay', 'node:16-alpine', ['node', '-e', SERVERS]),
+      "node -e \"require('net').connect(8081,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))\"",
+    );
     fwd = await forwarder(name, 8080);
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -87,7 +94,9 @@ describe('port-forward relays', () => {
       times.push(r.firstByteMs);
     }
     const sorted = [...times].sort((a, b) => a - b);
-    t.diagnostic(`new connection → first byte through client-node PortForward, 20 connections: p50 ${sorted[9].toFixed(1)} ms, first ${times[0].toFixed(1)} ms, max ${sorted[19].toFixed(1)} ms`);
+    t.diagnostic(
+      `new connection → first byte through client-node PortForward, 20 connections: p50 ${sorted[9].toFixed(1)} ms, first ${times[0].toFixed(1)} ms, max ${sorted[19].toFixed(1)} ms`,
+    );
     assert.deepEqual(fwd.errors, []);
     assert.equal(await relayCount(name), 1);
   });
@@ -104,7 +113,10 @@ describe('port-forward relays', () => {
       const r = await exchange(refused.port, GET);
       assert.equal(r.text, '');
       await waitFor('the error', () => refused.errors.length === 1);
-      assert.equal(refused.errors[0], `error forwarding port 9999 to pod ${name}, uid ${(await core.readNamespacedPod({ namespace: 'default', name })).metadata!.uid}: failed to connect to localhost:9999 inside the container: connect ECONNREFUSED 127.0.0.1:9999`);
+      assert.equal(
+        refused.errors[0],
+        `error forwarding port 9999 to pod ${name}, uid ${(await core.readNamespacedPod({ namespace: 'default', name })).metadata!.uid}: failed to connect to localhost:9999 inside the container: connect ECONNREFUSED 127.0.0.1:9999`,
+      );
     } finally {
       refused.close();
     }
@@ -120,7 +132,10 @@ describe('port-forward relays', () => {
       const port = await waitFor('forwarding', () => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]));
       assert.equal((await exchange(port, 'abc', true)).text, 'got abc');
       const many = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange(port, `n${i}`, true)));
-      assert.deepEqual(many.map((r) => r.text), Array.from({ length: 20 }, (_, i) => `got n${i}`));
+      assert.deepEqual(
+        many.map((r) => r.text),
+        Array.from({ length: 20 }, (_, i) => `got n${i}`),
+      );
       const big = 'x'.repeat(4_000_000);
       assert.ok((await exchange(port, big, true)).text === `got ${big}`, 'a 4 MB exchange comes back whole');
     } finally {
@@ -137,7 +152,10 @@ describe('port-forward relays', () => {
       assert.equal(kill.code, 0, kill.stderr);
       assert.equal((await held).text, '');
       await waitFor('the error', () => half.errors.length === 1);
-      assert.match(half.errors[0], /^error forwarding port 8081 to pod relay, uid .*: failed to connect to localhost:8081 inside the container: the port-forward relay in the container exited/);
+      assert.match(
+        half.errors[0],
+        /^error forwarding port 8081 to pod relay, uid .*: failed to connect to localhost:8081 inside the container: the port-forward relay in the container exited/,
+      );
     } finally {
       half.close();
     }
@@ -146,7 +164,10 @@ describe('port-forward relays', () => {
   });
 
   it('images without node get one busybox nc per connection', async () => {
-    const www = await runningPod(pod('no-node', 'busybox:latest', ['sh', '-c', 'mkdir -p /www && echo hello-busybox > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www']), 'wget -q -O /dev/null http://127.0.0.1:8080/index.html');
+    const www = await runningPod(
+      pod('no-node', 'busybox:latest', ['sh', '-c', 'mkdir -p /www && echo hello-busybox > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www']),
+      'wget -q -O /dev/null http://127.0.0.1:8080/index.html',
+    );
     const bb = await forwarder(www, 8080);
     try {
       for (let i = 0; i < 3; i++) assert.match((await exchange(bb.port, 'GET /index.html HTTP/1.0\r\n\r\n')).text, /200 OK[\s\S]*hello-busybox\n$/);

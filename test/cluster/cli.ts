@@ -18,7 +18,9 @@ async function main(): Promise<void> {
       process.stderr.write(`removed ${n} leftover container(s)\n`);
     } catch (e) {
       const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : '/var/run/docker.sock (DOCKER_HOST is not set)';
-      process.stderr.write(`could not look for leftover containers: the Docker engine at ${where} did not answer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DOCKER_HOST, e.g. eval "$(scripts/dev-env.sh up)"\n`);
+      process.stderr.write(
+        `could not look for leftover containers: the Docker engine at ${where} did not answer (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DOCKER_HOST, e.g. eval "$(scripts/dev-env.sh up)"\n`,
+      );
       process.exitCode = 1;
     }
     return;
@@ -26,7 +28,11 @@ async function main(): Promise<void> {
   const dir = arg('--dir');
   if (!dir) throw new Error('usage: cli.js --dir DIR [--port N]');
   mkdirSync(dir, { recursive: true });
-  const cluster = await startTestCluster({ dir, port: arg('--port') ? Number(arg('--port')) : undefined, log: process.env.DEVLOOP_TEST_CLUSTER_DEBUG ? undefined : () => {} });
+  const cluster = await startTestCluster({
+    dir,
+    port: arg('--port') ? Number(arg('--port')) : undefined,
+    log: process.env.DEVLOOP_TEST_CLUSTER_DEBUG ? undefined : () => {},
+  });
   writeFileSync(join(dir, 'ready'), cluster.server + '\n');
   process.stdout.write(`test cluster ${cluster.id} serving ${cluster.server}\n`);
   let stopping = false;

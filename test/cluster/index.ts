@@ -59,7 +59,7 @@ export interface TestCluster {
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
   const id = randomBytes(4).toString('hex');
   const log = opts.log ?? (process.env.DEVLOOP_TEST_CLUSTER_DEBUG ? (l: string) => process.stderr.write(`[test-cluster ${id}] ${l}\n`) : () => {});
-  const docker = opts.runtime ? undefined : opts.docker ?? new Docker();
+  const docker = opts.runtime ? undefined : (opts.docker ?? new Docker());
   if (docker) await sweepLeftovers(docker).catch((e) => log(`sweep: ${e}`));
   sweepLeftoverDirs(tmpdir());
   const runtime = opts.runtime ?? new DockerRuntime(docker!, id);
@@ -73,7 +73,16 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const ctx: ControllerContext = { objects, registry, kinds, events, manager };
   const crds = new CrdController(ctx);
   store.subscribe((e) => crds.onEvent(e));
-  for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx), new JobController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), crds])
+  for (const c of [
+    new DeploymentController(ctx),
+    new ReplicaSetController(ctx),
+    new StatefulSetController(ctx),
+    new DaemonSetController(ctx),
+    new JobController(ctx),
+    new GarbageCollector(ctx),
+    new NamespaceController(ctx),
+    crds,
+  ])
     manager.add(c);
   manager.start();
   seed(objects, registry, opts.registryHost ?? process.env.DEVLOOP_REGISTRY ?? '127.0.0.1:5005');

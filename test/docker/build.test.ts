@@ -50,7 +50,10 @@ test('BuildKit build: the image runs what the Dockerfile says; a second build is
     assert.match(ls, /^-rwxr-xr-x/);
     if (info.buildkit) {
       assert.ok(out.lines.includes('[4/5] RUN npm install'), out.lines.join('\n'));
-      assert.ok(out.lines.some((l) => l.startsWith('[1/5] FROM docker.io/library/node:16-alpine')), out.lines.join('\n'));
+      assert.ok(
+        out.lines.some((l) => l.startsWith('[1/5] FROM docker.io/library/node:16-alpine')),
+        out.lines.join('\n'),
+      );
       assert.ok(!out.lines.some((l) => l.includes('[internal]')));
       if (!info.hasBridge) assert.ok(out.lines.includes('The Docker engine has no bridge network: RUN steps run with network "none"'));
     }
@@ -85,7 +88,10 @@ test('a failing RUN gives build-failed naming the step, with its output', async 
       return true;
     });
     if ((await builder.engineInfo()).buildkit) {
-      assert.ok(out.lines.some((l) => /^ERROR IN: \[3\/3\] RUN echo/.test(l)), out.lines.join('\n'));
+      assert.ok(
+        out.lines.some((l) => /^ERROR IN: \[3\/3\] RUN echo/.test(l)),
+        out.lines.join('\n'),
+      );
     }
     assert.equal(await builder.imageExists(ref), false);
   } finally {
@@ -124,9 +130,15 @@ test('build args, target, extra hosts and an explicit network are passed to the 
       '',
     ].join('\n');
     const out = collect();
-    await builder.build(request(ctx, df, ref, { buildArgs: { GREETING: 'hi there' }, target: 'base', extraHosts: ['api.test:10.9.8.7'], network: 'none' }), out);
+    await builder.build(
+      request(ctx, df, ref, { buildArgs: { GREETING: 'hi there' }, target: 'base', extraHosts: ['api.test:10.9.8.7'], network: 'none' }),
+      out,
+    );
     assert.ok(!out.lines.some((l) => /no bridge network/.test(l)), 'an explicit network wins');
-    assert.equal((await runImage(builder.client, ref, ['sh', '-c', 'cat /greeting /hosts-count; ls /final 2>/dev/null || echo no-final'])).trim(), 'hi there\n1\nno-final');
+    assert.equal(
+      (await runImage(builder.client, ref, ['sh', '-c', 'cat /greeting /hosts-count; ls /final 2>/dev/null || echo no-final'])).trim(),
+      'hi there\n1\nno-final',
+    );
   } finally {
     ctx.cleanup();
   }
@@ -165,13 +177,16 @@ test('classic builder: raw output, the generated Dockerfile stays out of the ima
 
     const bad = `${uniqueRepo()}:classic-fail`;
     created.push(bad);
-    await assert.rejects(buildImage(builder.client, info, request(ctx, `FROM busybox:latest\nRUN echo ${NONCE}; echo classic-out && false\n`, bad), collect()), (err: unknown) => {
-      assert.ok(isDevloopError(err));
-      assert.equal(err.code, 'build-failed');
-      assert.match(err.message, /at \[2\/2\] RUN echo nonce-[0-9a-f]+; echo classic-out && false: The command .* returned a non-zero code: 1/);
-      assert.deepEqual(err.details, [NONCE, 'classic-out']);
-      return true;
-    });
+    await assert.rejects(
+      buildImage(builder.client, info, request(ctx, `FROM busybox:latest\nRUN echo ${NONCE}; echo classic-out && false\n`, bad), collect()),
+      (err: unknown) => {
+        assert.ok(isDevloopError(err));
+        assert.equal(err.code, 'build-failed');
+        assert.match(err.message, /at \[2\/2\] RUN echo nonce-[0-9a-f]+; echo classic-out && false: The command .* returned a non-zero code: 1/);
+        assert.deepEqual(err.details, [NONCE, 'classic-out']);
+        return true;
+      },
+    );
   } finally {
     ctx.cleanup();
   }
@@ -184,7 +199,10 @@ test('a context file that vanished fails the build at once with context-read-fai
       entries: [...ctx.entries, { path: 'gone.txt', type: 'file', mode: 0o644, size: 3 }],
     });
     const t0 = Date.now();
-    await assert.rejects(builder.build(req, collect()), (err: unknown) => isDevloopError(err) && err.code === 'context-read-failed' && err.message.includes('gone.txt'));
+    await assert.rejects(
+      builder.build(req, collect()),
+      (err: unknown) => isDevloopError(err) && err.code === 'context-read-failed' && err.message.includes('gone.txt'),
+    );
     assert.ok(Date.now() - t0 < 10_000);
   } finally {
     ctx.cleanup();

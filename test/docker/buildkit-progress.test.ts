@@ -13,9 +13,17 @@ function feed(printer: BuildkitPrinter, vertexes: VertexIn[], logs: LogIn[] = []
 }
 
 test('decodes vertexes and logs, skipping fields it does not know', () => {
-  const s = decodeStatusResponse(encodeStatus([{ digest: 'sha256:a', name: '[1/2] FROM x', cached: true, started: T0 + 5, completed: T0 + 1250, error: 'boom' }], [{ vertex: 'sha256:a', data: 'out\n', stream: 2 }]));
+  const s = decodeStatusResponse(
+    encodeStatus(
+      [{ digest: 'sha256:a', name: '[1/2] FROM x', cached: true, started: T0 + 5, completed: T0 + 1250, error: 'boom' }],
+      [{ vertex: 'sha256:a', data: 'out\n', stream: 2 }],
+    ),
+  );
   assert.equal(s.vertexes.length, 1);
-  assert.deepEqual({ ...s.vertexes[0], inputs: undefined }, { digest: 'sha256:a', inputs: undefined, name: '[1/2] FROM x', cached: true, started: T0 + 5, completed: T0 + 1250, error: 'boom' });
+  assert.deepEqual(
+    { ...s.vertexes[0], inputs: undefined },
+    { digest: 'sha256:a', inputs: undefined, name: '[1/2] FROM x', cached: true, started: T0 + 5, completed: T0 + 1250, error: 'boom' },
+  );
   assert.equal(s.logs[0]!.vertex, 'sha256:a');
   assert.equal(s.logs[0]!.stream, 2);
   assert.equal(s.logs[0]!.data.toString(), 'out\n');
@@ -34,7 +42,14 @@ test('renders steps like Tilt: hidden [internal] vertices, [background] read sou
     { digest: 'd3', name: '[2/3] WORKDIR /var/www/app', cached: true, started: T0, completed: T0 },
     { digest: 'd4', name: '[3/3] RUN npm install', started: T0 + 100 },
   ]);
-  feed(p, [], [{ vertex: 'd4', data: 'added 0 pack' }, { vertex: 'd4', data: 'ages\n\nprogress 10%\rprogress 100%\n' }]);
+  feed(
+    p,
+    [],
+    [
+      { vertex: 'd4', data: 'added 0 pack' },
+      { vertex: 'd4', data: 'ages\n\nprogress 10%\rprogress 100%\n' },
+    ],
+  );
   feed(p, [{ digest: 'd4', name: '[3/3] RUN npm install', started: T0 + 100, completed: T0 + 1300 }]);
   assert.deepEqual(out.lines, [
     '[background] read source files',
@@ -62,7 +77,14 @@ test('a failing step prints ERROR IN with its own output; steps cancelled by it 
     { digest: 'a', name: '[a 2/2] RUN sleep 10', started: T0 },
     { digest: 'b', name: '[b 2/2] RUN false', started: T0 },
   ]);
-  feed(p, [], [{ vertex: 'b', data: 'about to fail\n' }, { vertex: 'a', data: 'other stage\n' }]);
+  feed(
+    p,
+    [],
+    [
+      { vertex: 'b', data: 'about to fail\n' },
+      { vertex: 'a', data: 'other stage\n' },
+    ],
+  );
   feed(p, [
     { digest: 'b', name: '[b 2/2] RUN false', started: T0, completed: T0 + 50, error: 'executor failed running [/bin/sh -c false]: exit code: 1' },
     { digest: 'a', name: '[a 2/2] RUN sleep 10', started: T0, completed: T0 + 60, error: 'context canceled' },

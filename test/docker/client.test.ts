@@ -26,7 +26,11 @@ test('a missing engine socket gives docker-unreachable naming DOCKER_HOST, with 
       const builder = new DockerImageBuilder(createDockerClient());
       const ctx = makeContext({ 'a.txt': 'a' });
       try {
-        for (const call of [() => builder.engineInfo(), () => builder.build(request(ctx, 'FROM busybox\n', 'x/y:1'), collect()), () => builder.imageExists('busybox')]) {
+        for (const call of [
+          () => builder.engineInfo(),
+          () => builder.build(request(ctx, 'FROM busybox\n', 'x/y:1'), collect()),
+          () => builder.imageExists('busybox'),
+        ]) {
           await assert.rejects(call(), (err: unknown) => {
             assert.ok(isDevloopError(err), String(err));
             assert.equal(err.code, 'docker-unreachable');
@@ -61,5 +65,8 @@ test('without DOCKER_HOST the default socket is named', async () => {
 });
 
 test('an unsupported DOCKER_HOST is reported, not thrown as a bug', () => {
-  assert.throws(() => createDockerClient('ssh://me@host'), (err: unknown) => isDevloopError(err) && err.code === 'docker-host-invalid');
+  assert.throws(
+    () => createDockerClient('ssh://me@host'),
+    (err: unknown) => isDevloopError(err) && err.code === 'docker-host-invalid',
+  );
 });

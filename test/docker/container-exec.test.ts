@@ -14,13 +14,21 @@ let id: string;
 let dir: string;
 
 before(async () => {
-  const c = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sleep', '600'], HostConfig: { NetworkMode: 'none' }, Labels: { 'devloop-test': 'container-exec' } });
+  const c = await docker.createContainer({
+    Image: 'busybox:latest',
+    Cmd: ['sleep', '600'],
+    HostConfig: { NetworkMode: 'none' },
+    Labels: { 'devloop-test': 'container-exec' },
+  });
   await c.start();
   id = c.id;
   dir = writeProject({ 'src/app.js': 'console.log("v2")\n' });
 });
 after(async () => {
-  await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(id)
+    .remove({ force: true })
+    .catch(() => undefined);
   removeProject(dir);
 });
 
@@ -49,8 +57,14 @@ test('a live update through a warm shell on the Docker executor: one session, th
   let sessions = 0;
   let execs = 0;
   const warm = warmShellExecutor({
-    exec: (t, cmd, stdin) => { execs++; return base.exec(t, cmd, stdin); },
-    session: (t, cmd) => { sessions++; return base.session!(t, cmd); },
+    exec: (t, cmd, stdin) => {
+      execs++;
+      return base.exec(t, cmd, stdin);
+    },
+    session: (t, cmd) => {
+      sessions++;
+      return base.session!(t, cmd);
+    },
   });
   const target = { label: 'container', container: id, containerID: `docker://${id}` };
   try {
@@ -81,7 +95,11 @@ test('live update syncs a link as a link: the host file it points to never reach
     const target = { label: 'container', container: id, containerID: `docker://${id}` };
     // /app3/alias.js starts as a regular file: the link replaces it; /app3/was-link.txt starts as a link to a
     // container file: the regular file replaces the link instead of writing through it.
-    await ex.exec(target, ['sh', '-c', 'mkdir -p /app3 && echo in-container > /app3/app.js && echo old > /app3/alias.js && echo keep > /tmp/linked && ln -s /tmp/linked /app3/was-link.txt']);
+    await ex.exec(target, [
+      'sh',
+      '-c',
+      'mkdir -p /app3 && echo in-container > /app3/app.js && echo old > /app3/alias.js && echo keep > /tmp/linked && ln -s /tmp/linked /app3/was-link.txt',
+    ]);
     writeFileSync(`${dir}/src/was-link.txt`, 'now a file\n');
     const copies = [
       { local: `${dir}/src/leak.txt`, remote: '/app3/leak.txt' },
@@ -92,11 +110,20 @@ test('live update syncs a link as a link: the host file it points to never reach
     assert.equal(tar.includes(Buffer.from('HOST-SECRET')), false, 'the link target content is not in the tar');
     const r = await updateContainer(ex, target, { kind: 'sync', copies, deletes: [], runs: [] }, tar, packed);
     assert.equal(r.error, undefined, r.error?.message);
-    const check = await ex.exec(target, ['sh', '-c', [
-      'readlink /app3/leak.txt', 'cat /app3/leak.txt 2>/dev/null || echo unreadable', 'readlink /app3/alias.js', 'cat /app3/alias.js',
-      '[ -L /app3/was-link.txt ] && echo link || echo file', 'cat /app3/was-link.txt', 'cat /tmp/linked',
-      'grep -rl HOST-SECRET /app3 /tmp 2>/dev/null || echo no-secret',
-    ].join('; ')]);
+    const check = await ex.exec(target, [
+      'sh',
+      '-c',
+      [
+        'readlink /app3/leak.txt',
+        'cat /app3/leak.txt 2>/dev/null || echo unreadable',
+        'readlink /app3/alias.js',
+        'cat /app3/alias.js',
+        '[ -L /app3/was-link.txt ] && echo link || echo file',
+        'cat /app3/was-link.txt',
+        'cat /tmp/linked',
+        'grep -rl HOST-SECRET /app3 /tmp 2>/dev/null || echo no-secret',
+      ].join('; '),
+    ]);
     assert.equal(check.stdout.toString(), `${secretDir}/secret\nunreadable\napp.js\nin-container\nfile\nnow a file\nkeep\nno-secret\n`);
   } finally {
     rmSync(secretDir, { recursive: true, force: true });

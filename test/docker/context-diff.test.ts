@@ -30,7 +30,12 @@ after(() => {
   if (cli && created.length) spawnSync(cli.bin, ['rmi', '-f', ...created], { env: cli.env, stdio: 'ignore' });
 });
 
-interface Laid { dir: string; context: string; dockerfile: string; files: (string | Buffer)[] }
+interface Laid {
+  dir: string;
+  context: string;
+  dockerfile: string;
+  files: (string | Buffer)[];
+}
 
 function lay(c: ContextCase, i: number): Laid {
   const dir = join(root, `case${i}`);
@@ -93,7 +98,10 @@ function show(files: ImageFile[] | Error): string {
   return files.map((f) => `${f.type} ${f.mode} ${f.size} ${f.path}${f.link !== undefined ? ` -> ${f.link}` : ''} ${f.sha ?? ''}`).join('\n');
 }
 
-describe('build contexts: devloop sends what docker build sends', { skip: cli ? false : 'no docker CLI that builds with BuildKit (buildx, or a CLI before 23)', concurrency: 2 }, () => {
+describe('build contexts: devloop sends what docker build sends', {
+  skip: cli ? false : 'no docker CLI that builds with BuildKit (buildx, or a CLI before 23)',
+  concurrency: 2,
+}, () => {
   CASES.forEach((c, i) => {
     it(`${c.name}${c.from ? ` (from ${c.from})` : ''}`, async () => {
       const l = lay(c, i);
@@ -126,11 +134,15 @@ describe('build contexts: devloop sends what docker build sends', { skip: cli ? 
 
 // Class 1 of issue 14 on both builders: whatever the Dockerfile's place (excluded, outside the context, not named
 // by only=), COPY . sees the user's files and nothing of devloop's.
-describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker CLI to read images with' }, () => {
+describe("no file of devloop's in the image", { skip: cli ? false : 'no docker CLI to read images with' }, () => {
   const layouts: { name: string; c: ContextCase; only?: string[]; want: string[] }[] = [
     { name: 'Dockerfile excluded', c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n.dockerignore\n' } }, want: ['a.txt'] },
     { name: 'Dockerfile outside the context', c: { name: '', context: 'ctx', dockerfile: 'Dockerfile', files: { 'ctx/a.txt': 'a' } }, want: ['a.txt'] },
-    { name: 'Dockerfile excluded, .dockerignore kept as it is', c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n' } }, want: ['.dockerignore', 'a.txt'] },
+    {
+      name: 'Dockerfile excluded, .dockerignore kept as it is',
+      c: { name: '', files: { 'a.txt': 'a', '.dockerignore': 'Dockerfile\n' } },
+      want: ['.dockerignore', 'a.txt'],
+    },
     { name: 'only= not naming the Dockerfile', c: { name: '', files: { 'a.txt': 'a', 'b.txt': 'b' } }, only: ['a.txt'], want: ['a.txt'] },
   ];
   for (const builderKind of ['buildkit', 'classic'] as const) {
@@ -142,12 +154,17 @@ describe('no file of devloop\'s in the image', { skip: cli ? false : 'no docker 
         const tag = `${repo}:c1-${builderKind}-${i}`;
         created.push(tag);
         const info = { ...(await builder.engineInfo()), buildkit: builderKind === 'buildkit' };
-        const req = request({ dir: l.context, entries, cleanup: () => {} }, readFileSync(l.dockerfile, 'utf8'), tag, { dockerfilePath: relativeInside(l.context, l.dockerfile) });
+        const req = request({ dir: l.context, entries, cleanup: () => {} }, readFileSync(l.dockerfile, 'utf8'), tag, {
+          dockerfilePath: relativeInside(l.context, l.dockerfile),
+        });
         await buildImage(builder.client, info, req, collect());
         const files = await imageFiles(builder.client.docker, tag, '/ctx');
-        assert.deepEqual(files.map((f) => f.path), x.want);
+        assert.deepEqual(
+          files.map((f) => f.path),
+          x.want,
+        );
         const ignore = files.find((f) => f.path === '.dockerignore');
-        if (ignore) assert.equal(ignore.size, Buffer.byteLength(String(x.c.files['.dockerignore'])), 'the .dockerignore is the user\'s, unchanged');
+        if (ignore) assert.equal(ignore.size, Buffer.byteLength(String(x.c.files['.dockerignore'])), "the .dockerignore is the user's, unchanged");
       });
     });
   }

@@ -14,7 +14,18 @@ async function toBuffer(stream: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-interface Item { name: string; type: string; mode: number; uid: number; gid: number; uname: string; gname: string; mtime: number; linkname?: string | null; body: string }
+interface Item {
+  name: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  mtime: number;
+  linkname?: string | null;
+  body: string;
+}
 
 async function list(tar: Buffer): Promise<Item[]> {
   const ex = extract();
@@ -23,7 +34,18 @@ async function list(tar: Buffer): Promise<Item[]> {
     for await (const entry of ex) {
       const body = await toBuffer(entry);
       const h = entry.header;
-      items.push({ name: h.name, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname, mtime: h.mtime.getTime(), linkname: h.linkname, body: body.toString() });
+      items.push({
+        name: h.name,
+        type: h.type,
+        mode: h.mode,
+        uid: h.uid,
+        gid: h.gid,
+        uname: h.uname,
+        gname: h.gname,
+        mtime: h.mtime.getTime(),
+        linkname: h.linkname,
+        body: body.toString(),
+      });
     }
   })();
   ex.end(tar);
@@ -72,7 +94,10 @@ test('headers: uid/gid 0, no user names, fixed mtime, mode from the entry, symli
     assert.match(dockerfilePath, /^\.devloop-dockerfile-[0-9a-f]{12}$/);
     assert.equal(byName.get(dockerfilePath)?.body, 'FROM busybox\nCOPY . /app\n');
     // entries keep their order (sorted), the Dockerfile comes last
-    assert.deepEqual(items.map((i) => i.name.replace(/\/$/, '')), ['a.txt', 'src', 'src/link', 'src/run.sh', 'z', 'z/deep', 'z/deep/f.json', dockerfilePath]);
+    assert.deepEqual(
+      items.map((i) => i.name.replace(/\/$/, '')),
+      ['a.txt', 'src', 'src/link', 'src/run.sh', 'z', 'z/deep', 'z/deep/f.json', dockerfilePath],
+    );
   } finally {
     ctx.cleanup();
   }
@@ -84,7 +109,10 @@ test('a Dockerfile that is a context entry is replaced by the text to build, not
     const { stream, dockerfilePath } = packContext(ctx.dir, ctx.entries, 'FROM rewritten\n', { dockerfilePath: 'Dockerfile' });
     assert.equal(dockerfilePath, 'Dockerfile');
     const items = await list(await toBuffer(stream));
-    assert.deepEqual(items.filter((i) => i.name === 'Dockerfile').map((i) => i.body), ['FROM rewritten\n']);
+    assert.deepEqual(
+      items.filter((i) => i.name === 'Dockerfile').map((i) => i.body),
+      ['FROM rewritten\n'],
+    );
   } finally {
     ctx.cleanup();
   }

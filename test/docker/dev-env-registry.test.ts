@@ -19,16 +19,26 @@ function devEnv(cmd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | n
     const child = spawn('bash', [script, cmd], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => { clearTimeout(timer); ok({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      ok({ code, stdout, stderr });
+    });
   });
 }
 
 test('a registry someone else serves is not adopted: up stops and says whose it is', async () => {
   const port = await freePort();
-  const foreign = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+  const foreign = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
   await new Promise<void>((ok) => foreign.listen(port, '127.0.0.1', ok));
   const state = mkdtempSync(join(tmpdir(), 'devloop-env-state-'));
   dirs.push(state);

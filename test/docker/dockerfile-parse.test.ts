@@ -19,16 +19,20 @@ test('the engine refuses each bad Dockerfile at the line and with the words devl
     for (const [name, text] of BAD) {
       const ref = `${uniqueRepo()}:bad`;
       created.push(ref);
-      await assert.rejects(builder.build(request(ctx, text, ref, { network: 'none', dockerfilePath: 'Dockerfile' }), collect()), (err: unknown) => {
-        assert.ok(isDevloopError(err), String(err));
-        assert.equal(err.code, 'dockerfile-parse', `${name}: ${err.message}`);
-        const engine = engineParseError(`parse error line ${err.where?.split(':').pop()}: ${err.message.replace(/^.*does not parse: /, '')}`);
-        const ours = dockerfileProblem(text)!;
-        assert.equal(engine?.line, ours.line, name);
-        // BuildKit versions differ in a final period; the words are the same.
-        assert.equal(engine?.message.replace(/\.$/, ''), ours.message.replace(/\.$/, ''), name);
-        return true;
-      }, name);
+      await assert.rejects(
+        builder.build(request(ctx, text, ref, { network: 'none', dockerfilePath: 'Dockerfile' }), collect()),
+        (err: unknown) => {
+          assert.ok(isDevloopError(err), String(err));
+          assert.equal(err.code, 'dockerfile-parse', `${name}: ${err.message}`);
+          const engine = engineParseError(`parse error line ${err.where?.split(':').pop()}: ${err.message.replace(/^.*does not parse: /, '')}`);
+          const ours = dockerfileProblem(text)!;
+          assert.equal(engine?.line, ours.line, name);
+          // BuildKit versions differ in a final period; the words are the same.
+          assert.equal(engine?.message.replace(/\.$/, ''), ours.message.replace(/\.$/, ''), name);
+          return true;
+        },
+        name,
+      );
     }
     for (const [name, text] of GOOD) {
       const ref = `${uniqueRepo()}:good`;

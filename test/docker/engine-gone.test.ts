@@ -24,17 +24,31 @@ async function proxy(): Promise<{ host: string; cut(): void; close(): Promise<vo
   const target = builder.client.host;
   const sockets = new Set<Socket>();
   const server = createServer((down) => {
-    const up = target.startsWith('tcp://') || target.startsWith('http://')
-      ? connect(Number(/:(\d+)\/?$/.exec(target)![1]), /\/\/([^:/]+)/.exec(target)![1])
-      : connect(target.replace(/^unix:\/\//, ''));
-    for (const s of [down, up]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+    const up =
+      target.startsWith('tcp://') || target.startsWith('http://')
+        ? connect(Number(/:(\d+)\/?$/.exec(target)![1]), /\/\/([^:/]+)/.exec(target)![1])
+        : connect(target.replace(/^unix:\/\//, ''));
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
     down.pipe(up).pipe(down);
   });
   await new Promise<void>((ok) => server.listen(path, ok));
   return {
     host: `unix://${path}`,
-    cut: () => { for (const s of sockets) s.destroy(); },
-    close: () => new Promise<void>((ok) => { for (const s of sockets) s.destroy(); server.close(() => { rmSync(dir, { recursive: true, force: true }); ok(); }); }),
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          ok();
+        });
+      }),
   };
 }
 
@@ -47,13 +61,23 @@ test('the engine dying mid-build says the engine went away (not "fix the step ab
     const client = createDockerClient(p.host);
     const info = await builder.engineInfo();
     let cut = false;
-    const out = { line: (l: string) => { if (!cut && l.includes('sleep 20')) { cut = true; setTimeout(() => p.cut(), 300); } } };
+    const out = {
+      line: (l: string) => {
+        if (!cut && l.includes('sleep 20')) {
+          cut = true;
+          setTimeout(() => p.cut(), 300);
+        }
+      },
+    };
     const req = request(ctx, `FROM busybox:latest\nRUN echo ${uniqueRepo('n')} && sleep 20\n`, ref);
     const t0 = Date.now();
     await assert.rejects(buildImage(client, info, req, out), (err: unknown) => {
       assert.ok(isDevloopError(err), String(err));
       assert.equal(err.code, 'docker-engine-gone', err.message);
-      assert.match(err.message, new RegExp(`^the Docker engine at unix://.* went away while building ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, during .*sleep 20`));
+      assert.match(
+        err.message,
+        new RegExp(`^the Docker engine at unix://.* went away while building ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, during .*sleep 20`),
+      );
       assert.match(err.hint ?? '', /docker info/);
       assert.doesNotMatch(`${err.message} ${err.hint}`, /Fix the step above|save a file/);
       return true;

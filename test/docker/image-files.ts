@@ -63,7 +63,7 @@ function listTar(tar: Buffer, dir: string): ImageFile[] {
   let pax: Record<string, Buffer> = {};
   let longName: Buffer | undefined;
   let longLink: Buffer | undefined;
-  for (let off = 0; off + 512 <= tar.length;) {
+  for (let off = 0; off + 512 <= tar.length; ) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
     const size = num(h.subarray(124, 136));
@@ -72,7 +72,7 @@ function listTar(tar: Buffer, dir: string): ImageFile[] {
     off += 512 + Math.ceil(size / 512) * 512;
     if (flag === 'x') {
       pax = {};
-      for (let i = 0; i < body.length;) {
+      for (let i = 0; i < body.length; ) {
         const sp = body.indexOf(0x20, i);
         const len = parseInt(body.subarray(i, sp).toString('latin1'), 10);
         const rec = body.subarray(sp + 1, i + len - 1);

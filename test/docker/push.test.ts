@@ -28,8 +28,14 @@ test('push to the registry: progress lines, the digest, and the registry then ho
   assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
   pushed.push({ repo, digest: digest! });
   assert.ok(out.lines[0]?.startsWith(`The push refers to repository [${REGISTRY}/${repo}]`), out.lines.join('\n'));
-  assert.ok(out.lines.some((l) => /^[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from .*)$/.test(l)), out.lines.join("\n"));
-  assert.ok(out.lines.some((l) => l.includes(`v1: digest: ${digest}`)), out.lines.join('\n'));
+  assert.ok(
+    out.lines.some((l) => /^[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from .*)$/.test(l)),
+    out.lines.join('\n'),
+  );
+  assert.ok(
+    out.lines.some((l) => l.includes(`v1: digest: ${digest}`)),
+    out.lines.join('\n'),
+  );
   assert.ok(!out.lines.some((l) => /Preparing|Waiting/.test(l)));
 
   assert.equal(await builder.registryHasTag(ref), true);
@@ -53,7 +59,10 @@ test('push to a registry that refuses connections gives push-failed naming it', 
     assert.match(err.hint ?? '', new RegExp(`Nothing answers at ${registry.replace(/[.]/g, '\\.')}`));
     return true;
   });
-  await assert.rejects(builder.registryHasTag(ref), (err: unknown) => isDevloopError(err) && err.code === 'registry-unreachable' && err.message.includes(registry));
+  await assert.rejects(
+    builder.registryHasTag(ref),
+    (err: unknown) => isDevloopError(err) && err.code === 'registry-unreachable' && err.message.includes(registry),
+  );
 });
 
 test('pushing a ref that was never built gives push-failed saying so', async () => {

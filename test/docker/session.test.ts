@@ -35,7 +35,7 @@ test('a file changed to content of the same size, with its mtime put back, is se
   }
 });
 
-test('the session outlives a build longer than the engine\'s health checks (every second)', async (t) => {
+test("the session outlives a build longer than the engine's health checks (every second)", async (t) => {
   const info = await builder.engineInfo();
   if (!info.buildkit) return t.skip('the engine has no BuildKit');
   const ctx = makeContext({ 'a.txt': 'a' });

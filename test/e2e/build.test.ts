@@ -12,22 +12,32 @@ import { removeProject, writeProject, DEPLOYMENT } from '../helpers/project.js';
 
 const docker = new Docker();
 const cleanup: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined); });
+after(async () => {
+  for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined);
+});
 
 /** Runs the image's entrypoint in a container with no network and asks it for / from inside. */
 async function answerOf(image: string): Promise<string> {
   const c = await docker.createContainer({ Image: image, HostConfig: { NetworkMode: 'none', AutoRemove: false }, Labels: { 'devloop-e2e': '1' } });
   cleanup.push(() => c.remove({ force: true }));
   await c.start();
-  const script = "const h=require('http');let n=0;(function go(){h.get('http://127.0.0.1:3000',r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>console.log(d.trim()))}).on('error',()=>{if(++n<50)setTimeout(go,100)})})()";
+  const script =
+    "const h=require('http');let n=0;(function go(){h.get('http://127.0.0.1:3000',r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>console.log(d.trim()))}).on('error',()=>{if(++n<50)setTimeout(go,100)})})()";
   const ex = await c.exec({ Cmd: ['node', '-e', script], AttachStdout: true, AttachStderr: true });
   const stream = await ex.start({});
   const chunks: Buffer[] = [];
-  await new Promise<void>((ok) => { stream.on('data', (d: Buffer) => chunks.push(d)); stream.on('end', ok); });
+  await new Promise<void>((ok) => {
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', ok);
+  });
   // Docker multiplexes stdout/stderr with 8-byte frame headers.
   const buf = Buffer.concat(chunks);
   let out = '';
-  for (let i = 0; i + 8 <= buf.length;) { const len = buf.readUInt32BE(i + 4); out += buf.subarray(i + 8, i + 8 + len).toString(); i += 8 + len; }
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString();
+    i += 8 + len;
+  }
   await c.remove({ force: true });
   return out.trim();
 }
@@ -120,7 +130,10 @@ test('a custom_build that forgets to tag the image gets the error that says so',
   const dir = badProject({ 'devloop.ts': `${header}custom_build('web-image', 'echo building but not tagging', { deps: ['app.yaml'] });\n` });
   const r = await runDevloop(['build'], { cwd: dir });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /error: devloop\.ts:3: custom_build\('web-image'\): the command succeeded but there is no image web-image:devloop-[0-9a-f]{16} in the Docker engine/);
+  assert.match(
+    r.stderr,
+    /error: devloop\.ts:3: custom_build\('web-image'\): the command succeeded but there is no image web-image:devloop-[0-9a-f]{16} in the Docker engine/,
+  );
   assert.match(r.stderr, /hint: tag the image your script builds with \$EXPECTED_REF.*skips_local_docker: true/);
 });
 
@@ -133,7 +146,10 @@ test('a custom_build that exits 1 shows the command, exit code and output tail',
 });
 
 test('a failing RUN shows the step and its output, exit 1', async () => {
-  const dir = badProject({ Dockerfile: 'FROM busybox:latest\nRUN echo about to fail && ls /no-such-dir\n', 'devloop.ts': `${header}docker_build('web-image', '.');\n` });
+  const dir = badProject({
+    Dockerfile: 'FROM busybox:latest\nRUN echo about to fail && ls /no-such-dir\n',
+    'devloop.ts': `${header}docker_build('web-image', '.');\n`,
+  });
   const r = await runDevloop(['build'], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /ERROR IN: \[2\/2\] RUN echo about to fail && ls \/no-such-dir/);
@@ -163,7 +179,10 @@ test('an engine that does not answer: a message naming DOCKER_HOST, no stack tra
 });
 
 test('a registry that refuses the push: push-failed naming the registry, exit 1', async () => {
-  const dir = badProject({ Dockerfile: `FROM busybox:latest\nCOPY app.yaml /x-${Date.now()}\n`, 'devloop.ts': `${header}docker_build('web-image', '.');\ndefault_registry('127.0.0.1:9');\n` });
+  const dir = badProject({
+    Dockerfile: `FROM busybox:latest\nCOPY app.yaml /x-${Date.now()}\n`,
+    'devloop.ts': `${header}docker_build('web-image', '.');\ndefault_registry('127.0.0.1:9');\n`,
+  });
   const r = await runDevloop(['build'], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /127\.0\.0\.1:9/);

@@ -12,7 +12,9 @@ import { removeProject, writeProject } from '../helpers/project.js';
 
 let cluster: TestCluster;
 const dirs: string[] = [];
-before(async () => { cluster = await startTestCluster(); });
+before(async () => {
+  cluster = await startTestCluster();
+});
 after(async () => {
   dirs.forEach(removeProject);
   await cluster?.stop();

@@ -25,9 +25,14 @@ after(async () => {
 function onEnd(t: TestContext): (fn: () => unknown) => void {
   const list: (() => unknown)[] = [];
   t.after(async () => {
-    for (const fn of list.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const fn of list.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
   });
-  return (fn) => { list.push(fn); };
+  return (fn) => {
+    list.push(fn);
+  };
 }
 
 async function nodejsExpress(end: (fn: () => unknown) => void, edit?: (dir: string) => void) {
@@ -71,15 +76,21 @@ test('saves 1.5 s apart during a 4 s build: no pod ever reports ErrImagePull, an
       await new Promise((r) => setTimeout(r, 150));
     }
   })();
-  end(async () => { watching = false; await poll; });
+  end(async () => {
+    watching = false;
+    await poll;
+  });
   const server = join(dir, 'server.js');
   const original = readFileSync(server, 'utf8');
   const mark = up.mark();
   writeFileSync(server, original.replace('Hello from nodejs-express-app!', 'v2 answers'));
   await new Promise((r) => setTimeout(r, 1500));
   writeFileSync(server, original.replace('Hello from nodejs-express-app!', 'v3 answers'));
-  await eventually(async () => (await httpGet(`http://127.0.0.1:${port}/`).catch(() => ({ body: '' }))).body.includes('v3 answers'), 120_000, 250)
-    .catch((e) => { throw new Error(`${e.message}\n${up.tail()}`); });
+  await eventually(async () => (await httpGet(`http://127.0.0.1:${port}/`).catch(() => ({ body: '' }))).body.includes('v3 answers'), 120_000, 250).catch(
+    (e) => {
+      throw new Error(`${e.message}\n${up.tail()}`);
+    },
+  );
   await new Promise((r) => setTimeout(r, 1000));
   watching = false;
   await poll;
@@ -106,7 +117,7 @@ test('the project is its directory: after up -f devloop.live.ts, get and trigger
   assert.match(down.stderr, /Deployment\/nodejs-express-app/);
 });
 
-test('a config reload moves the port forward to the new port and prints the new config\'s warnings', async (t) => {
+test("a config reload moves the port forward to the new port and prints the new config's warnings", async (t) => {
   const end = onEnd(t);
   const { dir, port } = await nodejsExpress(end);
   const up = new DevloopProcess(['up'], { cwd: dir, env });
@@ -148,14 +159,23 @@ test('devloop up > up.out inside the project (a build context): its own output i
   const child = spawn(process.execPath, [bin, 'up'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise((ok) => child.on('close', ok));
-  end(async () => { child.kill('SIGINT'); await exited; });
+  end(async () => {
+    child.kill('SIGINT');
+    await exited;
+  });
   const read = () => readFileSync(logFile, 'utf8');
-  await eventually(async () => /✓ ready/.test(read()), 180_000).catch((e) => { throw new Error(`${e.message}\n${read()}`); });
+  await eventually(async () => /✓ ready/.test(read()), 180_000).catch((e) => {
+    throw new Error(`${e.message}\n${read()}`);
+  });
   // Lines keep landing in up.log (pod logs, the port forward); give a loop time to show.
   writeFileSync(join(dir, 'server.js'), readFileSync(join(dir, 'server.js'), 'utf8').replace('Hello from', 'Hi from'));
   await eventually(async () => (read().match(/STEP \d+\/\d+ — Building Dockerfile: \[nodejs-express-app-image\]/g) ?? []).length >= 2, 60_000);
   await new Promise((r) => setTimeout(r, 4000));
   const out = read();
-  assert.equal((out.match(/STEP \d+\/\d+ — Building Dockerfile: \[nodejs-express-app-image\]/g) ?? []).length, 2, `one initial build and one for server.js, no loop:\n${out}`);
+  assert.equal(
+    (out.match(/STEP \d+\/\d+ — Building Dockerfile: \[nodejs-express-app-image\]/g) ?? []).length,
+    2,
+    `one initial build and one for server.js, no loop:\n${out}`,
+  );
   assert.match(out, /up\.out is where devloop's own output goes: its changes are ignored/);
 });

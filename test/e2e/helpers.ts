@@ -9,17 +9,32 @@ import { fixturesDir, repoRoot } from '../helpers/project.js';
 
 export const bin = join(repoRoot, 'bin/devloop.js');
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function runDevloop(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -31,22 +46,31 @@ export class DevloopProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
-    this.child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [bin, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const onData = (d: Buffer) => {
       this.output += d.toString();
       for (const w of [...this.waiters]) {
         const m = this.output.slice(w.from).match(w.re);
-        if (m) { this.waiters.splice(this.waiters.indexOf(w), 1); w.ok(m); }
+        if (m) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.ok(m);
+        }
       }
     };
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
-    this.exited = new Promise((ok) => this.child.on('close', (code, signal) => {
-      this.ended = signal ? `devloop exited on signal ${signal}` : `devloop exited with code ${code}`;
-      ok(code);
-      // Nothing more will come: whoever still waits fails now, with the output.
-      for (const w of this.waiters.splice(0)) w.fail(new Error(`devloop ended while waiting for ${w.re}; output:\n${this.tail()}`));
-    }));
+    this.exited = new Promise((ok) =>
+      this.child.on('close', (code, signal) => {
+        this.ended = signal ? `devloop exited on signal ${signal}` : `devloop exited with code ${code}`;
+        ok(code);
+        // Nothing more will come: whoever still waits fails now, with the output.
+        for (const w of this.waiters.splice(0)) w.fail(new Error(`devloop ended while waiting for ${w.re}; output:\n${this.tail()}`));
+      }),
+    );
   }
 
   /** How the process ended, once it has (for failure messages). */
@@ -68,9 +92,16 @@ export class DevloopProcess {
     if (this.ended) return Promise.reject(new Error(`devloop ended before ${re} appeared; output:\n${this.tail()}`));
     return new Promise((ok, fail) => {
       const w = {
-        re, from,
-        ok: (mm: RegExpMatchArray) => { clearTimeout(timer); ok(mm); },
-        fail: (e: Error) => { clearTimeout(timer); fail(e); },
+        re,
+        from,
+        ok: (mm: RegExpMatchArray) => {
+          clearTimeout(timer);
+          ok(mm);
+        },
+        fail: (e: Error) => {
+          clearTimeout(timer);
+          fail(e);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -129,7 +160,10 @@ export const REGISTRY = process.env.DEVLOOP_REGISTRY ?? '127.0.0.1:5005';
 export async function registryHasTag(repo: string, tag: string): Promise<boolean> {
   const res = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json' },
+    headers: {
+      accept:
+        'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json',
+    },
   });
   return res.status === 200;
 }
@@ -138,6 +172,9 @@ export async function registryHasTag(repo: string, tag: string): Promise<boolean
 export function freePort(): Promise<number> {
   return new Promise((ok) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
   });
 }

@@ -70,7 +70,10 @@ test('kustomize(): an edit re-renders and re-applies only the objects it changed
   });
   await p.waitFor(/web\s+│ .*✓ ready/, 120_000);
   const first = appliedAfter(p.output, 0);
-  assert.ok(first.includes('Deployment/web') && first.includes('Service/web') && first.some((n) => n.startsWith('ConfigMap/web-config-')), `first apply: ${first.join(', ')}\n${p.tail()}`);
+  assert.ok(
+    first.includes('Deployment/web') && first.includes('Service/web') && first.some((n) => n.startsWith('ConfigMap/web-config-')),
+    `first apply: ${first.join(', ')}\n${p.tail()}`,
+  );
 
   // A patch that changes the Service only.
   let from = p.mark();
@@ -87,7 +90,14 @@ test('kustomize(): an edit re-renders and re-applies only the objects it changed
   await p.waitFor(/Objects applied to cluster:(\n.*→ .*)+/, 30_000, from);
   await p.waitFor(/web\s+│ .*✓ ready/, 60_000, from);
   const applied = appliedAfter(p.output, from);
-  assert.deepEqual(applied.filter((n) => !n.startsWith('ConfigMap/')), ['Deployment/web'], p.tail());
+  assert.deepEqual(
+    applied.filter((n) => !n.startsWith('ConfigMap/')),
+    ['Deployment/web'],
+    p.tail(),
+  );
   assert.equal(applied.filter((n) => n.startsWith('ConfigMap/web-config-')).length, 1, p.tail());
-  assert.notEqual(applied.find((n) => n.startsWith('ConfigMap/')), first.find((n) => n.startsWith('ConfigMap/')));
+  assert.notEqual(
+    applied.find((n) => n.startsWith('ConfigMap/')),
+    first.find((n) => n.startsWith('ConfigMap/')),
+  );
 });

@@ -19,7 +19,6 @@ let port: number;
 let up: DevloopProcess;
 const cleanup: (() => Promise<unknown> | void)[] = [];
 
-
 const answer = async () => (await httpGet(`http://127.0.0.1:${port}/`)).body.trim();
 
 async function podList(): Promise<k8s.V1Pod[]> {
@@ -35,7 +34,12 @@ async function execIn(pod: string, cmd: string[]): Promise<string> {
   kc.loadFromFile(cluster.kubeconfigPath);
   const { Writable } = await import('node:stream');
   let out = '';
-  const sink = new Writable({ write(c, _e, cb) { out += c; cb(); } });
+  const sink = new Writable({
+    write(c, _e, cb) {
+      out += c;
+      cb();
+    },
+  });
   await new Promise<void>((ok, fail) => {
     new k8s.Exec(kc).exec('default', pod, 'app', cmd, sink, sink, null, false, () => ok()).catch(fail);
   });
@@ -51,7 +55,11 @@ before(async () => {
   const cfg = join(dir, 'devloop.live.ts');
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('port_forwards: 3000', `port_forwards: '${port}:3000'`));
   up = new DevloopProcess(['up', '-f', 'devloop.live.ts'], { cwd: dir, env });
-  cleanup.push(async () => { await up.stop(); await runDevloop(['down', '-f', 'devloop.live.ts'], { cwd: dir, env }); p.remove(); });
+  cleanup.push(async () => {
+    await up.stop();
+    await runDevloop(['down', '-f', 'devloop.live.ts'], { cwd: dir, env });
+    p.remove();
+  });
   await up.waitFor(/Forwarding http:\/\/127\.0\.0\.1:\d+/, 120_000);
   await eventually(async () => (await answer()).startsWith('Hello from') && true, 60_000);
 });
@@ -70,7 +78,11 @@ test('editing server.js changes the answer with no new pod and no build', async 
   const since = up.output.slice(from);
   assert.match(since, /live update nodejs-express-app: 1 file synced, \d+ ms/);
   assert.doesNotMatch(since, /Building Dockerfile|STEP \d|Objects applied/);
-  assert.deepEqual((await podList()).map((p) => p.metadata!.uid), podsBefore, 'the same pod keeps running');
+  assert.deepEqual(
+    (await podList()).map((p) => p.metadata!.uid),
+    podsBefore,
+    'the same pod keeps running',
+  );
 });
 
 test('two edits in quick succession give one update with both files', async () => {
@@ -80,7 +92,10 @@ test('two edits in quick succession give one update with both files', async () =
   await up.waitFor(/live update nodejs-express-app: \d+ files? synced/, 20_000, from);
   await new Promise((r) => setTimeout(r, 500));
   const updates = up.output.slice(from).match(/live update nodejs-express-app: .*/g) ?? [];
-  assert.deepEqual(updates.map((u) => u.replace(/, \d+ ms$/, '')), ['live update nodejs-express-app: 2 files synced']);
+  assert.deepEqual(
+    updates.map((u) => u.replace(/, \d+ ms$/, '')),
+    ['live update nodejs-express-app: 2 files synced'],
+  );
 });
 
 test('deleting a synced file deletes it in the container', async () => {
@@ -184,13 +199,19 @@ test('editing package/package.json rebuilds both images', async () => {
 
 test('a container running as a non-root user over root-owned files gets a clear error', async () => {
   const p = writeProject({
-    'Dockerfile': 'FROM node:16-alpine\nWORKDIR /app\nCOPY server.js /app/server.js\n',
+    Dockerfile: 'FROM node:16-alpine\nWORKDIR /app\nCOPY server.js /app/server.js\n',
     'server.js': "require('http').createServer((q, s) => s.end('v1')).listen(8080);\n",
-    'app.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nonroot\nspec:\n  selector:\n    matchLabels: { app: nonroot }\n  template:\n    metadata:\n      labels: { app: nonroot }\n    spec:\n      securityContext: { runAsUser: 1000 }\n      containers:\n        - name: main\n          image: nonroot-image\n',
-    'devloop.ts': "import { docker_build, k8s_yaml, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('nonroot-image', '.', { live_update: [sync('server.js', '/app/server.js')], entrypoint: 'node --watch server.js' });\n",
+    'app.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nonroot\nspec:\n  selector:\n    matchLabels: { app: nonroot }\n  template:\n    metadata:\n      labels: { app: nonroot }\n    spec:\n      securityContext: { runAsUser: 1000 }\n      containers:\n        - name: main\n          image: nonroot-image\n',
+    'devloop.ts':
+      "import { docker_build, k8s_yaml, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('nonroot-image', '.', { live_update: [sync('server.js', '/app/server.js')], entrypoint: 'node --watch server.js' });\n",
   });
   const nr = new DevloopProcess(['up', '--port', '0'], { cwd: p, env });
-  cleanup.push(async () => { await nr.stop(); await runDevloop(['down'], { cwd: p, env }); removeProject(p); });
+  cleanup.push(async () => {
+    await nr.stop();
+    await runDevloop(['down'], { cwd: p, env });
+    removeProject(p);
+  });
   await nr.waitFor(/✓ ready/, 120_000);
   const from = nr.mark();
   writeFileSync(join(p, 'server.js'), "require('http').createServer((q, s) => s.end('v2')).listen(8080);\n");

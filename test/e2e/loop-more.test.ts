@@ -31,9 +31,14 @@ after(async () => {
 function cleanups(t: TestContext): (fn: () => unknown) => void {
   const list: (() => unknown)[] = [];
   t.after(async () => {
-    for (const fn of list.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const fn of list.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
   });
-  return (fn) => { list.push(fn); };
+  return (fn) => {
+    list.push(fn);
+  };
 }
 
 /** A project on disk, removed (after `devloop down`) when the test ends. */
@@ -70,7 +75,6 @@ function line(source: string, text: string): RegExp {
 function indexOf(out: string, re: RegExp): number {
   return out.search(re);
 }
-
 
 function kubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -113,7 +117,8 @@ ${!o.imageCmd ? `          command: ["sh", "-c", "trap 'exit 0' TERM; while true
 
 // A node server rather than busybox httpd: the test cluster forwards into images with node through one long-lived
 // relay per container (images without node fall back to one busybox nc per connection).
-const WEB_DOCKERFILE = 'FROM node:16-alpine\nCOPY index.html /www/index.html\nCMD ["node", "-e", "require(\'http\').createServer((q, s) => s.end(require(\'fs\').readFileSync(\'/www/index.html\'))).listen(8000)"]\n';
+const WEB_DOCKERFILE =
+  'FROM node:16-alpine\nCOPY index.html /www/index.html\nCMD ["node", "-e", "require(\'http\').createServer((q, s) => s.end(require(\'fs\').readFileSync(\'/www/index.html\'))).listen(8000)"]\n';
 
 // ---------------------------------------------------------------- local_resource
 
@@ -133,8 +138,17 @@ k8s_resource('after-gen', { resource_deps: ['gen'] });
   });
   // The serve process is devloop's to stop; should devloop die first, it is ended here (by its pid, checked).
   const servePid = () => Number(readFileSync(join(dir, 'serve.pid'), 'utf8'));
-  const alive = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep'); } catch { return false; } };
-  onEnd(() => { const pid = servePid(); if (alive(pid)) process.kill(pid, 'SIGKILL'); });
+  const alive = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep');
+    } catch {
+      return false;
+    }
+  };
+  onEnd(() => {
+    const pid = servePid();
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
   const p = up(onEnd, dir);
   await p.waitFor(line('after-gen', '✓ ready'), 90_000);
   const out = p.output;
@@ -367,13 +381,17 @@ test('down keeps namespaces unless --delete-namespaces, and never deletes one de
   assert.equal(await exists('Namespace', pre), true);
   assert.match(down.stderr, new RegExp(`Namespace/${pre} existed before devloop: removed the labels and annotations devloop added`));
   const preLabels = (await core.readNamespace({ name: pre })).metadata?.labels ?? {};
-  assert.deepEqual(Object.keys(preLabels).filter((k) => k.includes('devloop')), [], 'the pre-existing namespace no longer carries devloop labels');
+  assert.deepEqual(
+    Object.keys(preLabels).filter((k) => k.includes('devloop')),
+    [],
+    'the pre-existing namespace no longer carries devloop labels',
+  );
 
   const down2 = await runDevloop(['down', '--delete-namespaces'], { cwd: dir, env });
   assert.equal(down2.code, 0, down2.stderr);
   assert.match(down2.stderr, new RegExp(`→ Namespace/${made}\\b`));
   assert.doesNotMatch(down2.stderr, new RegExp(`→ Namespace/${pre}\\b`));
-  assert.doesNotMatch(down2.stderr, new RegExp(`Namespace/${pre}`), 'no longer devloop\'s: not even looked at');
+  assert.doesNotMatch(down2.stderr, new RegExp(`Namespace/${pre}`), "no longer devloop's: not even looked at");
   assert.equal(await exists('Namespace', made), false, 'deleted with --delete-namespaces, and down waited for it');
   assert.equal(await exists('Namespace', pre), true, 'a namespace that existed before is never deleted');
 });
@@ -396,7 +414,12 @@ test('extra_pod_selectors: a pod created outside devloop is attributed to the re
     namespace: 'default',
     body: {
       metadata: { name, labels: { 'extra-sel': `yes-${n}` } },
-      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox:latest', command: ['sh', '-c', 'echo outsider-says-hi; trap "exit 0" TERM; while true; do sleep 1; done'] }] },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          { name: 'main', image: 'busybox:latest', command: ['sh', '-c', 'echo outsider-says-hi; trap "exit 0" TERM; while true; do sleep 1; done'] },
+        ],
+      },
     },
   });
   onEnd(() => core.deleteNamespacedPod({ name, namespace: 'default', gracePeriodSeconds: 0 }));

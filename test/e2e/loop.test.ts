@@ -24,7 +24,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-
 function api(): k8s.KubernetesObjectApi {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
@@ -42,7 +41,11 @@ async function listLabelled(project?: string): Promise<string[]> {
     core.listServiceForAllNamespaces({ labelSelector: sel }),
     core.listConfigMapForAllNamespaces({ labelSelector: sel }),
   ]);
-  return [...d.items.map((x) => `Deployment/${x.metadata!.name}`), ...s.items.map((x) => `Service/${x.metadata!.name}`), ...c.items.map((x) => `ConfigMap/${x.metadata!.name}`)];
+  return [
+    ...d.items.map((x) => `Deployment/${x.metadata!.name}`),
+    ...s.items.map((x) => `Service/${x.metadata!.name}`),
+    ...c.items.map((x) => `ConfigMap/${x.metadata!.name}`),
+  ];
 }
 
 async function nodejsExpress(): Promise<{ dir: string; port: number }> {
@@ -125,11 +128,14 @@ const header = "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\
 
 function project(files: Record<string, string>): string {
   const dir = writeProject(files);
-  cleanup.push(async () => { await runDevloop(['down'], { cwd: dir, env }); removeProject(dir); });
+  cleanup.push(async () => {
+    await runDevloop(['down'], { cwd: dir, env });
+    removeProject(dir);
+  });
   return dir;
 }
 
-test('ci exits 1 with the crashing container\'s logs', async () => {
+test("ci exits 1 with the crashing container's logs", async () => {
   const dir = project({
     Dockerfile: `FROM busybox:latest\nCMD ["sh", "-c", "echo crashing on purpose ${Date.now()}; exit 3"]\n`,
     'app.yaml': DEPLOYMENT('crasher', 'crash-image'),
@@ -143,7 +149,8 @@ test('ci exits 1 with the crashing container\'s logs', async () => {
 
 test('ci exits 1 on a failing build', async () => {
   const dir = project({
-    Dockerfile: 'FROM busybox:latest\nRUN exit 7\n', 'app.yaml': DEPLOYMENT('broken', 'broken-image'),
+    Dockerfile: 'FROM busybox:latest\nRUN exit 7\n',
+    'app.yaml': DEPLOYMENT('broken', 'broken-image'),
     'devloop.ts': `${header}docker_build('broken-image', '.');\n`,
   });
   const r = await runDevloop(['ci'], { cwd: dir, env });
@@ -163,7 +170,10 @@ test('ci --timeout names the resource it was waiting for and why', async () => {
 
 test('a non-local context is refused and nothing is applied', async () => {
   const kubeconfig = join(writeProject({}), 'kubeconfig');
-  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster: { server: 'https://prod-cluster.invalid:6443' }\ncontexts:\n- name: prod-eu\n  context: { cluster: prod, user: u }\nusers:\n- name: u\n  user: { token: x }\ncurrent-context: prod-eu\n`);
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster: { server: 'https://prod-cluster.invalid:6443' }\ncontexts:\n- name: prod-eu\n  context: { cluster: prod, user: u }\nusers:\n- name: u\n  user: { token: x }\ncurrent-context: prod-eu\n`,
+  );
   const { dir } = await nodejsExpress();
   const r = await runDevloop(['ci'], { cwd: dir, env: { KUBECONFIG: kubeconfig } });
   assert.equal(r.code, 1);

@@ -11,16 +11,30 @@ import { removeProject, writeProject } from '../helpers/project.js';
 
 let cluster: TestCluster;
 const dirs: string[] = [];
-before(async () => { cluster = await startTestCluster(); });
+before(async () => {
+  cluster = await startTestCluster();
+});
 after(async () => {
   dirs.forEach(removeProject);
   await cluster?.stop();
 });
 
 const cases: { name: string; files: Record<string, string>; message: RegExp }[] = [
-  { name: 'an empty config', files: { 'devloop.ts': '' }, message: /nothing to deploy: devloop\.ts declares no Kubernetes YAML \(k8s_yaml\) and no local_resource/ },
-  { name: 'an empty YAML file', files: { 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n", 'app.yaml': '' }, message: /nothing to deploy: the YAML given to k8s_yaml \(app\.yaml\) holds no Kubernetes objects/ },
-  { name: 'YAML that is only ---', files: { 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n", 'app.yaml': '---\n---\n' }, message: /nothing to deploy: the YAML given to k8s_yaml \(app\.yaml\) holds no Kubernetes objects/ },
+  {
+    name: 'an empty config',
+    files: { 'devloop.ts': '' },
+    message: /nothing to deploy: devloop\.ts declares no Kubernetes YAML \(k8s_yaml\) and no local_resource/,
+  },
+  {
+    name: 'an empty YAML file',
+    files: { 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n", 'app.yaml': '' },
+    message: /nothing to deploy: the YAML given to k8s_yaml \(app\.yaml\) holds no Kubernetes objects/,
+  },
+  {
+    name: 'YAML that is only ---',
+    files: { 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n", 'app.yaml': '---\n---\n' },
+    message: /nothing to deploy: the YAML given to k8s_yaml \(app\.yaml\) holds no Kubernetes objects/,
+  },
 ];
 
 for (const c of cases) {

@@ -25,13 +25,16 @@ after(async () => {
 
 function project(files: Record<string, string>): string {
   const dir = writeProject(files);
-  cleanup.push(async () => { await runDevloop(['down'], { cwd: dir, env }); removeProject(dir); });
+  cleanup.push(async () => {
+    await runDevloop(['down'], { cwd: dir, env });
+    removeProject(dir);
+  });
   return dir;
 }
 
 const header = "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\n";
 
-test('ci: a crash loop prints the crashed container\'s previous run, even when a chatty sidecar fills the resource\'s log', async () => {
+test("ci: a crash loop prints the crashed container's previous run, even when a chatty sidecar fills the resource's log", async () => {
   const marker = `crash-marker-${Date.now()}`;
   const dir = project({
     Dockerfile: `FROM busybox:latest\nCMD ["sh", "-c", "echo ${marker}; echo about to exit; exit 3"]\n`,
@@ -57,7 +60,13 @@ spec:
   assert.match(r.stderr, /FAILED: crasher2: .*container main: CrashLoopBackOff/);
   const m = /Last lines of container main of pod (crasher2-[a-z0-9-]+) before it crashed \(its previous run, exit code 3\):\n((?: {2}.*\n?)*)/.exec(r.stderr);
   assert.ok(m, r.stderr.slice(-3000));
-  assert.deepEqual(m[2].trimEnd().split('\n').map((l) => l.trim()), [marker, 'about to exit']);
+  assert.deepEqual(
+    m[2]
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim()),
+    [marker, 'about to exit'],
+  );
 });
 
 test('ci: a manifest error stops its resource before its build, applies none of its objects, and names the object and field', async () => {
@@ -83,7 +92,10 @@ data: { a: b }
   const r = await runDevloop(['ci', '--timeout', '60s'], { cwd: dir, env });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /1 of 2 objects of badsel would be refused \(Deployment\/badsel\); none of its objects was applied and its images were not built/);
-  assert.match(r.stderr, /Deployment\/badsel \(.*app\.yaml:1\):\n\s+spec\.template\.metadata\.labels: Invalid value: \{"app":"badsel-typo"\}: `selector` does not match template `labels`/);
+  assert.match(
+    r.stderr,
+    /Deployment\/badsel \(.*app\.yaml:1\):\n\s+spec\.template\.metadata\.labels: Invalid value: \{"app":"badsel-typo"\}: `selector` does not match template `labels`/,
+  );
   assert.doesNotMatch(r.stderr, /Building Dockerfile/);
   const got = await runKubectl(['get', 'configmap,deployment', '-o', 'name']);
   assert.doesNotMatch(got, /badsel/);
@@ -123,8 +135,12 @@ async function runKubectl(args: string[], stdin?: string): Promise<string> {
     const p = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath } });
     let out = '';
     let err = '';
-    p.stdout.on('data', (b) => { out += b; });
-    p.stderr.on('data', (b) => { err += b; });
+    p.stdout.on('data', (b) => {
+      out += b;
+    });
+    p.stderr.on('data', (b) => {
+      err += b;
+    });
     p.on('error', fail);
     p.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`kubectl ${args.join(' ')}: exit ${code}\n${err}`))));
     p.stdin.end(stdin ?? '');
@@ -140,7 +156,10 @@ test('down --delete-namespaces refuses to delete a namespace holding objects mad
   });
   const ci = await runDevloop(['ci', '--timeout', '60s'], { cwd: dir, env });
   assert.equal(ci.code, 0, ci.stderr);
-  await runKubectl(['apply', '-f', '-'], `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: by-hand, namespace: ${made} }\ndata: { k: v }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: by-hand-secret, namespace: ${made} }\nstringData: { k: v }\n`);
+  await runKubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: by-hand, namespace: ${made} }\ndata: { k: v }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: by-hand-secret, namespace: ${made} }\nstringData: { k: v }\n`,
+  );
 
   const refused = await runDevloop(['down', '--delete-namespaces'], { cwd: dir, env });
   assert.equal(refused.code, 1, refused.stderr);
@@ -187,7 +206,11 @@ spec:
   const from = up.mark();
   await new Promise((ok) => holder.close(ok));
   held = false;
-  await up.waitFor(new RegExp(`Forwarding http://127\\.0\\.0\\.1:${port} → port 9000 of the resource's ready pod \\(the local port is free now\\)`), 20_000, from);
+  await up.waitFor(
+    new RegExp(`Forwarding http://127\\.0\\.0\\.1:${port} → port 9000 of the resource's ready pod \\(the local port is free now\\)`),
+    20_000,
+    from,
+  );
   let status = '';
   for (let i = 0; i < 60 && !/pf-busy\s+k8s\s+ready/.test(status); i++) {
     status = (await runDevloop(['get'], { cwd: dir, env })).stdout;
@@ -200,5 +223,9 @@ spec:
     c.on('close', () => ok());
     c.on('error', () => ok());
   });
-  await up.waitFor(/port forward 127\.0\.0\.1:\d+: nothing listens on port 9000 in pod pf-busy-[a-z0-9-]+; its containers declare port 8000 \(http\) in container main — forward to 8000 instead/, 20_000, from2);
+  await up.waitFor(
+    /port forward 127\.0\.0\.1:\d+: nothing listens on port 9000 in pod pf-busy-[a-z0-9-]+; its containers declare port 8000 \(http\) in container main — forward to 8000 instead/,
+    20_000,
+    from2,
+  );
 });

@@ -35,7 +35,12 @@ async function pods(): Promise<k8s.V1Pod[]> {
 
 async function execIn(pod: string, cmd: string[]): Promise<string> {
   let out = '';
-  const sink = new Writable({ write(c, _e, cb) { out += c; cb(); } });
+  const sink = new Writable({
+    write(c, _e, cb) {
+      out += c;
+      cb();
+    },
+  });
   await new Promise<void>((ok, fail) => {
     new k8s.Exec(kube()).exec('default', pod, 'example-go', cmd, sink, sink, null, false, () => ok()).catch(fail);
   });
@@ -43,7 +48,8 @@ async function execIn(pod: string, cmd: string[]): Promise<string> {
 }
 
 const template = () => join(dir, 'web/templates/index.tmpl');
-const setGreeting = (text: string) => writeFileSync(template(), readFileSync(template(), 'utf8').replace(/<div>Hello[^<]*<\/div>|<div>Congratulations[^<]*<\/div>/g, `<div>${text}</div>`));
+const setGreeting = (text: string) =>
+  writeFileSync(template(), readFileSync(template(), 'utf8').replace(/<div>Hello[^<]*<\/div>|<div>Congratulations[^<]*<\/div>/g, `<div>${text}</div>`));
 
 before(async () => {
   cluster = await startTestCluster();
@@ -54,7 +60,11 @@ before(async () => {
   const cfg = join(dir, 'devloop.ts');
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('port_forwards: 8000', `port_forwards: '${port}:8000'`));
   up = new DevloopProcess(['up'], { cwd: dir, env });
-  cleanup.push(async () => { await up.stop(); await runDevloop(['down'], { cwd: dir, env }); p.remove(); });
+  cleanup.push(async () => {
+    await up.stop();
+    await runDevloop(['down'], { cwd: dir, env });
+    p.remove();
+  });
   await up.waitFor(/Forwarding http:\/\/127\.0\.0\.1:\d+/, 180_000);
   await eventually(async () => (await answer()).includes('Time from') && true, 60_000);
 });
@@ -71,7 +81,7 @@ test('the server reads its template only at start: a change written into the con
   assert.doesNotMatch(await answer(), /By hand/);
 });
 
-test('editing the template syncs it and restarts the process: the new answer, the same pod and container, the app\'s logs', async () => {
+test("editing the template syncs it and restarts the process: the new answer, the same pod and container, the app's logs", async () => {
   const before = (await pods())[0];
   const from = up.mark();
   setGreeting('Hello restarted cats!');
@@ -91,7 +101,11 @@ test('editing the source runs the compile step, whose output is synced and the p
   const main = join(dir, 'main.js');
   writeFileSync(main, readFileSync(main, 'utf8').replace("res.end('404 page not found\\n')", "res.end('not here, restarted\\n')"));
   await up.waitFor(/live update example-go: 1 file synced, restarted the process, \d+ ms/, 60_000, from);
-  await eventually(async () => (await httpGet(`http://127.0.0.1:${port}/nope`).catch(() => ({ body: '' }))).body.includes('not here, restarted') && true, 10_000, 50);
+  await eventually(
+    async () => (await httpGet(`http://127.0.0.1:${port}/nope`).catch(() => ({ body: '' }))).body.includes('not here, restarted') && true,
+    10_000,
+    50,
+  );
 });
 
 test("SIGTERM to the container stops the app with the app's exit code; the restarted container gets the synced files and a restarted process", async () => {
@@ -105,6 +119,10 @@ test("SIGTERM to the container stops the app with the app's exit code; the resta
     return c && (c.restartCount ?? 0) > (pod.status!.containerStatuses![0].restartCount ?? 0) && c.lastState?.terminated ? c : undefined;
   }, 60_000);
   assert.equal(st.lastState!.terminated!.exitCode, 143);
-  await up.waitFor(/re-seeded pod example-go-[a-z0-9-]+\/example-go with \d+ files? \(changed since its image was built\), restarted the process/, 60_000, from);
+  await up.waitFor(
+    /re-seeded pod example-go-[a-z0-9-]+\/example-go with \d+ files? \(changed since its image was built\), restarted the process/,
+    60_000,
+    from,
+  );
   await eventually(async () => (await answer()).includes('Hello restarted cats!') && true, 30_000, 50);
 });

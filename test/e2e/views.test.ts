@@ -26,9 +26,14 @@ after(async () => {
 function onEnd(t: TestContext): (fn: () => unknown) => void {
   const list: (() => unknown)[] = [];
   t.after(async () => {
-    for (const fn of list.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const fn of list.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
   });
-  return (fn) => { list.push(fn); };
+  return (fn) => {
+    list.push(fn);
+  };
 }
 
 async function project(end: (fn: () => unknown) => void) {
@@ -62,7 +67,13 @@ test('get, describe, logs, wait and disable/enable on a running up', async (t) =
   assert.match(table.stdout, /^nodejs-express-app\s+k8s\s+ready\s+auto/m);
   const wide = await runDevloop(['get', APP, '-o', 'wide'], { cwd: dir, env });
   assert.match(wide.stdout, /^RESOURCE\s+TYPE\s+STATUS\s+TRIGGER\s+POD\s+RESTARTS\s+CHANGED\s+ENDPOINTS\s+LABELS\s+DETAIL/m);
-  assert.match(wide.stdout, new RegExp(`^nodejs-express-app\\s+k8s\\s+ready\\s+auto\\s+nodejs-express-app-\\S+\\s+0\\s+\\d+s ago\\s+http://(localhost|127\\.0\\.0\\.1):${port}\\s+frontend\\s`, 'm'));
+  assert.match(
+    wide.stdout,
+    new RegExp(
+      `^nodejs-express-app\\s+k8s\\s+ready\\s+auto\\s+nodejs-express-app-\\S+\\s+0\\s+\\d+s ago\\s+http://(localhost|127\\.0\\.0\\.1):${port}\\s+frontend\\s`,
+      'm',
+    ),
+  );
   const json = JSON.parse((await runDevloop(['get', '-o', 'json'], { cwd: dir, env })).stdout);
   assert.equal(json.resources[0].name, APP);
   assert.equal(json.resources[0].phase, 'ready');
@@ -107,10 +118,18 @@ test('get, describe, logs, wait and disable/enable on a running up', async (t) =
   assert.doesNotMatch(warn.stdout, /listening on 3000|Building Dockerfile/);
 
   // logs -f prints a line that comes later, and ends when up stops (checked at the end).
-  const follower = spawn(process.execPath, [bin, 'logs', '-f', '--source', 'build'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const follower = spawn(process.execPath, [bin, 'logs', '-f', '--source', 'build'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let followed = '';
-  follower.stdout.on('data', (d) => { followed += d; });
-  follower.stderr.on('data', (d) => { followed += d; });
+  follower.stdout.on('data', (d) => {
+    followed += d;
+  });
+  follower.stderr.on('data', (d) => {
+    followed += d;
+  });
   const followerDone = new Promise<number | null>((ok) => follower.on('close', (c) => ok(c)));
   end(() => follower.kill('SIGKILL'));
 
@@ -121,7 +140,14 @@ test('get, describe, logs, wait and disable/enable on a running up', async (t) =
   await up.waitFor(/Disabled \(devloop disable\)/, 10_000);
   const got = await runDevloop(['get', APP], { cwd: dir, env });
   assert.match(got.stdout, /^nodejs-express-app\s+k8s\s+disabled\s/m);
-  await eventually(async () => (await httpGet(`http://127.0.0.1:${port}`).then(() => false, () => true)), 10_000);
+  await eventually(
+    async () =>
+      await httpGet(`http://127.0.0.1:${port}`).then(
+        () => false,
+        () => true,
+      ),
+    10_000,
+  );
   const server = join(dir, 'server.js');
   const mark = up.mark();
   writeFileSync(server, readFileSync(server, 'utf8').replace('Hello from nodejs-express-app!', 'enabled again'));

@@ -27,9 +27,14 @@ after(async () => {
 function onEnd(t: TestContext): (fn: () => unknown) => void {
   const list: (() => unknown)[] = [];
   t.after(async () => {
-    for (const fn of list.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+    for (const fn of list.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
   });
-  return (fn) => { list.push(fn); };
+  return (fn) => {
+    list.push(fn);
+  };
 }
 
 /** nodejs-express with a label and a local_resource in another label group that prints a known line. */
@@ -40,7 +45,10 @@ async function project(end: (fn: () => unknown) => void) {
   const port = await freePort();
   const cfg = join(p.dir, 'devloop.ts');
   const text = readFileSync(cfg, 'utf8')
-    .replace("import { docker_build, k8s_resource, k8s_yaml } from 'devloop';", "import { docker_build, k8s_resource, k8s_yaml, local_resource } from 'devloop';")
+    .replace(
+      "import { docker_build, k8s_resource, k8s_yaml } from 'devloop';",
+      "import { docker_build, k8s_resource, k8s_yaml, local_resource } from 'devloop';",
+    )
     .replace('port_forwards: 3000', `port_forwards: '${port}:3000', labels: ['frontend']`);
   writeFileSync(cfg, `${text}\nlocal_resource('greeter', 'echo greeting-from-greeter', { labels: ['tools'] });\n`);
   return { dir: p.dir, cfg };
@@ -73,7 +81,10 @@ test('the web UI shows label groups, statuses and logs, filters, triggers a rebu
   await page.screenshot({ path: testOutput('web-ui-ready.png') });
   // A text filter keeps only matching lines; a regex filter too.
   await page.fill('#log-filter', 'greeting-from');
-  await page.waitForFunction(() => [...document.querySelectorAll('.log-line')].every((l) => l.textContent!.includes('greeting-from')) && document.querySelectorAll('.log-line').length > 0);
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('.log-line')].every((l) => l.textContent!.includes('greeting-from')) && document.querySelectorAll('.log-line').length > 0,
+  );
   await page.check('#log-regex');
   await page.fill('#log-filter', '^greeting-from-gr[e]+ter$');
   await page.waitForFunction(() => {

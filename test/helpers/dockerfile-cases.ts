@@ -1,7 +1,12 @@
 /** Dockerfiles the engine refuses (name, text, line, BuildKit's words) and ones it parses: shared by the unit and engine tests. */
 export const BAD: [string, string, number, string][] = [
   ['unknown instruction', 'FROM busybox:latest\nFROMM x\n', 2, 'unknown instruction: FROMM'],
-  ['COPY without destination', 'FROM busybox:latest\nRUN true\nCOPY --chmod=644 a\n', 3, 'COPY requires at least two arguments, but only one was provided. Destination could not be determined'],
+  [
+    'COPY without destination',
+    'FROM busybox:latest\nRUN true\nCOPY --chmod=644 a\n',
+    3,
+    'COPY requires at least two arguments, but only one was provided. Destination could not be determined',
+  ],
   ['ADD alone', 'FROM busybox:latest\nADD\n', 2, 'ADD requires at least two arguments, but only one was provided. Destination could not be determined'],
   ['FROM with two words', 'FROM busybox:latest base\n', 1, 'FROM requires either one or three arguments'],
   ['ENV alone after a continuation', 'FROM busybox:latest\nRUN echo a \\\n  b\nENV\n', 4, 'ENV requires at least one argument'],

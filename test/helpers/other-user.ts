@@ -12,7 +12,10 @@ export const otherUserSkip: string | false =
 
 export function asOtherUser(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
   return spawnSync('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', ...argv], {
-    encoding: 'utf8', cwd: opts.cwd ?? '/', env: { PATH: process.env.PATH, HOME: '/nonexistent', ...opts.env }, timeout: 30_000,
+    encoding: 'utf8',
+    cwd: opts.cwd ?? '/',
+    env: { PATH: process.env.PATH, HOME: '/nonexistent', ...opts.env },
+    timeout: 30_000,
   });
 }
 
@@ -20,14 +23,23 @@ export function asOtherUser(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd
 export function asOtherUserAsync(argv: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', ...argv], {
-      cwd: '/', env: { PATH: process.env.PATH, HOME: '/nonexistent', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: '/',
+      env: { PATH: process.env.PATH, HOME: '/nonexistent', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (status) => { clearTimeout(timer); ok({ status, stdout, stderr }); });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      ok({ status, stdout, stderr });
+    });
   });
 }
 

@@ -28,7 +28,11 @@ const watchErrors: Error[] = [];
 before(async () => {
   tc = await startTestCluster();
   cluster = createCluster({ kubeconfig: tc.kubeconfigPath });
-  const w = cluster.watchPods(NS, (e) => (e.type === 'delete' ? pods.delete(e.pod.name) : pods.set(e.pod.name, e.pod)), (e) => watchErrors.push(e));
+  const w = cluster.watchPods(
+    NS,
+    (e) => (e.type === 'delete' ? pods.delete(e.pod.name) : pods.set(e.pod.name, e.pod)),
+    (e) => watchErrors.push(e),
+  );
   stopWatch = () => w.stop();
 });
 
@@ -61,8 +65,13 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
     const v = await fn();
     if (v !== undefined && v !== false) return v as T;
     if (Date.now() > deadline) {
-      const seen = [...pods.values()].map((p) => `${p.name} ${p.phase} ready=${p.ready} ${p.containers.map((c) => `${c.name}:${c.state}${c.reason ? `(${c.reason} ${c.message ?? ''})` : ''}`).join(',')}`);
-      throw new Error(`timed out waiting for ${what}; pods seen: ${seen.join('; ') || 'none'}; watch errors: ${watchErrors.map((e) => e.message).join('; ') || 'none'}`);
+      const seen = [...pods.values()].map(
+        (p) =>
+          `${p.name} ${p.phase} ready=${p.ready} ${p.containers.map((c) => `${c.name}:${c.state}${c.reason ? `(${c.reason} ${c.message ?? ''})` : ''}`).join(',')}`,
+      );
+      throw new Error(
+        `timed out waiting for ${what}; pods seen: ${seen.join('; ') || 'none'}; watch errors: ${watchErrors.map((e) => e.message).join('; ') || 'none'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -87,7 +96,9 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & {
 function rawExec(server: string, pod: string, command: string[]): Promise<void> {
   const q = new URLSearchParams({ container: 'main', stdout: 'true', stderr: 'true' });
   for (const c of command) q.append('command', c);
-  const ws = new WebSocket(`${server.replace('http', 'ws')}/api/v1/namespaces/${NS}/pods/${pod}/exec?${q}`, ['v5.channel.k8s.io'], { perMessageDeflate: false });
+  const ws = new WebSocket(`${server.replace('http', 'ws')}/api/v1/namespaces/${NS}/pods/${pod}/exec?${q}`, ['v5.channel.k8s.io'], {
+    perMessageDeflate: false,
+  });
   return new Promise((resolve, reject) => {
     ws.on('message', (d: Buffer) => {
       if (d[0] === 3) {
@@ -118,7 +129,12 @@ describe('k8s adapter against the test cluster', () => {
     await cluster.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `other-${RUN}` }, data: { a: '1' } });
     const objs: KObject[] = [
       deployment(`web-${RUN}`, 'busybox:latest', ['sh', '-c', 'sleep 3600']),
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: `web-${RUN}`, labels: { ...LABELS } }, spec: { selector: { app: `web-${RUN}` }, ports: [{ port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `web-${RUN}`, labels: { ...LABELS } },
+        spec: { selector: { app: `web-${RUN}` }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cfg-${RUN}`, labels: { ...LABELS } }, data: { k: 'v' } },
     ];
     const first: KObject[] = [];
@@ -131,8 +147,15 @@ describe('k8s adapter against the test cluster', () => {
     }
     const again = await cluster.apply(objs[0]);
     assert.equal(again.metadata.uid, first[0].metadata.uid);
-    assert.equal(again.metadata.resourceVersion, (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: `web-${RUN}` }))?.metadata.resourceVersion);
-    assert.equal((again.metadata as { generation?: number }).generation, (first[0].metadata as { generation?: number }).generation, 'a no-op apply does not bump the generation');
+    assert.equal(
+      again.metadata.resourceVersion,
+      (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: `web-${RUN}` }))?.metadata.resourceVersion,
+    );
+    assert.equal(
+      (again.metadata as { generation?: number }).generation,
+      (first[0].metadata as { generation?: number }).generation,
+      'a no-op apply does not bump the generation',
+    );
 
     const found = await cluster.listByLabels(LABELS);
     const names = found.map((r) => `${r.kind}/${r.name}`).sort();
@@ -222,7 +245,10 @@ describe('k8s adapter against the test cluster', () => {
       assert.ok(pod.containers[0].containerID);
       const dep = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: app });
       const owned = await cluster.ownedUids!(NS, [dep!.metadata.uid!]);
-      assert.ok(pod.ownerUids.some((u) => owned.includes(u)), 'the pod belongs to the Deployment');
+      assert.ok(
+        pod.ownerUids.some((u) => owned.includes(u)),
+        'the pod belongs to the Deployment',
+      );
       assert.deepEqual(watchErrors, []);
     });
 
@@ -255,7 +281,13 @@ describe('k8s adapter against the test cluster', () => {
       pack.entry({ name: 'sub/b.txt' }, 'beta\n');
       pack.finalize();
       // a tar-stream pack (a streamx Readable), as live update sends it
-      const t = await cluster.exec(NS, pod.name, 'main', ['sh', '-c', 'mkdir -p /tmp/d && tar -x -C /tmp/d && cat /tmp/d/a.txt /tmp/d/sub/b.txt'], pack as unknown as NodeJS.ReadableStream);
+      const t = await cluster.exec(
+        NS,
+        pod.name,
+        'main',
+        ['sh', '-c', 'mkdir -p /tmp/d && tar -x -C /tmp/d && cat /tmp/d/a.txt /tmp/d/sub/b.txt'],
+        pack as unknown as NodeJS.ReadableStream,
+      );
       assert.equal(t.exitCode, 0, t.stderr.toString());
       assert.equal(t.stdout.toString(), 'alpha\nbeta\n');
 
@@ -275,22 +307,33 @@ describe('k8s adapter against the test cluster', () => {
         await rawExec(tc.server, pod.name, ['true']);
         raw.push(performance.now() - t0);
       }
-      console.log(`# exec round trip p50 ${p50(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}); bare WebSocket exec p50 ${p50(raw).toFixed(1)} ms; ratio ${(p50(times) / p50(raw)).toFixed(2)}`);
+      console.log(
+        `# exec round trip p50 ${p50(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}); bare WebSocket exec p50 ${p50(raw).toFixed(1)} ms; ratio ${(p50(times) / p50(raw)).toFixed(2)}`,
+      );
     });
 
     it('a warm shell runs scripts as one-off execs do (stdin, exit code, stderr), over one session, and falls back when the session ends', async () => {
       const target = { label: pod.name, namespace: NS, pod: pod.name, container: 'main', containerID: `warm-${RUN}` };
       const calls: string[] = [];
       const base: ContainerExecutor = {
-        exec: (t, cmd, stdin) => { calls.push('exec'); return cluster.exec(NS, t.pod!, t.container, cmd, stdin); },
-        session: (t, cmd) => { calls.push('session'); return cluster.execSession!(NS, t.pod!, t.container, cmd); },
+        exec: (t, cmd, stdin) => {
+          calls.push('exec');
+          return cluster.exec(NS, t.pod!, t.container, cmd, stdin);
+        },
+        session: (t, cmd) => {
+          calls.push('session');
+          return cluster.execSession!(NS, t.pod!, t.container, cmd);
+        },
       };
       const warm = warmShellExecutor(base);
       try {
         const script = 'cat > /tmp/w; wc -c < /tmp/w; echo to-stderr >&2; exit 4';
         const payload = Buffer.from('hello\0world\n');
         const [w, cold] = [await warm.exec(target, ['sh', '-c', script], payload), await cluster.exec(NS, pod.name, 'main', ['sh', '-c', script], payload)];
-        assert.deepEqual({ code: w.exitCode, out: w.stdout.toString(), err: w.stderr.toString() }, { code: cold.exitCode, out: cold.stdout.toString(), err: cold.stderr.toString() });
+        assert.deepEqual(
+          { code: w.exitCode, out: w.stdout.toString(), err: w.stderr.toString() },
+          { code: cold.exitCode, out: cold.stdout.toString(), err: cold.stderr.toString() },
+        );
         assert.equal(w.exitCode, 4);
         assert.equal(w.stdout.toString().trim(), String(payload.length));
 
@@ -373,12 +416,14 @@ describe('k8s adapter against the test cluster', () => {
 
     const get = (port: number, agent: http.Agent | false = false) =>
       new Promise<string>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve(body));
-          res.on('error', reject);
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve(body));
+            res.on('error', reject);
+          })
+          .on('error', reject);
       });
 
     it("answers 'hi' through 127.0.0.1:<free port>, following the current pod", async () => {
@@ -410,7 +455,9 @@ describe('k8s adapter against the test cluster', () => {
           kept.push(performance.now() - t0);
         }
         agent.destroy();
-        console.log(`# port-forward request p50: ${p50(times).toFixed(1)} ms with a new connection each, ${p50(kept).toFixed(1)} ms on one kept-alive connection`);
+        console.log(
+          `# port-forward request p50: ${p50(times).toFixed(1)} ms with a new connection each, ${p50(kept).toFixed(1)} ms on one kept-alive connection`,
+        );
 
         // the pod is replaced: the next connection goes to the new one
         const old = readyPod(app)!;

@@ -98,12 +98,27 @@ describe('pod view', () => {
   it('maps container states, owners and readiness', () => {
     const v = toPodView({
       metadata: { name: 'web-1', namespace: 'ns', uid: 'u1', labels: { app: 'web' }, ownerReferences: [{ uid: 'rs1' }], creationTimestamp: 't0' },
-      spec: { containers: [{ name: 'app', image: 'app:1' }, { name: 'side', image: 'side:1' }, { name: 'new', image: 'n:1' }], initContainers: [{ name: 'init', image: 'i:1' }] },
+      spec: {
+        containers: [
+          { name: 'app', image: 'app:1' },
+          { name: 'side', image: 'side:1' },
+          { name: 'new', image: 'n:1' },
+        ],
+        initContainers: [{ name: 'init', image: 'i:1' }],
+      },
       status: {
         phase: 'Running',
         conditions: [{ type: 'Ready', status: 'False' }],
         containerStatuses: [
-          { name: 'app', image: 'docker.io/library/app:1', ready: false, restartCount: 3, containerID: 'docker://abc', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off' } }, lastState: { terminated: { exitCode: 2, reason: 'Error', finishedAt: 't1' } } },
+          {
+            name: 'app',
+            image: 'docker.io/library/app:1',
+            ready: false,
+            restartCount: 3,
+            containerID: 'docker://abc',
+            state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off' } },
+            lastState: { terminated: { exitCode: 2, reason: 'Error', finishedAt: 't1' } },
+          },
           { name: 'side', ready: true, restartCount: 0, state: { running: { startedAt: 't2' } } },
         ],
         initContainerStatuses: [{ name: 'init', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
@@ -112,7 +127,17 @@ describe('pod view', () => {
     assert.equal(v.ready, false);
     assert.equal(v.deleting, false);
     assert.deepEqual(v.ownerUids, ['rs1']);
-    assert.deepEqual(v.containers[0], { name: 'app', image: 'app:1', ready: false, restartCount: 3, state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off', containerID: 'docker://abc', lastTerminated: { exitCode: 2, reason: 'Error', finishedAt: 't1' } });
+    assert.deepEqual(v.containers[0], {
+      name: 'app',
+      image: 'app:1',
+      ready: false,
+      restartCount: 3,
+      state: 'waiting',
+      reason: 'CrashLoopBackOff',
+      message: 'back-off',
+      containerID: 'docker://abc',
+      lastTerminated: { exitCode: 2, reason: 'Error', finishedAt: 't1' },
+    });
     assert.deepEqual(v.containers[1], { name: 'side', image: 'side:1', ready: true, restartCount: 0, state: 'running', startedAt: 't2' });
     assert.deepEqual(v.containers[2], { name: 'new', image: 'n:1', ready: false, restartCount: 0, state: 'unknown' });
     assert.equal(v.initContainers[0].state, 'terminated');
@@ -121,7 +146,10 @@ describe('pod view', () => {
   });
 
   it('says why a pod is not scheduled', () => {
-    const v = toPodView({ metadata: { name: 'p', namespace: 'n', uid: 'u', deletionTimestamp: 'x' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] } });
+    const v = toPodView({
+      metadata: { name: 'p', namespace: 'n', uid: 'u', deletionTimestamp: 'x' },
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] },
+    });
     assert.equal(v.deleting, true);
     assert.equal(v.reason, 'Unschedulable');
     assert.equal(v.message, '0/1 nodes are available');
@@ -135,7 +163,12 @@ describe('port-forward server', () => {
     const port = (blocker.address() as net.AddressInfo).port;
     try {
       const e = await rejectsWith(
-        startPortForward({ localPort: port, containerPort: 80, resolvePod: async () => undefined, cluster: { portForward: async () => assert.fail('not called') } }),
+        startPortForward({
+          localPort: port,
+          containerPort: 80,
+          resolvePod: async () => undefined,
+          cluster: { portForward: async () => assert.fail('not called') },
+        }),
         'port-in-use',
       );
       assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use by PID ${process.pid}`));
@@ -147,7 +180,13 @@ describe('port-forward server', () => {
 
   it('a connection without a ready pod is closed and reported; the listener stays', async () => {
     const errors: Error[] = [];
-    const srv = await startPortForward({ localPort: 0, containerPort: 80, resolvePod: async () => undefined, cluster: { portForward: async () => assert.fail('not called') }, onError: (e) => errors.push(e) });
+    const srv = await startPortForward({
+      localPort: 0,
+      containerPort: 80,
+      resolvePod: async () => undefined,
+      cluster: { portForward: async () => assert.fail('not called') },
+      onError: (e) => errors.push(e),
+    });
     try {
       for (let i = 0; i < 2; i++) {
         await new Promise<void>((resolve) => {

@@ -59,14 +59,23 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
 }
-const pod = (name: string, rv: string, phase = 'Running') => ({ metadata: { name, namespace: 'ns', uid: `uid-${name}`, resourceVersion: rv }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase } });
-const list = (rv: string, ...items: unknown[]): Handler => (_q, res) => json(res, 200, { kind: 'PodList', metadata: { resourceVersion: rv }, items });
+const pod = (name: string, rv: string, phase = 'Running') => ({
+  metadata: { name, namespace: 'ns', uid: `uid-${name}`, resourceVersion: rv },
+  spec: { containers: [{ name: 'c', image: 'i' }] },
+  status: { phase },
+});
+const list =
+  (rv: string, ...items: unknown[]): Handler =>
+  (_q, res) =>
+    json(res, 200, { kind: 'PodList', metadata: { resourceVersion: rv }, items });
 /** a watch answer: writes the events, then ends (or holds the response open) */
-const watch = (events: unknown[], end = true): Handler => (_q, res) => {
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  for (const e of events) res.write(JSON.stringify(e) + '\n');
-  if (end) res.end();
-};
+const watch =
+  (events: unknown[], end = true): Handler =>
+  (_q, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const e of events) res.write(JSON.stringify(e) + '\n');
+    if (end) res.end();
+  };
 
 let api: FakeApi;
 let cluster: K8sCluster;
@@ -77,7 +86,10 @@ before(async () => {
   const server = await api.start();
   dir = mkdtempSync(join(tmpdir(), 'devloop-k8s-fake-'));
   const kc = join(dir, 'kubeconfig');
-  writeFileSync(kc, `apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  cluster:\n    server: ${server}\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: u\n`);
+  writeFileSync(
+    kc,
+    `apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n  cluster:\n    server: ${server}\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: u\n`,
+  );
   cluster = createCluster({ kubeconfig: kc });
 });
 
@@ -94,8 +106,17 @@ describe('watchPods', () => {
     const seen = (e: PodEvent) => events.push(`${e.type} ${e.pod.name} ${e.pod.phase}`);
     api.next(
       list('1', pod('a', '1')),
-      watch([{ type: 'MODIFIED', object: pod('a', '2', 'Succeeded') }, { type: 'ADDED', object: pod('b', '3') }]),
-      watch([{ type: 'BOOKMARK', object: { metadata: { resourceVersion: '4' } } }, { type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } }], false),
+      watch([
+        { type: 'MODIFIED', object: pod('a', '2', 'Succeeded') },
+        { type: 'ADDED', object: pod('b', '3') },
+      ]),
+      watch(
+        [
+          { type: 'BOOKMARK', object: { metadata: { resourceVersion: '4' } } },
+          { type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } },
+        ],
+        false,
+      ),
       list('5', pod('b', '3')),
       (_q, res) => json(res, 500, { kind: 'Status', code: 500, message: 'etcd is sad' }),
       list('6', pod('b', '3'), pod('c', '6')),
@@ -127,7 +148,11 @@ describe('watchPods', () => {
     const before = api.requests.length;
     api.next((_q, res) => json(res, 503, { kind: 'Status', code: 503, message: 'starting' }));
     const errors: Error[] = [];
-    const w = cluster.watchPods('ns', () => undefined, (e) => errors.push(e));
+    const w = cluster.watchPods(
+      'ns',
+      () => undefined,
+      (e) => errors.push(e),
+    );
     await api.received(before + 1);
     await new Promise((r) => setTimeout(r, 50));
     w.stop();
@@ -158,7 +183,9 @@ describe('streamLogs', () => {
   });
 
   it('a refused log request ends with the API message', async () => {
-    api.next((_q, res) => json(res, 400, { kind: 'Status', code: 400, reason: 'BadRequest', message: 'container "c" in pod "p" is waiting to start: ContainerCreating' }));
+    api.next((_q, res) =>
+      json(res, 400, { kind: 'Status', code: 400, reason: 'BadRequest', message: 'container "c" in pod "p" is waiting to start: ContainerCreating' }),
+    );
     const ended = await new Promise<Error | undefined>((resolve) => {
       cluster.streamLogs('ns', 'p', 'c', () => undefined, { onEnd: resolve });
     });

@@ -19,7 +19,10 @@ test('dry-run of nodejs-express prints every object with the app ref injected, a
   const r = devloop(join(fixturesDir, 'nodejs-express'), 'ci', '--dry-run');
   assert.equal(r.code, 0, r.stderr);
   const docs = yaml.loadAll(r.stdout) as any[];
-  assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['Deployment/nodejs-express-app', 'Service/nodejs-express-app']);
+  assert.deepEqual(
+    docs.map((d) => `${d.kind}/${d.metadata.name}`),
+    ['Deployment/nodejs-express-app', 'Service/nodejs-express-app'],
+  );
   assert.match(docs[0].spec.template.spec.containers[0].image, /^nodejs-express-app-image:devloop-[0-9a-f]{16}$/);
   const base = r.stderr.indexOf('1. nodejs-express-base-image');
   const app = r.stderr.indexOf('2. nodejs-express-app-image');
@@ -44,7 +47,8 @@ test('-f names the config file; the dry-run works from another directory', () =>
 
 test('a typo in an option: exit 1, file:line, the valid options, no stack trace, nothing on stdout', () => {
   const dir = writeProject({
-    Dockerfile: 'FROM busybox\n', 'app.yaml': DEPLOYMENT('web', 'web-image'),
+    Dockerfile: 'FROM busybox\n',
+    'app.yaml': DEPLOYMENT('web', 'web-image'),
     'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.', { dockerfle: 'Dockerfile' });\n",
   });
   dirs.push(dir);

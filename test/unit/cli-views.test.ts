@@ -21,8 +21,16 @@ import { writeProject, removeProject, repoRoot, DEPLOYMENT } from '../helpers/pr
 const dirs: string[] = [];
 after(() => dirs.forEach(removeProject));
 
-const start = (source: string, image: string, step: number, kind: 'build' | 'push' = 'build'): EngineEvent =>
-  ({ type: 'step-start', source, image, step, total: 3, kind, builder: 'docker', ref: `${image}:t` });
+const start = (source: string, image: string, step: number, kind: 'build' | 'push' = 'build'): EngineEvent => ({
+  type: 'step-start',
+  source,
+  image,
+  step,
+  total: 3,
+  kind,
+  builder: 'docker',
+  ref: `${image}:t`,
+});
 
 test('terminal: a rebuild prints one line per step with its duration; the Dockerfile and builder lines are held', () => {
   const out: string[] = [];
@@ -80,23 +88,35 @@ test('log lines: runtime when the runtime says so, else build for a resource and
 
 test('describe: updates from the events, each with why, its steps and durations, and how it ended', () => {
   const ev = (at: number, event: EngineEvent): Stamped => ({ seq: at, at, event });
-  const h = updateHistory([
-    ev(1000, { type: 'update-start', resource: 'web', reason: 'Initial Build' }),
-    ev(1001, start('web', 'base', 1)),
-    ev(1500, { type: 'step-end', source: 'web', image: 'base', kind: 'build', ms: 499 }),
-    ev(1501, { type: 'image-done', source: 'web', image: 'base', status: 'built' }),
-    ev(1502, start('other', 'x', 1)),
-    ev(1600, { type: 'applied', resource: 'web', objects: [{ name: 'Deployment/web', applied: true }] }),
-    ev(1700, { type: 'status', resource: 'web', phase: 'runtime', reason: 'applied' }),
-    ev(5000, { type: 'live-update', resource: 'web', image: 'base', files: 1, deleted: 0, runs: [], ms: 12, ok: true }),
-    ev(6000, { type: 'update-start', resource: 'web', reason: '1 File Changed: [a] → rebuilding base' }),
-    ev(6100, { type: 'status', resource: 'web', phase: 'failed', reason: 'build failed' }),
-  ], 'web');
+  const h = updateHistory(
+    [
+      ev(1000, { type: 'update-start', resource: 'web', reason: 'Initial Build' }),
+      ev(1001, start('web', 'base', 1)),
+      ev(1500, { type: 'step-end', source: 'web', image: 'base', kind: 'build', ms: 499 }),
+      ev(1501, { type: 'image-done', source: 'web', image: 'base', status: 'built' }),
+      ev(1502, start('other', 'x', 1)),
+      ev(1600, { type: 'applied', resource: 'web', objects: [{ name: 'Deployment/web', applied: true }] }),
+      ev(1700, { type: 'status', resource: 'web', phase: 'runtime', reason: 'applied' }),
+      ev(5000, { type: 'live-update', resource: 'web', image: 'base', files: 1, deleted: 0, runs: [], ms: 12, ok: true }),
+      ev(6000, { type: 'update-start', resource: 'web', reason: '1 File Changed: [a] → rebuilding base' }),
+      ev(6100, { type: 'status', resource: 'web', phase: 'failed', reason: 'build failed' }),
+    ],
+    'web',
+  );
   assert.equal(h.length, 3);
-  assert.deepEqual({ ...h[0], steps: h[0].steps.map((s) => [s.kind, s.image, s.ms]) }, {
-    startedAt: 1000, endedAt: 1700, why: 'Initial Build', result: 'deployed', steps: [['build', 'base', 499]],
-    images: [{ image: 'base', status: 'built', reason: undefined }], applied: [{ name: 'Deployment/web', applied: true }], liveUpdates: [],
-  });
+  assert.deepEqual(
+    { ...h[0], steps: h[0].steps.map((s) => [s.kind, s.image, s.ms]) },
+    {
+      startedAt: 1000,
+      endedAt: 1700,
+      why: 'Initial Build',
+      result: 'deployed',
+      steps: [['build', 'base', 499]],
+      images: [{ image: 'base', status: 'built', reason: undefined }],
+      applied: [{ name: 'Deployment/web', applied: true }],
+      liveUpdates: [],
+    },
+  );
   assert.equal(h[1].why, 'live update');
   assert.deepEqual(h[1].liveUpdates, [{ image: 'base', files: 1, runs: [], ms: 12, ok: true }]);
   assert.equal(h[2].result, 'failed: build failed');
@@ -119,7 +139,8 @@ async function upEngine() {
   const dir = writeProject({
     Dockerfile: 'FROM busybox\n',
     'app.yaml': DEPLOYMENT('api', 'api-image'),
-    'devloop.ts': "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\nk8s_resource('api', { labels: ['backend'] });\n",
+    'devloop.ts':
+      "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\nk8s_resource('api', { labels: ['backend'] });\n",
   });
   dirs.push(dir);
   const ev = await evaluateConfig(findConfig(dir));
@@ -128,8 +149,15 @@ async function upEngine() {
   const cluster = new FakeCluster();
   const hub = new EventHub();
   const engine = new Engine(resolve(ev.plan), {
-    mode: 'up', builder, processes: execaRunner, cluster, log: hub.tee({ line: () => {} }), project: 'p-1', push: { enabled: false },
-    evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
+    mode: 'up',
+    builder,
+    processes: execaRunner,
+    cluster,
+    log: hub.tee({ line: () => {} }),
+    project: 'p-1',
+    push: { enabled: false },
+    evaluate: () => evaluateConfig(findConfig(dir)),
+    cwd: dir,
   });
   return { dir, engine, builder, cluster };
 }

@@ -77,16 +77,19 @@ test('parseArgs: flags, values, lists, positional args, and the errors Tilt give
 });
 
 test('config.parse() returns the args as values, tilt_config.json fills in, and subcommand / main_path / main_dir are set', async () => {
-  const dir = project([
-    "import { config, k8s_yaml } from 'devloop';",
-    "import { readFileSync, writeFileSync } from 'node:fs';",
-    "config.define_string_list('to-run', { args: true });",
-    "config.define_string('env');",
-    "config.define_bool('debug');",
-    'const cfg = config.parse();',
-    "writeFileSync(config.main_dir + '/out.json', JSON.stringify({ cfg, sub: config.subcommand, main: config.main_path, dir: config.main_dir }));",
-    "k8s_yaml('app.yaml');",
-  ].join('\n'), { 'tilt_config.json': '{"env": "from-file", "debug": true}' });
+  const dir = project(
+    [
+      "import { config, k8s_yaml } from 'devloop';",
+      "import { readFileSync, writeFileSync } from 'node:fs';",
+      "config.define_string_list('to-run', { args: true });",
+      "config.define_string('env');",
+      "config.define_bool('debug');",
+      'const cfg = config.parse();',
+      "writeFileSync(config.main_dir + '/out.json', JSON.stringify({ cfg, sub: config.subcommand, main: config.main_path, dir: config.main_dir }));",
+      "k8s_yaml('app.yaml');",
+    ].join('\n'),
+    { 'tilt_config.json': '{"env": "from-file", "debug": true}' },
+  );
   const r = await evalIn(dir, inv(['web', '--env', 'staging'], { subcommand: 'up' }));
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   const out = JSON.parse(spawnSync('cat', [join(dir, 'out.json')], { encoding: 'utf8' }).stdout);
@@ -109,30 +112,45 @@ test('config.parse() errors name the call and list the settings', async () => {
 });
 
 test('without config.parse() the args name resources; with their resource_deps; an unknown name is an error with a guess', async () => {
-  const config = [
-    "import { k8s_yaml, k8s_resource } from 'devloop';",
-    "k8s_yaml('app.yaml');",
-    "k8s_resource('web', { resource_deps: ['api'] });",
-  ].join('\n');
+  const config = ["import { k8s_yaml, k8s_resource } from 'devloop';", "k8s_yaml('app.yaml');", "k8s_resource('web', { resource_deps: ['api'] });"].join('\n');
   const p = await plan(config, inv(['web']));
   const res = resolve(p);
   assert.deepEqual(res.resources.map((r) => r.name).sort(), ['api', 'web']);
   assert.deepEqual(res.rendered.map((o: any) => o.metadata.name).sort(), ['api', 'web']);
   for (const r of res.resources) for (const i of r.objects) assert.ok(res.objects[i], 'object indices point into the kept objects');
-  assert.deepEqual(resolve(await plan(config, inv([]))).resources.map((r) => r.name).sort(), ['api', 'db', 'web']);
+  assert.deepEqual(
+    resolve(await plan(config, inv([])))
+      .resources.map((r) => r.name)
+      .sort(),
+    ['api', 'db', 'web'],
+  );
   assert.throws(() => resolve({ ...p, args: ['wbe'] }), /no resource named 'wbe'; did you mean 'web'\?/);
   assert.throws(() => resolve({ ...p, args: ['--env=x'] }), /looks like a flag, but the config does not call config.parse\(\)/);
 });
 
 test('config.set_enabled_resources and clear_enabled_resources win over the args', async () => {
   const base = "import { k8s_yaml, config, read_file } from 'devloop';\nk8s_yaml('app.yaml');\n";
-  const set = await plan(`${base}config.define_string_list('svc', { args: true });\nconst c = config.parse();\nconfig.set_enabled_resources(c.svc as string[] ?? []);\n`, inv(['db']));
-  assert.deepEqual(resolve(set).resources.map((r) => r.name), ['db']);
+  const set = await plan(
+    `${base}config.define_string_list('svc', { args: true });\nconst c = config.parse();\nconfig.set_enabled_resources(c.svc as string[] ?? []);\n`,
+    inv(['db']),
+  );
+  assert.deepEqual(
+    resolve(set).resources.map((r) => r.name),
+    ['db'],
+  );
   // As in Tilt: clear_enabled_resources() runs none (objects in no resource still go); a later set_enabled_resources() names some.
-  const cleared = await plan(`${base}k8s_yaml(read_file('cm.yaml'));\nconfig.clear_enabled_resources();\n`, inv(['db']), { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n' });
-  assert.deepEqual(resolve(cleared).resources.map((r) => r.name), ['uncategorized']);
+  const cleared = await plan(`${base}k8s_yaml(read_file('cm.yaml'));\nconfig.clear_enabled_resources();\n`, inv(['db']), {
+    'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n',
+  });
+  assert.deepEqual(
+    resolve(cleared).resources.map((r) => r.name),
+    ['uncategorized'],
+  );
   const clearedThenSet = await plan(`${base}config.clear_enabled_resources();\nconfig.set_enabled_resources(['web']);\n`, inv([]));
-  assert.deepEqual(resolve(clearedThenSet).resources.map((r) => r.name), ['web']);
+  assert.deepEqual(
+    resolve(clearedThenSet).resources.map((r) => r.name),
+    ['web'],
+  );
   const emptySet = await plan(`${base}config.define_string_list('svc', { args: true });\nconfig.parse();\nconfig.set_enabled_resources([]);\n`, inv([]));
   assert.equal(resolve(emptySet).resources.length, 3, 'an empty list enables all, as in Tilt');
   assert.throws(() => resolve({ ...emptySet, enabledResources: ['x', 'y'] }), /no resource named 'x', 'y' \(given to config.set_enabled_resources\)/);
@@ -140,25 +158,40 @@ test('config.set_enabled_resources and clear_enabled_resources win over the args
 
 test('k8s_context() and k8s_namespace() reflect --context / --namespace, else the kubeconfig', async () => {
   const kc = join(project('', {}), 'kubeconfig');
-  writeFileSync(kc, 'apiVersion: v1\nkind: Config\ncurrent-context: kind-dev\ncontexts:\n- name: kind-dev\n  context: { cluster: c, namespace: team-a }\n- name: other\n  context: { cluster: c }\n');
-  const config = "import { k8s_context, k8s_namespace, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\nconsole.log(`ctx=${k8s_context()} ns=${k8s_namespace()}`);\n";
+  writeFileSync(
+    kc,
+    'apiVersion: v1\nkind: Config\ncurrent-context: kind-dev\ncontexts:\n- name: kind-dev\n  context: { cluster: c, namespace: team-a }\n- name: other\n  context: { cluster: c }\n',
+  );
+  const config =
+    "import { k8s_context, k8s_namespace, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\nconsole.log(`ctx=${k8s_context()} ns=${k8s_namespace()}`);\n";
   const saved = process.env.KUBECONFIG;
   process.env.KUBECONFIG = kc;
   try {
     const fromFile = await plan(config, inv([]));
-    assert.ok(fromFile.logs.some((l) => l.includes('ctx=kind-dev ns=team-a')), fromFile.logs.join('\n'));
+    assert.ok(
+      fromFile.logs.some((l) => l.includes('ctx=kind-dev ns=team-a')),
+      fromFile.logs.join('\n'),
+    );
     const other = await plan(config, inv([], { context: 'other' }));
-    assert.ok(other.logs.some((l) => l.includes('ctx=other ns=default')), other.logs.join('\n'));
+    assert.ok(
+      other.logs.some((l) => l.includes('ctx=other ns=default')),
+      other.logs.join('\n'),
+    );
     const flags = await plan(config, inv([], { context: 'x', namespace: 'ns1' }));
-    assert.ok(flags.logs.some((l) => l.includes('ctx=x ns=ns1')), flags.logs.join('\n'));
+    assert.ok(
+      flags.logs.some((l) => l.includes('ctx=x ns=ns1')),
+      flags.logs.join('\n'),
+    );
   } finally {
-    if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
+    if (saved === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = saved;
   }
 });
 
 test('devloop ci --dry-run RESOURCE prints only that resource and its deps; -- passes flags to config.parse()', () => {
   const bin = join(repoRoot, 'bin/devloop.js');
-  const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin, 'ci', '--dry-run', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = (cwd: string, ...args: string[]) =>
+    spawnSync(process.execPath, [bin, 'ci', '--dry-run', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   const names = (out: string) => (yaml.loadAll(out) as any[]).map((d) => d.metadata.name);
   const sel = project("import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('api', { resource_deps: ['db'] });\n");
   let r = run(sel, 'api');
@@ -168,14 +201,16 @@ test('devloop ci --dry-run RESOURCE prints only that resource and its deps; -- p
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /no resource named 'nope'/);
-  const flags = project([
-    "import { k8s_yaml, config } from 'devloop';",
-    "config.define_string('only');",
-    'const cfg = config.parse();',
-    "console.log('only is', cfg.only);",
-    "k8s_yaml('app.yaml');",
-    "if (cfg.only) config.set_enabled_resources([cfg.only as string]);",
-  ].join('\n'));
+  const flags = project(
+    [
+      "import { k8s_yaml, config } from 'devloop';",
+      "config.define_string('only');",
+      'const cfg = config.parse();',
+      "console.log('only is', cfg.only);",
+      "k8s_yaml('app.yaml');",
+      'if (cfg.only) config.set_enabled_resources([cfg.only as string]);',
+    ].join('\n'),
+  );
   r = run(flags, '--', '--only', 'web');
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(names(r.stdout), ['web']);
@@ -185,14 +220,18 @@ test('devloop ci --dry-run RESOURCE prints only that resource and its deps; -- p
 test('fixtures/config-args: init --from plus its README hand edit gives the committed devloop.ts; ci --dry-run selects as Tilt does', () => {
   const dir = join(repoRoot, 'fixtures/config-args');
   const bin = join(repoRoot, 'bin/devloop.js');
-  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' } });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' } });
   const init = run('init', '--from', 'Tiltfile', '-o', '-');
   assert.equal(init.status, 0, init.stderr);
   assert.match(init.stderr, /22 statements translated, 0 left as comments to port by hand, 0 to check/);
   const from = "const debug = (cfg['debug'] ?? false);";
   assert.ok(init.stdout.includes(from), 'the hand edit still applies');
   const edited = init.stdout
-    .replace(from, "// Hand edit: Starlark's str(False) is 'False'; the build arg keeps Tilt's spelling.\nconst debug = (cfg['debug'] ?? false) ? 'True' : 'False';")
+    .replace(
+      from,
+      "// Hand edit: Starlark's str(False) is 'False'; the build arg keeps Tilt's spelling.\nconst debug = (cfg['debug'] ?? false) ? 'True' : 'False';",
+    )
     .replaceAll('String(debug)', 'debug');
   assert.equal(edited, readFileSync(join(dir, 'devloop.ts'), 'utf8'));
   const cases: [string[], string[], string][] = [
@@ -204,7 +243,11 @@ test('fixtures/config-args: init --from plus its README hand edit gives the comm
     const r = run('ci', '--dry-run', ...args);
     assert.equal(r.status, 0, r.stderr);
     const docs = yaml.loadAll(r.stdout) as any[];
-    assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), want, args.join(' '));
+    assert.deepEqual(
+      docs.map((d) => `${d.kind}/${d.metadata.name}`),
+      want,
+      args.join(' '),
+    );
     assert.equal(docs[0].data.LOG_LEVEL, level);
     for (const d of docs.slice(1)) {
       const c = d.spec.template.spec.containers[0];
@@ -220,15 +263,22 @@ test('workload_to_resource_function names each workload resource; k8s_resource a
   const config = [
     "import { k8s_yaml, k8s_resource, workload_to_resource_function } from 'devloop';",
     "k8s_yaml('app.yaml');",
-    "workload_to_resource_function((id) => `${id.name}-${id.kind.toLowerCase()}-${id.namespace}-${id.group}`);",
+    'workload_to_resource_function((id) => `${id.name}-${id.kind.toLowerCase()}-${id.namespace}-${id.group}`);',
     "k8s_resource('web-deployment-default-apps', { resource_deps: ['db-deployment-default-apps'] });",
   ].join('\n');
   const p = await plan(config, inv(['web-deployment-default-apps']));
   const res = resolve(p);
-  assert.deepEqual(res.resources.map((r) => r.name), ['web-deployment-default-apps', 'db-deployment-default-apps']);
-  const dup = await plan("import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function(() => 'same');\n");
+  assert.deepEqual(
+    res.resources.map((r) => r.name),
+    ['web-deployment-default-apps', 'db-deployment-default-apps'],
+  );
+  const dup = await plan(
+    "import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function(() => 'same');\n",
+  );
   assert.throws(() => resolve(dup), /workload_to_resource_function named two workloads 'same': Deployment\/web and Deployment\/api/);
-  const bad = await error("import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function((() => 3) as any);\n");
+  const bad = await error(
+    "import { k8s_yaml, workload_to_resource_function } from 'devloop';\nk8s_yaml('app.yaml');\nworkload_to_resource_function((() => 3) as any);\n",
+  );
   assert.match(bad.message, /returned the number 3 for Deployment web/);
   assert.equal(bad.location?.line, 3);
 });

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { findOnPath } from '../../src/config/local-tool.js';
@@ -19,12 +19,36 @@ const dirs: string[] = [];
 after(() => dirs.forEach(removeProject));
 
 const RENDERED = [
-  '---', '# Source: app/templates/deployment.yaml', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: chart-app',
-  'spec:', '  selector: { matchLabels: { app: web } }', '  template:', '    metadata: { labels: { app: web } }',
+  '---',
+  '# Source: app/templates/deployment.yaml',
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: chart-app',
+  'spec:',
+  '  selector: { matchLabels: { app: web } }',
+  '  template:',
+  '    metadata: { labels: { app: web } }',
   '    spec: { containers: [ { name: web, image: web-image } ] }',
-  '---', '# Source: app/templates/other-ns.yaml', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: pinned', '  namespace: elsewhere',
-  '---', '# Source: app/templates/role.yaml', 'apiVersion: rbac.authorization.k8s.io/v1', 'kind: ClusterRole', 'metadata:', '  name: reader',
-  '---', '# Source: app/templates/tests/test-connection.yaml', 'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: chart-app-test',
+  '---',
+  '# Source: app/templates/other-ns.yaml',
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata:',
+  '  name: pinned',
+  '  namespace: elsewhere',
+  '---',
+  '# Source: app/templates/role.yaml',
+  'apiVersion: rbac.authorization.k8s.io/v1',
+  'kind: ClusterRole',
+  'metadata:',
+  '  name: reader',
+  '---',
+  '# Source: app/templates/tests/test-connection.yaml',
+  'apiVersion: v1',
+  'kind: Pod',
+  'metadata:',
+  '  name: chart-app-test',
   '',
 ].join('\n');
 
@@ -63,14 +87,37 @@ async function withPath<T>(dirsFirst: string[], fn: () => Promise<T>, dropHelm =
   }
 }
 
-test('helm() runs `helm template` with Tilt\'s arguments and watches the chart, its local subcharts and the values files', async () => {
-  const dir = project(`k8s_yaml(helm('charts/app', { name: 'web', namespace: 'dev', values: ['values-dev.yaml'], set: ['image.tag=1', 'x=y'], kube_version: '1.29' }));`);
+test("helm() runs `helm template` with Tilt's arguments and watches the chart, its local subcharts and the values files", async () => {
+  const dir = project(
+    `k8s_yaml(helm('charts/app', { name: 'web', namespace: 'dev', values: ['values-dev.yaml'], set: ['image.tag=1', 'x=y'], kube_version: '1.29' }));`,
+  );
   const result = await withPath([join(dir, 'bin')], () => evaluateConfig(findConfig(dir)));
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   const argv = readFileSync(join(dir, 'bin/argv.txt'), 'utf8').trim().split('\n');
-  assert.deepEqual(argv, ['template', 'web', join(dir, 'charts/app'), '--namespace', 'dev', '--kube-version', '1.29', '--include-crds',
-    '--values', 'values-dev.yaml', '--set', 'image.tag=1', '--set', 'x=y']);
-  for (const f of ['charts/app/Chart.yaml', 'charts/app/values.yaml', 'charts/app/templates/deployment.yaml', 'charts/lib/Chart.yaml', 'charts/lib/templates/_helpers.tpl', 'values-dev.yaml']) {
+  assert.deepEqual(argv, [
+    'template',
+    'web',
+    join(dir, 'charts/app'),
+    '--namespace',
+    'dev',
+    '--kube-version',
+    '1.29',
+    '--include-crds',
+    '--values',
+    'values-dev.yaml',
+    '--set',
+    'image.tag=1',
+    '--set',
+    'x=y',
+  ]);
+  for (const f of [
+    'charts/app/Chart.yaml',
+    'charts/app/values.yaml',
+    'charts/app/templates/deployment.yaml',
+    'charts/lib/Chart.yaml',
+    'charts/lib/templates/_helpers.tpl',
+    'values-dev.yaml',
+  ]) {
     assert.ok(result.plan.filesRead.includes(join(dir, f)), `${f} is watched`);
   }
   assert.match(result.plan.yaml[0].source, /helm\('charts\/app'\)/);
@@ -81,9 +128,14 @@ test('helm(): test templates are dropped; with namespace, objects without one ge
   const result = await withPath([join(dir, 'bin')], () => evaluateConfig(findConfig(dir)));
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   const objs = parseYamlSources(result.plan.yaml).map((o) => o.object);
-  assert.deepEqual(objs.map((o) => [o.kind, o.metadata.name, o.metadata.namespace]), [
-    ['Deployment', 'chart-app', 'dev'], ['ConfigMap', 'pinned', 'elsewhere'], ['ClusterRole', 'reader', undefined],
-  ]);
+  assert.deepEqual(
+    objs.map((o) => [o.kind, o.metadata.name, o.metadata.namespace]),
+    [
+      ['Deployment', 'chart-app', 'dev'],
+      ['ConfigMap', 'pinned', 'elsewhere'],
+      ['ClusterRole', 'reader', undefined],
+    ],
+  );
   // Without a namespace the text is helm's own (minus tests), and the release name defaults to 'chart'.
   const dir2 = project(`k8s_yaml(helm('charts/app'));`);
   const r2 = await withPath([join(dir2, 'bin')], () => evaluateConfig(findConfig(dir2)));
@@ -92,13 +144,18 @@ test('helm(): test templates are dropped; with namespace, objects without one ge
   assert.deepEqual(readFileSync(join(dir2, 'bin/argv.txt'), 'utf8').trim().split('\n'), ['template', 'chart', join(dir2, 'charts/app'), '--include-crds']);
 });
 
-test('helm(): skip_crds leaves out --include-crds; Helm 3.0 gets no --include-crds (the chart\'s crds/ are added instead)', async () => {
+test("helm(): skip_crds leaves out --include-crds; Helm 3.0 gets no --include-crds (the chart's crds/ are added instead)", async () => {
   const dir = project(`k8s_yaml(helm('charts/app', { skip_crds: true }));`);
   const result = await withPath([join(dir, 'bin')], () => evaluateConfig(findConfig(dir)));
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   assert.deepEqual(readFileSync(join(dir, 'bin/argv.txt'), 'utf8').trim().split('\n'), ['template', 'chart', join(dir, 'charts/app')]);
   const dir2 = project(`k8s_yaml(helm('charts/app'));`, { version: 'v3.0.3+gac925eb' });
-  execFileSync('sh', ['-c', 'mkdir -p "$1/charts/app/crds" && printf "apiVersion: apiextensions.k8s.io/v1\\nkind: CustomResourceDefinition\\nmetadata:\\n  name: things.example.com\\n" > "$1/charts/app/crds/crd.yaml"', 'sh', dir2]);
+  execFileSync('sh', [
+    '-c',
+    'mkdir -p "$1/charts/app/crds" && printf "apiVersion: apiextensions.k8s.io/v1\\nkind: CustomResourceDefinition\\nmetadata:\\n  name: things.example.com\\n" > "$1/charts/app/crds/crd.yaml"',
+    'sh',
+    dir2,
+  ]);
   const r2 = await withPath([join(dir2, 'bin')], () => evaluateConfig(findConfig(dir2)));
   assert.ok(r2.ok, r2.ok ? '' : r2.error.message);
   assert.deepEqual(readFileSync(join(dir2, 'bin/argv.txt'), 'utf8').trim().split('\n'), ['template', 'chart', join(dir2, 'charts/app')]);
@@ -107,7 +164,7 @@ test('helm(): skip_crds leaves out --include-crds; Helm 3.0 gets no --include-cr
   assert.equal(parseHelmVersion('Client: v2.16.1+gbbdfe5e'), 'v2');
 });
 
-test('helm(): no helm on PATH is an error saying how to install it; a failing template shows helm\'s message; a missing chart is named', async () => {
+test("helm(): no helm on PATH is an error saying how to install it; a failing template shows helm's message; a missing chart is named", async () => {
   const dir = project(`\nk8s_yaml(helm('charts/app'));`);
   const r = await withPath([], () => evaluateConfig(findConfig(dir)), true);
   assert.equal(r.ok, false);
@@ -118,12 +175,17 @@ test('helm(): no helm on PATH is an error saying how to install it; a failing te
   assert.deepEqual(r.error.location, { file: join(dir, 'devloop.ts'), line: 3 });
   assert.ok(r.filesRead.includes(join(dir, 'charts/app/Chart.yaml')), 'the chart is watched even when helm is missing');
 
-  const dir2 = project(`k8s_yaml(helm('charts/app', { values: 'values-dev.yaml' }));`, { fail: 'Error: template: app/templates/deployment.yaml:3:4: executing "x" at <.Values.nope.x>: nil pointer' });
+  const dir2 = project(`k8s_yaml(helm('charts/app', { values: 'values-dev.yaml' }));`, {
+    fail: 'Error: template: app/templates/deployment.yaml:3:4: executing "x" at <.Values.nope.x>: nil pointer',
+  });
   const r2 = await withPath([join(dir2, 'bin')], () => evaluateConfig(findConfig(dir2)));
   assert.equal(r2.ok, false);
   if (r2.ok) return;
   assert.equal(r2.error.code, 'config-helm-failed');
-  assert.equal(r2.error.message, `helm: \`helm template chart ${join(dir2, 'charts/app')} --include-crds --values values-dev.yaml\` exited with code 1 (in ${dir2})`);
+  assert.equal(
+    r2.error.message,
+    `helm: \`helm template chart ${join(dir2, 'charts/app')} --include-crds --values values-dev.yaml\` exited with code 1 (in ${dir2})`,
+  );
   assert.deepEqual(r2.error.details, ['Error: template: app/templates/deployment.yaml:3:4: executing "x" at <.Values.nope.x>: nil pointer']);
 
   const dir3 = project(`k8s_yaml(helm('charts/nope'));`);
@@ -133,7 +195,9 @@ test('helm(): no helm on PATH is an error saying how to install it; a failing te
 });
 
 const realHelm = findOnPath('helm');
-test('helm() with the real helm binary renders a local chart', { skip: realHelm ? false : 'no `helm` binary on PATH (it cannot be installed on the development machines); install Helm 3 to run this test' }, async () => {
+test('helm() with the real helm binary renders a local chart', {
+  skip: realHelm ? false : 'no `helm` binary on PATH (it cannot be installed on the development machines); install Helm 3 to run this test',
+}, async () => {
   const dir = writeProject({
     'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
     'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  v: {{ .Values.v | quote }}\n',
@@ -143,6 +207,11 @@ test('helm() with the real helm binary renders a local chart', { skip: realHelm 
   dirs.push(dir);
   const r = await evaluateConfig(findConfig(dir));
   assert.ok(r.ok, r.ok ? '' : r.error.message);
-  const objs = parseYamlSources(r.plan.yaml).map((o) => o.object as unknown as { metadata: { name: string; namespace?: string }; data: Record<string, string> });
-  assert.deepEqual(objs.map((o) => [o.metadata.name, o.metadata.namespace, o.data.v]), [['rel-cm', 'dev', 'two']]);
+  const objs = parseYamlSources(r.plan.yaml).map(
+    (o) => o.object as unknown as { metadata: { name: string; namespace?: string }; data: Record<string, string> },
+  );
+  assert.deepEqual(
+    objs.map((o) => [o.metadata.name, o.metadata.namespace, o.data.v]),
+    [['rel-cm', 'dev', 'two']],
+  );
 });

@@ -7,7 +7,6 @@ import { evaluateConfig, findConfig } from '../../src/config/evaluate.js';
 import { parseYamlSources } from '../../src/resolve/manifests.js';
 import { writeProject, removeProject } from '../helpers/project.js';
 
-
 /**
  * The config runs in a worker thread: a value it stores in `g.out` reaches the test through a file in the project
  * (JSON; `undefined` stays undefined).
@@ -88,19 +87,28 @@ test('decode_yaml refuses a stream (use decode_yaml_stream); an empty document i
 });
 
 test('encode_yaml sorts keys and quotes YAML 1.1 words; encode_yaml_stream joins with ---; k8s_yaml takes the text', async () => {
-  const { result, out } = await run([
-    `const objs = d.decode_yaml_stream(d.read_file('cm.yaml'));`,
-    `(objs[0] as any).data.on = 'yes';`,
-    `const text = d.encode_yaml_stream(objs);`,
-    `d.k8s_yaml(text);`,
-    `g.out = [d.encode_yaml({ z: 'n', a: ['on', '0755', 1.5, true, null] }), text];`,
-  ].join('\n'), { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { k: v }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n' });
+  const { result, out } = await run(
+    [
+      `const objs = d.decode_yaml_stream(d.read_file('cm.yaml'));`,
+      `(objs[0] as any).data.on = 'yes';`,
+      `const text = d.encode_yaml_stream(objs);`,
+      `d.k8s_yaml(text);`,
+      `g.out = [d.encode_yaml({ z: 'n', a: ['on', '0755', 1.5, true, null] }), text];`,
+    ].join('\n'),
+    { 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { k: v }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n' },
+  );
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   const [one, stream] = out as string[];
   assert.equal(one, 'a:\n- "on"\n- "0755"\n- 1.5\n- true\n- null\nz: "n"\n');
-  assert.equal(stream, 'apiVersion: v1\ndata:\n  k: v\n  "on": "yes"\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n');
+  assert.equal(
+    stream,
+    'apiVersion: v1\ndata:\n  k: v\n  "on": "yes"\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n',
+  );
   const objects = parseYamlSources(result.plan.yaml).map((o) => o.object);
-  assert.deepEqual(objects.map((o) => o.metadata.name), ['a', 'b']);
+  assert.deepEqual(
+    objects.map((o) => o.metadata.name),
+    ['a', 'b'],
+  );
   assert.deepEqual((objects[0] as unknown as { data: unknown }).data, { k: 'v', on: 'yes' });
 });
 
@@ -114,8 +122,9 @@ test('encode_yaml refuses what YAML for Kubernetes cannot hold (undefined, funct
 });
 
 test('read_json / decode_json / encode_json: watched file, two-space indent with sorted keys, invalid JSON located', async () => {
-  const { dir, result, out } = await run(`g.out = [d.read_json('p.json'), d.decode_json('[1, "a"]'), d.encode_json({ b: 1, a: { d: [true], c: null } })];`,
-    { 'p.json': '{ "name": "x", "n": 2 }' });
+  const { dir, result, out } = await run(`g.out = [d.read_json('p.json'), d.decode_json('[1, "a"]'), d.encode_json({ b: 1, a: { d: [true], c: null } })];`, {
+    'p.json': '{ "name": "x", "n": 2 }',
+  });
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   assert.deepEqual(out, [{ name: 'x', n: 2 }, [1, 'a'], '{\n  "a": {\n    "c": null,\n    "d": [\n      true\n    ]\n  },\n  "b": 1\n}\n']);
   assert.ok(result.plan.filesRead.includes(join(dir, 'p.json')));

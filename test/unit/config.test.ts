@@ -44,7 +44,13 @@ test('records docker_build, k8s_yaml and k8s_resource with absolute paths and ca
   assert.deepEqual(img.entrypoint, ['sh', '-c', 'node server.js']);
   assert.deepEqual(img.loc, { file: join(dir, 'devloop.ts'), line: 3 });
   assert.equal(plan.yaml[0].path, join(dir, 'app.yaml'));
-  assert.deepEqual(plan.k8sResources[0].portForwards.map((p) => [p.host, p.localPort, p.containerPort]), [['127.0.0.1', 8000, 80], ['127.0.0.1', 3000, 3000]]);
+  assert.deepEqual(
+    plan.k8sResources[0].portForwards.map((p) => [p.host, p.localPort, p.containerPort]),
+    [
+      ['127.0.0.1', 8000, 80],
+      ['127.0.0.1', 3000, 3000],
+    ],
+  );
   for (const f of ['devloop.ts', 'app.yaml', 'Dockerfile', 'Dockerfile.dockerignore', '.dockerignore']) {
     assert.ok(plan.filesRead.includes(join(dir, f)), `filesRead should include ${f}: ${plan.filesRead.join(', ')}`);
   }
@@ -69,80 +75,116 @@ test('finds devloop.mjs and devloop.js too, and -f names another file', async ()
 test('no config: the error says which names are looked for and about -f', () => {
   const dir = writeProject({ 'README.md': 'x' });
   dirs.push(dir);
-  assert.throws(() => findConfig(dir), (e: any) => e.code === 'config-not-found' && /devloop\.ts/.test(e.hint) && /-f/.test(e.hint));
+  assert.throws(
+    () => findConfig(dir),
+    (e: any) => e.code === 'config-not-found' && /devloop\.ts/.test(e.hint) && /-f/.test(e.hint),
+  );
 });
 
 const errorCases: { name: string; config: string; code: string; line: number; message: RegExp; hint?: RegExp; extra?: Record<string, string> }[] = [
   {
     name: 'unknown option, with the valid ones and a suggestion',
     config: "import { docker_build } from 'devloop';\n\ndocker_build('web-image', '.', { buildargs: { A: '1' } });\n",
-    code: 'config-unknown-option', line: 3, message: /unknown option 'buildargs' \(did you mean 'build_args'\?\)/, hint: /dockerfile, dockerfile_contents, build_args/,
+    code: 'config-unknown-option',
+    line: 3,
+    message: /unknown option 'buildargs' \(did you mean 'build_args'\?\)/,
+    hint: /dockerfile, dockerfile_contents, build_args/,
   },
   {
     name: 'wrong type of an option',
     config: "import { docker_build } from 'devloop';\ndocker_build('web-image', '.', { pull: 'yes' });\n",
-    code: 'config-bad-type', line: 2, message: /option 'pull' must be true or false, got the string "yes"/,
+    code: 'config-bad-type',
+    line: 2,
+    message: /option 'pull' must be true or false, got the string "yes"/,
   },
   {
     name: 'a context that does not exist',
     config: "import { docker_build } from 'devloop';\n\n\ndocker_build('web-image', './nope');\n",
-    code: 'config-path-missing', line: 4, message: /build context '\.\/nope' does not exist/,
+    code: 'config-path-missing',
+    line: 4,
+    message: /build context '\.\/nope' does not exist/,
   },
   {
     name: 'a YAML file that does not exist',
     config: "import { k8s_yaml } from 'devloop';\nk8s_yaml(['app.yaml', 'missing.yaml']);\n",
-    code: 'config-path-missing', line: 2, message: /file 'missing\.yaml' does not exist/,
+    code: 'config-path-missing',
+    line: 2,
+    message: /file 'missing\.yaml' does not exist/,
   },
   {
     name: 'a second docker_build of the same ref names the first',
     config: "import { docker_build } from 'devloop';\ndocker_build('web-image', '.');\ndocker_build('web-image', '.');\n",
-    code: 'config-duplicate-image', line: 3, message: /already defined at .*devloop\.ts:2/,
+    code: 'config-duplicate-image',
+    line: 3,
+    message: /already defined at .*devloop\.ts:2/,
   },
   {
     name: 'live_update steps in the wrong order',
-    config: "import { docker_build, sync, run } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  run('make'),\n  sync('.', '/app'),\n] });\n",
-    code: 'config-live-update-order', line: 4, message: /wrong order: sync\(\) comes after run\(\)/, hint: /fall_back_on.*sync.*run/,
+    config:
+      "import { docker_build, sync, run } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  run('make'),\n  sync('.', '/app'),\n] });\n",
+    code: 'config-live-update-order',
+    line: 4,
+    message: /wrong order: sync\(\) comes after run\(\)/,
+    hint: /fall_back_on.*sync.*run/,
   },
   {
     name: 'restart_container on a Kubernetes resource',
-    config: "import { docker_build, sync, restart_container } from 'devloop';\ndocker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_container()] });\n",
-    code: 'config-restart-container', line: 2, message: /restart_container\(\) is not supported/, hint: /entrypoint that reloads/,
+    config:
+      "import { docker_build, sync, restart_container } from 'devloop';\ndocker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_container()] });\n",
+    code: 'config-restart-container',
+    line: 2,
+    message: /restart_container\(\) is not supported/,
+    hint: /entrypoint that reloads/,
   },
   {
     name: 'sync to a relative destination',
     config: "import { sync } from 'devloop';\nconst s = sync('.', 'app');\n",
-    code: 'config-bad-value', line: 2, message: /must be an absolute path/,
+    code: 'config-bad-value',
+    line: 2,
+    message: /must be an absolute path/,
   },
   {
     name: 'a config that throws: the line of the throw',
     config: "import { k8s_yaml } from 'devloop';\nconst x: number = 1;\nif (x) throw new Error('boom');\nk8s_yaml('app.yaml');\n",
-    code: 'config-threw', line: 3, message: /boom/,
+    code: 'config-threw',
+    line: 3,
+    message: /boom/,
   },
   {
     name: 'a TypeScript syntax error',
     config: "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml'\nconst = ;\n",
-    code: 'config-syntax', line: 3, message: /syntax error/,
+    code: 'config-syntax',
+    line: 3,
+    message: /syntax error/,
   },
   {
     name: 'the error inside an imported helper points at the helper',
     config: "import { k8s_yaml } from 'devloop';\nimport { load } from './helper';\nload();\n",
     extra: { 'helper.ts': "import { k8s_yaml } from 'devloop';\nexport function load() {\n  k8s_yaml('nope.yaml');\n}\n" },
-    code: 'config-path-missing', line: 3, message: /nope\.yaml/,
+    code: 'config-path-missing',
+    line: 3,
+    message: /nope\.yaml/,
   },
   {
     name: 'a port forward out of range',
     config: "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('web', { port_forwards: 70000 });\n",
-    code: 'config-bad-value', line: 3, message: /'70000' is not a port/,
+    code: 'config-bad-value',
+    line: 3,
+    message: /'70000' is not a port/,
   },
   {
     name: 'trigger_mode twice',
     config: "import { trigger_mode } from 'devloop';\ntrigger_mode('manual');\ntrigger_mode('auto');\n",
-    code: 'config-duplicate', line: 3, message: /already called at .*:2/,
+    code: 'config-duplicate',
+    line: 3,
+    message: /already called at .*:2/,
   },
   {
     name: 'only with a glob',
     config: "import { docker_build } from 'devloop';\ndocker_build('web-image', '.', { only: ['src/*.js'] });\n",
-    code: 'config-bad-value', line: 2, message: /'only' does not support '\*'/,
+    code: 'config-bad-value',
+    line: 2,
+    message: /'only' does not support '\*'/,
   },
 ];
 
@@ -159,7 +201,8 @@ for (const c of errorCases) {
 
 test('read_file and local return text that k8s_yaml takes as YAML', async () => {
   const { result } = await evalProject({
-    'devloop.ts': "import { k8s_yaml, read_file, local } from 'devloop';\nk8s_yaml(read_file('app.yaml'));\nk8s_yaml(local('cat app.yaml | sed s/web/web2/'));\n",
+    'devloop.ts':
+      "import { k8s_yaml, read_file, local } from 'devloop';\nk8s_yaml(read_file('app.yaml'));\nk8s_yaml(local('cat app.yaml | sed s/web/web2/'));\n",
   });
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   assert.equal(result.plan.yaml.length, 2);

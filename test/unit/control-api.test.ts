@@ -19,7 +19,9 @@ import { asOtherUser, asOtherUserAsync, OTHER_UID, otherUserSkip, sharedTmp, wit
 const bin = join(repoRoot, 'bin/devloop.js');
 const runtime = mkdtempSync(join(tmpdir(), 'devloop-runtime-'));
 const cleanup: string[] = [runtime];
-before(() => { process.env.XDG_RUNTIME_DIR = runtime; });
+before(() => {
+  process.env.XDG_RUNTIME_DIR = runtime;
+});
 after(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function fakeEngine() {
@@ -29,10 +31,19 @@ function fakeEngine() {
     engine: {
       status: new Map([['web', { name: 'web', type: 'k8s', phase: 'ready', reason: '', triggerMode: 'auto', pendingFiles: [], updates: 1 }]]),
       configError: undefined,
-      trigger(name: string) { triggered.push(name); },
+      trigger(name: string) {
+        triggered.push(name);
+      },
       resource: () => undefined,
       podsOf: () => [],
-      enablement: { isDisabled: () => false, select: (n: string[]) => n, set: async (n: string[]) => { triggered.push(...n.map((x) => `toggle ${x}`)); return n; } },
+      enablement: {
+        isDisabled: () => false,
+        select: (n: string[]) => n,
+        set: async (n: string[]) => {
+          triggered.push(...n.map((x) => `toggle ${x}`));
+          return n;
+        },
+      },
     } as never,
   };
 }
@@ -47,7 +58,9 @@ function http(port: number, method: string, path: string, headers: Record<string
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers, setHost: !('host' in headers) }, (res) => {
       let b = '';
-      res.on('data', (d) => { b += d; });
+      res.on('data', (d) => {
+        b += d;
+      });
       res.on('end', () => ok({ status: res.statusCode!, body: b }));
     });
     req.on('error', fail);
@@ -55,7 +68,7 @@ function http(port: number, method: string, path: string, headers: Record<string
   });
 }
 
-test('the control file is in the user\'s runtime directory, private (0700 directory, 0600 file), with a token', async () => {
+test("the control file is in the user's runtime directory, private (0700 directory, 0600 file), with a token", async () => {
   const config = projectConfig();
   const { engine } = fakeEngine();
   const server = await startControlServer(engine, config);
@@ -136,12 +149,18 @@ test('a runtime directory made by someone else, or a link, is refused with what 
   await withEnv('XDG_RUNTIME_DIR', shared, () => {
     const made = asOtherUser(['mkdir', '-m', '700', join(shared, 'devloop')]);
     assert.equal(made.status, 0, made.stderr);
-    assert.throws(() => lockProject(config), (e) => isDevloopError(e) && /refusing to use the runtime directory .*belongs to uid 1000/.test(e.message) && /remove it/.test(e.hint ?? ''));
+    assert.throws(
+      () => lockProject(config),
+      (e) => isDevloopError(e) && /refusing to use the runtime directory .*belongs to uid 1000/.test(e.message) && /remove it/.test(e.hint ?? ''),
+    );
     rmSync(join(shared, 'devloop'), { recursive: true });
     const elsewhere = mkdtempSync(join(tmpdir(), 'devloop-elsewhere-'));
     cleanup.push(elsewhere);
     symlinkSync(elsewhere, join(shared, 'devloop'));
-    assert.throws(() => lockProject(config), (e) => isDevloopError(e) && /symbolic link/.test(e.message));
+    assert.throws(
+      () => lockProject(config),
+      (e) => isDevloopError(e) && /symbolic link/.test(e.message),
+    );
   });
 });
 
@@ -165,16 +184,27 @@ test('a link planted at the old shared control path does not get written through
   assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
 });
 
-test('one devloop up per project: a second is refused naming the first one\'s pid; a stale lock is taken over', async () => {
+test("one devloop up per project: a second is refused naming the first one's pid; a stale lock is taken over", async () => {
   const config = projectConfig();
   const first = spawn('sleep', ['30']);
   try {
     writeFileSync(controlFile(config), JSON.stringify({ pid: first.pid, configFile: config, port: 0 }), { mode: 0o600 });
-    assert.throws(() => lockProject(config), (e) => isDevloopError(e) && e.message.includes(`already running for ${join(config, '..')} (pid ${first.pid}); stop it or use devloop get/trigger`));
+    assert.throws(
+      () => lockProject(config),
+      (e) => isDevloopError(e) && e.message.includes(`already running for ${join(config, '..')} (pid ${first.pid}); stop it or use devloop get/trigger`),
+    );
     // Through the CLI: exit 1 before anything is built or applied, no stack trace.
-    const r = spawnSync(process.execPath, [bin, 'up'], { cwd: join(config, '..'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' }, timeout: 20_000 });
+    const r = spawnSync(process.execPath, [bin, 'up'], {
+      cwd: join(config, '..'),
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' },
+      timeout: 20_000,
+    });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^error: devloop up is already running for .* \\(pid ${first.pid}\\); stop it or use devloop get/trigger\\nhint: devloop get shows`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^error: devloop up is already running for .* \\(pid ${first.pid}\\); stop it or use devloop get/trigger\\nhint: devloop get shows`, 'm'),
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     assert.doesNotMatch(r.stderr, /Loaded|context|Building|Applying/i, 'stopped before evaluating or connecting');
   } finally {

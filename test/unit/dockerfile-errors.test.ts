@@ -19,7 +19,12 @@ test('dockerfileProblem finds the first line BuildKit refuses, in its words', ()
 });
 
 test('a parse error from the engine becomes one located error with no "save a file" hint', () => {
-  const e = buildFailed({ ref: 'web:tag', error: 'failed to solve: failed to create LLB definition: dockerfile parse error line 3: SHELL requires the arguments to be in JSON form', contextDir: '/p', dockerfilePath: 'docker/Dockerfile' });
+  const e = buildFailed({
+    ref: 'web:tag',
+    error: 'failed to solve: failed to create LLB definition: dockerfile parse error line 3: SHELL requires the arguments to be in JSON form',
+    contextDir: '/p',
+    dockerfilePath: 'docker/Dockerfile',
+  });
   assert.equal(e.code, 'dockerfile-parse');
   assert.equal(e.where, '/p/docker/Dockerfile:3');
   assert.equal(e.message, 'the Dockerfile of web:tag does not parse: SHELL requires the arguments to be in JSON form');
@@ -37,13 +42,21 @@ for (const [name, text, line, message] of BAD) {
       const dir = writeProject({
         'app.yaml': DEPLOYMENT('web', 'web-image'),
         'docker/Dockerfile': text,
-        'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.', { dockerfile: 'docker/Dockerfile' });\n",
+        'devloop.ts':
+          "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.', { dockerfile: 'docker/Dockerfile' });\n",
       });
       dirs.push(dir);
-      const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent/kubeconfig' } });
+      const r = spawnSync(process.execPath, [bin, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent/kubeconfig' },
+      });
       assert.equal(r.status, 1, r.stderr);
       assert.equal(r.stderr.match(/^error: /gm)?.length, 1, r.stderr);
-      assert.match(r.stderr, new RegExp(`^error: docker/Dockerfile:${line}: Dockerfile of docker_build\\('web-image'\\): ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: docker/Dockerfile:${line}: Dockerfile of docker_build\\('web-image'\\): ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+      );
       assert.match(r.stderr, new RegExp(`^hint: fix line ${line} of Dockerfile; nothing was built or applied$`, 'm'));
       assert.doesNotMatch(r.stderr, /save a file|\n\s+at |internal error|Building|Applying/);
       assert.equal(r.stdout, '');

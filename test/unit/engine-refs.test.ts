@@ -32,8 +32,15 @@ async function run(files: Record<string, string>, prepare?: (b: FakeBuilder) => 
   const lines: string[] = [];
   const resolved = resolve(ev.plan);
   const engine = new Engine(resolved, {
-    mode: 'ci', builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
-    evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
+    mode: 'ci',
+    builder,
+    processes: execaRunner,
+    cluster,
+    log: { line: (s, t) => lines.push(`${s}|${t}`) },
+    project: 'p-1',
+    push: { enabled: false },
+    evaluate: () => evaluateConfig(findConfig(dir)),
+    cwd: dir,
   });
   engine.start();
   const r = await engine.waitForCi(50);
@@ -45,7 +52,8 @@ async function run(files: Record<string, string>, prepare?: (b: FakeBuilder) => 
 test('outputs_image_ref_to: the ref the command wrote is the ref deployed', async () => {
   const t = await run({
     'app.yaml': DEPLOYMENT('api', 'api-image'),
-    'devloop.ts': "import { custom_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ncustom_build('api-image', 'echo registry.example/api-image:built-by-script-7 > ref.txt', { deps: ['app.yaml'], outputs_image_ref_to: 'ref.txt' });\n",
+    'devloop.ts':
+      "import { custom_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ncustom_build('api-image', 'echo registry.example/api-image:built-by-script-7 > ref.txt', { deps: ['app.yaml'], outputs_image_ref_to: 'ref.txt' });\n",
   });
   assert.equal(t.r.ok, true, t.lines.join('\n'));
   assert.equal(t.image, 'registry.example/api-image:built-by-script-7');
@@ -55,12 +63,16 @@ test('custom_build with a fixed tag: built as that tag, deployed under the conte
   const files = {
     'app.yaml': DEPLOYMENT('api', 'api-image'),
     'src.txt': 'one',
-    'devloop.ts': "import { custom_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ncustom_build('api-image', 'true', { deps: ['src.txt'], tag: 'dev' });\n",
+    'devloop.ts':
+      "import { custom_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ncustom_build('api-image', 'true', { deps: ['src.txt'], tag: 'dev' });\n",
   };
   const tagged: [string, string][] = [];
   const prepare = (b: FakeBuilder) => {
     b.images.add('api-image:dev'); // what the command builds
-    b.tag = async (from: string, to: string) => { tagged.push([from, to]); b.images.add(to); };
+    b.tag = async (from: string, to: string) => {
+      tagged.push([from, to]);
+      b.images.add(to);
+    };
   };
   const first = await run(files, prepare);
   assert.equal(first.r.ok, true, first.lines.join('\n'));
@@ -78,23 +90,59 @@ test('the tags do not depend on the registry: ci --dry-run without one prints th
   if (!ev.ok) throw ev.error;
   const plain = resolve(ev.plan);
   const pushed = resolve(ev.plan, { clusterRegistry: makeRegistry('127.0.0.1:5005') });
-  assert.deepEqual(pushed.images.map((i) => i.tag), plain.images.map((i) => i.tag));
+  assert.deepEqual(
+    pushed.images.map((i) => i.tag),
+    plain.images.map((i) => i.tag),
+  );
   assert.match(pushed.images[1].dockerfileText!, /FROM 127\.0\.0\.1:5005\/nodejs-express-base-image:devloop-/);
 });
 
-const pod = (c: Partial<PodView['containers'][0]>): PodView => ({
-  name: 'p', namespace: 'default', uid: 'u', phase: 'Running', ready: c.ready ?? true, createdAt: '2026-01-01T00:00:00Z', labels: {},
-  initContainers: [], containers: [{ name: 'main', image: 'x', ready: true, restartCount: 0, state: 'running', ...c }],
-} as unknown as PodView);
+const pod = (c: Partial<PodView['containers'][0]>): PodView =>
+  ({
+    name: 'p',
+    namespace: 'default',
+    uid: 'u',
+    phase: 'Running',
+    ready: c.ready ?? true,
+    createdAt: '2026-01-01T00:00:00Z',
+    labels: {},
+    initContainers: [],
+    containers: [{ name: 'main', image: 'x', ready: true, restartCount: 0, state: 'running', ...c }],
+  }) as unknown as PodView;
 
 test('a crash loop is one failed state with its restart count, not ready between two crashes', () => {
   const now = Date.parse('2026-01-01T00:10:00Z');
   const cases: [string, Partial<PodView['containers'][0]>, string, RegExp][] = [
-    ['backing off', { state: 'waiting', reason: 'CrashLoopBackOff', ready: false, restartCount: 3, lastTerminated: { exitCode: 3 } }, 'failed', /CrashLoopBackOff \(3 restarts, last exit code 3\)/],
-    ['running again 1 s after its 3rd crash, Ready', { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 3, lastTerminated: { exitCode: 3 } }, 'failed', /CrashLoopBackOff \(3 restarts/],
-    ['running 1 s after its first crash', { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 1, lastTerminated: { exitCode: 1 } }, 'waiting', /restarted after exit code 1/],
-    ['up for 5 minutes after old crashes', { state: 'running', startedAt: '2026-01-01T00:05:00Z', restartCount: 3, lastTerminated: { exitCode: 3 } }, 'ready', /Running and Ready/],
-    ['restarted after a clean exit', { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 1, lastTerminated: { exitCode: 0 } }, 'ready', /Running and Ready/],
+    [
+      'backing off',
+      { state: 'waiting', reason: 'CrashLoopBackOff', ready: false, restartCount: 3, lastTerminated: { exitCode: 3 } },
+      'failed',
+      /CrashLoopBackOff \(3 restarts, last exit code 3\)/,
+    ],
+    [
+      'running again 1 s after its 3rd crash, Ready',
+      { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 3, lastTerminated: { exitCode: 3 } },
+      'failed',
+      /CrashLoopBackOff \(3 restarts/,
+    ],
+    [
+      'running 1 s after its first crash',
+      { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 1, lastTerminated: { exitCode: 1 } },
+      'waiting',
+      /restarted after exit code 1/,
+    ],
+    [
+      'up for 5 minutes after old crashes',
+      { state: 'running', startedAt: '2026-01-01T00:05:00Z', restartCount: 3, lastTerminated: { exitCode: 3 } },
+      'ready',
+      /Running and Ready/,
+    ],
+    [
+      'restarted after a clean exit',
+      { state: 'running', startedAt: '2026-01-01T00:09:59Z', restartCount: 1, lastTerminated: { exitCode: 0 } },
+      'ready',
+      /Running and Ready/,
+    ],
   ];
   for (const [name, c, kind, reason] of cases) {
     const st = runtimeState('wait', [pod(c)], now);

@@ -35,8 +35,15 @@ async function setup() {
   };
   const lines: string[] = [];
   const engine = new Engine(resolve(ev.plan), {
-    mode: 'up', builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
-    evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
+    mode: 'up',
+    builder,
+    processes: execaRunner,
+    cluster,
+    log: { line: (s, t) => lines.push(`${s}|${t}`) },
+    project: 'p-1',
+    push: { enabled: false },
+    evaluate: () => evaluateConfig(findConfig(dir)),
+    cwd: dir,
   });
   /** The tag the current files resolve to. */
   const expected = async () => {
@@ -79,7 +86,10 @@ test('a save during a build cancels it: only the newest files are built to the e
   assert.equal(t.appliedRefs.at(-1), v3, 'the last applied ref is the image of the last files');
   assert.equal(t.appliedRefs.length, 2, `v2 was never applied: ${t.appliedRefs.join(', ')}`);
   for (const ref of t.appliedRefs) assert.ok(t.builder.images.has(ref), `applied ${ref}, which was never built`);
-  assert.ok(t.lines.some((l) => /Superseded by newer changes/.test(l) || /was cancelled/.test(l)), t.lines.join('\n'));
+  assert.ok(
+    t.lines.some((l) => /Superseded by newer changes/.test(l) || /was cancelled/.test(l)),
+    t.lines.join('\n'),
+  );
 });
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
@@ -104,7 +114,8 @@ test('property: random saves and config reloads at random moments, builds of ran
     t.engine.start();
     const steps = 8 + Math.floor(rand() * 8);
     for (let i = 0; i < steps; i++) {
-      if (rand() < 0.25) await t.reload(`k${Math.floor(rand() * 3)}`); // a config reload that changes a build arg
+      if (rand() < 0.25)
+        await t.reload(`k${Math.floor(rand() * 3)}`); // a config reload that changes a build arg
       else await t.save(`v${i}-${seed}-${Math.floor(rand() * 3)}`);
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 150)));
     }

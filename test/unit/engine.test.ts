@@ -20,8 +20,15 @@ async function engineFor(files: Record<string, string>, mode: 'up' | 'ci' = 'ci'
   const cluster = new FakeCluster();
   const lines: string[] = [];
   const engine = new Engine(resolve(ev.plan), {
-    mode, builder, processes: execaRunner, cluster, log: { line: (s, t) => lines.push(`${s}|${t}`) }, project: 'p-1', push: { enabled: false },
-    evaluate: () => evaluateConfig(findConfig(dir)), cwd: dir,
+    mode,
+    builder,
+    processes: execaRunner,
+    cluster,
+    log: { line: (s, t) => lines.push(`${s}|${t}`) },
+    project: 'p-1',
+    push: { enabled: false },
+    evaluate: () => evaluateConfig(findConfig(dir)),
+    cwd: dir,
   });
   return { engine, builder, cluster, lines };
 }
@@ -31,7 +38,8 @@ const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings 
 test('uncategorized objects are applied before workloads, and resource_deps before their dependents', async () => {
   const { engine, cluster } = await engineFor({
     'app.yaml': [DEPLOYMENT('api', 'api-image'), DEPLOYMENT('web', 'busybox'), CONFIG_MAP].join('---\n'),
-    'devloop.ts': "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\nk8s_resource('api', { resource_deps: ['web'] });\n",
+    'devloop.ts':
+      "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\nk8s_resource('api', { resource_deps: ['web'] });\n",
   });
   engine.start();
   const r = await engine.waitForCi(50);
@@ -55,14 +63,20 @@ test('trigger on an unchanged resource re-uses the built image, applies again an
   assert.deepEqual(cluster.applied, ['Deployment/api', 'Deployment/api'], 'applied again');
   const last = cluster.objects.get('Deployment/default/api') as any;
   assert.match(last.spec.template.metadata.annotations['devloop.dev/restarted-at'], /^\d{4}-/);
-  assert.ok(lines.some((l) => l.includes('Replacing the pods (devloop trigger)')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes('Replacing the pods (devloop trigger)')),
+    lines.join('\n'),
+  );
 });
 
 test('a batch that changes nothing applies nothing again and builds nothing again', async () => {
-  const { engine, cluster, builder } = await engineFor({
-    'app.yaml': DEPLOYMENT('api', 'api-image'),
-    'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\n",
-  }, 'up');
+  const { engine, cluster, builder } = await engineFor(
+    {
+      'app.yaml': DEPLOYMENT('api', 'api-image'),
+      'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('api-image', '.');\n",
+    },
+    'up',
+  );
   engine.start();
   await engine.waitForCi(50);
   await engine.handleBatch({ files: [{ path: '/nonexistent/elsewhere.txt', type: 'update' }] } as never);
@@ -92,7 +106,10 @@ test('a crash-looping pod fails ci with the reason', async () => {
     'app.yaml': DEPLOYMENT('api', 'busybox'),
     'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n",
   });
-  cluster.podPhase = () => ({ ready: false, containers: [{ name: 'main', image: 'busybox', ready: false, restartCount: 2, state: 'waiting', reason: 'CrashLoopBackOff' }] });
+  cluster.podPhase = () => ({
+    ready: false,
+    containers: [{ name: 'main', image: 'busybox', ready: false, restartCount: 2, state: 'waiting', reason: 'CrashLoopBackOff' }],
+  });
   engine.start();
   const r = await engine.waitForCi(50);
   await engine.stop();
@@ -103,7 +120,8 @@ test('a crash-looping pod fails ci with the reason', async () => {
 test('ci ignores manual and auto_init: false resources', async () => {
   const { engine, cluster } = await engineFor({
     'app.yaml': [DEPLOYMENT('a', 'busybox'), DEPLOYMENT('b', 'busybox'), DEPLOYMENT('c', 'busybox')].join('---\n'),
-    'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('b', { trigger_mode: 'manual' });\nk8s_resource('c', { auto_init: false });\n",
+    'devloop.ts':
+      "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('b', { trigger_mode: 'manual' });\nk8s_resource('c', { auto_init: false });\n",
   });
   engine.start();
   const r = await engine.waitForCi(50);
@@ -114,7 +132,13 @@ test('ci ignores manual and auto_init: false resources', async () => {
 });
 
 test('trigger of an unknown resource lists the resources', async () => {
-  const { engine } = await engineFor({ 'app.yaml': DEPLOYMENT('a', 'busybox'), 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" }, 'up');
-  assert.throws(() => engine.trigger('nope'), (e: any) => e.code === 'unknown-resource' && /resources: a/.test(e.hint));
+  const { engine } = await engineFor(
+    { 'app.yaml': DEPLOYMENT('a', 'busybox'), 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
+    'up',
+  );
+  assert.throws(
+    () => engine.trigger('nope'),
+    (e: any) => e.code === 'unknown-resource' && /resources: a/.test(e.hint),
+  );
   await engine.stop();
 });

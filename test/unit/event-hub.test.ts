@@ -14,7 +14,9 @@ import { writeProject } from '../helpers/project.js';
 
 const runtime = mkdtempSync(join(tmpdir(), 'devloop-runtime-'));
 const cleanup: string[] = [runtime];
-before(() => { process.env.XDG_RUNTIME_DIR = runtime; });
+before(() => {
+  process.env.XDG_RUNTIME_DIR = runtime;
+});
 after(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const line = (text: string) => ({ type: 'log', source: 'web', text }) as const;
@@ -24,10 +26,18 @@ test('a subscriber gets the kept history after `since`, then live events, in ord
   hub.push(line('a'));
   hub.push(line('b'));
   let woken = 0;
-  const sub = hub.subscribe(() => { woken++; }, 1);
+  const sub = hub.subscribe(() => {
+    woken++;
+  }, 1);
   hub.push(line('c'));
   assert.equal(woken, 1);
-  assert.deepEqual(sub.drain().map((s) => [s.seq, (s.event as { text: string }).text]), [[2, 'b'], [3, 'c']]);
+  assert.deepEqual(
+    sub.drain().map((s) => [s.seq, (s.event as { text: string }).text]),
+    [
+      [2, 'b'],
+      [3, 'c'],
+    ],
+  );
   assert.deepEqual(sub.drain(), []);
   sub.close();
   hub.push(line('d'));
@@ -40,7 +50,10 @@ test('a slow reader loses its oldest events, is told how many, and the history s
   for (let i = 0; i < 25; i++) hub.push(line(`l${i}`));
   const got = sub.drain();
   assert.deepEqual(got[0].event, { type: 'dropped', count: 15 });
-  assert.deepEqual(got.slice(1).map((s) => (s.event as { text: string }).text), Array.from({ length: 10 }, (_, i) => `l${i + 15}`));
+  assert.deepEqual(
+    got.slice(1).map((s) => (s.event as { text: string }).text),
+    Array.from({ length: 10 }, (_, i) => `l${i + 15}`),
+  );
   for (let i = 0; i < 100; i++) hub.push(line(`m${i}`));
   const late = hub.subscribe(() => {}, 10);
   const replay = late.drain();
@@ -56,7 +69,12 @@ test('GET /api/events streams the history and live events as server-sent events,
   const engine = { status: new Map(), configError: undefined, trigger() {} } as never;
   const server = await startControlServer(engine, join(dir, 'devloop.ts'), 0, undefined, hub);
   try {
-    const refused = await new Promise<number>((ok) => get({ host: '127.0.0.1', port: server.port, path: '/api/events' }, (r) => { r.resume(); ok(r.statusCode!); }));
+    const refused = await new Promise<number>((ok) =>
+      get({ host: '127.0.0.1', port: server.port, path: '/api/events' }, (r) => {
+        r.resume();
+        ok(r.statusCode!);
+      }),
+    );
     assert.equal(refused, 401);
     const body = await new Promise<string>((ok, fail) => {
       const req = get({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { authorization: `Bearer ${server.token}` } }, (r) => {
@@ -64,14 +82,26 @@ test('GET /api/events streams the history and live events as server-sent events,
         let b = '';
         r.on('data', (d) => {
           b += d;
-          if (b.includes('"after"')) { req.destroy(); ok(b); }
+          if (b.includes('"after"')) {
+            req.destroy();
+            ok(b);
+          }
         });
         setTimeout(() => hub.push(line('after')), 50);
       });
       req.on('error', (e) => (e.message.includes('aborted') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : fail(e)));
     });
-    const events = body.split('\n\n').filter((c) => c.startsWith('id: ')).map((c) => ({ id: Number(/^id: (\d+)/.exec(c)![1]), data: JSON.parse(/data: (.*)$/m.exec(c)![1]) }));
-    assert.deepEqual(events.map((e) => [e.id, e.data.type, e.data.text]), [[1, 'log', 'before'], [2, 'log', 'after']]);
+    const events = body
+      .split('\n\n')
+      .filter((c) => c.startsWith('id: '))
+      .map((c) => ({ id: Number(/^id: (\d+)/.exec(c)![1]), data: JSON.parse(/data: (.*)$/m.exec(c)![1]) }));
+    assert.deepEqual(
+      events.map((e) => [e.id, e.data.type, e.data.text]),
+      [
+        [1, 'log', 'before'],
+        [2, 'log', 'after'],
+      ],
+    );
   } finally {
     await server.close();
   }

@@ -56,15 +56,19 @@ test('patterns Docker refuses are errors naming .dockerignore:N, with a hint, no
       ['a(\n', 1, /syntax error in pattern/],
     ] as const) {
       writeFileSync(join(dir, '.dockerignore'), text);
-      assert.throws(() => contextIgnore({ context: dir }), (e: unknown) => {
-        assert.ok(isDevloopError(e));
-        assert.equal(e.code, 'dockerignore-invalid');
-        assert.ok(e.message.startsWith(`${join(dir, '.dockerignore')}:${line}: invalid pattern '`), e.message);
-        assert.match(e.message, why);
-        assert.deepEqual(e.location, { file: join(dir, '.dockerignore'), line });
-        assert.ok(e.hint);
-        return true;
-      }, JSON.stringify(text));
+      assert.throws(
+        () => contextIgnore({ context: dir }),
+        (e: unknown) => {
+          assert.ok(isDevloopError(e));
+          assert.equal(e.code, 'dockerignore-invalid');
+          assert.ok(e.message.startsWith(`${join(dir, '.dockerignore')}:${line}: invalid pattern '`), e.message);
+          assert.match(e.message, why);
+          assert.deepEqual(e.location, { file: join(dir, '.dockerignore'), line });
+          assert.ok(e.hint);
+          return true;
+        },
+        JSON.stringify(text),
+      );
     }
     rmSync(join(dir, '.dockerignore'));
     assert.throws(() => contextIgnore({ context: dir, ignore: ['['] }).matcher, /ignore=: invalid pattern '\['/);

@@ -13,7 +13,7 @@ function tmp(t: { after: (fn: () => void) => void }): string {
   t.after(() => rmSync(d, { recursive: true, force: true }));
   return d;
 }
-const BASE_TREE: Record<string, string> = { 'Dockerfile': 'FROM alpine\n', 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'b', 'app.log': 'log' };
+const BASE_TREE: Record<string, string> = { Dockerfile: 'FROM alpine\n', 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'b', 'app.log': 'log' };
 function build(root: string, tree: Record<string, string> = BASE_TREE): string {
   for (const [p, content] of Object.entries(tree)) {
     mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
@@ -32,7 +32,14 @@ const changes: { name: string; change: (root: string) => void; same: boolean; ma
   { name: 'only mtimes', change: (r) => utimesSync(path.join(r, 'src/a.ts'), 1_000_000, 1_000_000), same: true },
   { name: 'one byte of content', change: (r) => writeFileSync(path.join(r, 'src/a.ts'), 'export const a = 2;\n'), same: false },
   { name: 'exec bit', change: (r) => chmodSync(path.join(r, 'src/b.ts'), 0o755), same: false },
-  { name: 'a file renamed', change: (r) => { writeFileSync(path.join(r, 'src/c.ts'), 'b'); unlinkSync(path.join(r, 'src/b.ts')); }, same: false },
+  {
+    name: 'a file renamed',
+    change: (r) => {
+      writeFileSync(path.join(r, 'src/c.ts'), 'b');
+      unlinkSync(path.join(r, 'src/b.ts'));
+    },
+    same: false,
+  },
   { name: 'an empty dir added', change: (r) => mkdirSync(path.join(r, 'empty')), same: false },
   { name: 'a symlink added', change: (r) => symlinkSync('src/a.ts', path.join(r, 'l')), same: false },
   { name: 'an ignored file changed', change: (r) => writeFileSync(path.join(r, 'app.log'), 'other'), same: true, matcher: LOGS },

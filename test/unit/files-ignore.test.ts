@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  anyOf, contextIgnore, dockerignoreMatcher, onlyPatterns, parseDockerignore,
-} from '../../src/files/ignore.js';
+import { anyOf, contextIgnore, dockerignoreMatcher, onlyPatterns, parseDockerignore } from '../../src/files/ignore.js';
 import { anyFilter, pathsFilter, rootedFilter } from '../../src/files/filter.js';
 import { watchIgnore } from '../../src/files/watch-ignore.js';
 import { isDevloopError } from '../../src/model/errors.js';
@@ -86,12 +84,15 @@ test('parseDockerignore drops comments, blank lines and a BOM', () => {
 
 test('onlyPatterns', () => {
   assert.deepEqual(onlyPatterns(['src', 'package.json']), ['**', '!src', '!package.json']);
-  assert.throws(() => onlyPatterns(['src/*.ts']), (e: unknown) => {
-    assert.ok(isDevloopError(e));
-    assert.equal(e.code, 'only-glob');
-    assert.equal(e.message, "'only' does not support '*' file globs. Must be a real path: src/*.ts");
-    return true;
-  });
+  assert.throws(
+    () => onlyPatterns(['src/*.ts']),
+    (e: unknown) => {
+      assert.ok(isDevloopError(e));
+      assert.equal(e.code, 'only-glob');
+      assert.equal(e.message, "'only' does not support '*' file globs. Must be a real path: src/*.ts");
+      return true;
+    },
+  );
   assert.throws(() => onlyPatterns(['a\nb']), /only cannot contain newlines/);
 });
 
@@ -104,17 +105,47 @@ test('anyOf: excluded if any source excludes; a ! in one cannot undo another', (
 
 // [files on disk, dockerfile (relative), options, path, excluded?]
 const contextCases: { name: string; files: Record<string, string>; dockerfile?: string; ignore?: string[]; only?: string[]; checks: [string, boolean][] }[] = [
-  { name: '.dockerignore at the root', files: { '.dockerignore': 'a.txt\n' }, checks: [['a.txt', true], ['b.txt', false], ['node_modules/x', false], ['.git/HEAD', false]] },
   {
-    name: '<Dockerfile>.dockerignore wins', dockerfile: 'dev.Dockerfile',
-    files: { '.dockerignore': 'a.txt\n', 'dev.Dockerfile.dockerignore': 'b.txt\n' }, checks: [['a.txt', false], ['b.txt', true]],
+    name: '.dockerignore at the root',
+    files: { '.dockerignore': 'a.txt\n' },
+    checks: [
+      ['a.txt', true],
+      ['b.txt', false],
+      ['node_modules/x', false],
+      ['.git/HEAD', false],
+    ],
+  },
+  {
+    name: '<Dockerfile>.dockerignore wins',
+    dockerfile: 'dev.Dockerfile',
+    files: { '.dockerignore': 'a.txt\n', 'dev.Dockerfile.dockerignore': 'b.txt\n' },
+    checks: [
+      ['a.txt', false],
+      ['b.txt', true],
+    ],
   },
   { name: 'sub-directory .dockerignore is not read', files: { 'sub/.dockerignore': 'x\n' }, checks: [['sub/x', false]] },
   {
-    name: 'only + ignore', files: {}, only: ['src', 'package.json'], ignore: ['src/*.tmp'],
-    checks: [['src/a.ts', false], ['src/x.tmp', true], ['package.json', false], ['README.md', true]],
+    name: 'only + ignore',
+    files: {},
+    only: ['src', 'package.json'],
+    ignore: ['src/*.tmp'],
+    checks: [
+      ['src/a.ts', false],
+      ['src/x.tmp', true],
+      ['package.json', false],
+      ['README.md', true],
+    ],
   },
-  { name: 'only with a leading ! is a literal path', files: {}, only: ['!weird'], checks: [['!weird', false], ['weird', true]] },
+  {
+    name: 'only with a leading ! is a literal path',
+    files: {},
+    only: ['!weird'],
+    checks: [
+      ['!weird', false],
+      ['weird', true],
+    ],
+  },
   { name: 'dockerignore excludes; ignore= ! cannot re-include', files: { '.dockerignore': 'secret\n' }, ignore: ['!secret'], checks: [['secret', true]] },
 ];
 
@@ -124,8 +155,10 @@ test('contextIgnore', async (t) => {
       const ctx = tmp(tt);
       write(ctx, c.files);
       const ci = contextIgnore({
-        context: ctx, ...(c.dockerfile ? { dockerfile: path.join(ctx, c.dockerfile) } : {}),
-        ...(c.ignore ? { ignore: c.ignore } : {}), ...(c.only ? { only: c.only } : {}),
+        context: ctx,
+        ...(c.dockerfile ? { dockerfile: path.join(ctx, c.dockerfile) } : {}),
+        ...(c.ignore ? { ignore: c.ignore } : {}),
+        ...(c.only ? { only: c.only } : {}),
       });
       for (const [p, want] of c.checks) assert.equal(ci.matcher.excludes(p), want, p);
     });
@@ -151,7 +184,13 @@ test('contextIgnore lists the ignore files it looked at', (t) => {
 
 test('rootedFilter / anyFilter / pathsFilter work on absolute paths', () => {
   const f = anyFilter([rootedFilter('/p/ctx', dockerignoreMatcher(['dist'])), pathsFilter(['/p/ctx/Dockerfile'])]);
-  const cases: [string, boolean][] = [['/p/ctx/dist/a', true], ['/p/ctx/src/a', false], ['/p/ctx/Dockerfile', true], ['/p/other/dist', false], ['/p/ctx', false]];
+  const cases: [string, boolean][] = [
+    ['/p/ctx/dist/a', true],
+    ['/p/ctx/src/a', false],
+    ['/p/ctx/Dockerfile', true],
+    ['/p/other/dist', false],
+    ['/p/ctx', false],
+  ];
   for (const [p, want] of cases) assert.equal(f.ignores(p), want, p);
   assert.equal(f.skipsDir('/p/ctx/dist'), true);
 });

@@ -30,7 +30,7 @@ const brief = (root: string, m?: PathMatcher) =>
 
 test('walkContext lists dirs, files with mode and size, links as links, sorted bytewise', (t) => {
   const root = tmp(t);
-  build(root, { 'a/b': 'bb', 'a.txt': 'a', 'run.sh': { content: '#!/bin/sh\n', mode: 0o755 }, 'empty/': '', 'Z': 'z' });
+  build(root, { 'a/b': 'bb', 'a.txt': 'a', 'run.sh': { content: '#!/bin/sh\n', mode: 0o755 }, 'empty/': '', Z: 'z' });
   chmodSync(path.join(root, 'a'), 0o755);
   chmodSync(path.join(root, 'empty'), 0o700);
   symlinkSync('a/b', path.join(root, 'link'));
@@ -49,15 +49,23 @@ test('walkContext lists dirs, files with mode and size, links as links, sorted b
 
 test('walkContext sorts by UTF-8 bytes, not UTF-16 units', (t) => {
   const root = tmp(t);
-  build(root, { '\u{1F600}': '', '\uE000': '', 'b': '' });
-  assert.deepEqual(walkContext(root).map((e) => e.path), ['b', '\uE000', '\u{1F600}']);
+  build(root, { '\u{1F600}': '', '\uE000': '', b: '' });
+  assert.deepEqual(
+    walkContext(root).map((e) => e.path),
+    ['b', '\uE000', '\u{1F600}'],
+  );
 });
 
 test('walkContext applies the matcher and never enters skippable dirs', (t) => {
   const root = tmp(t);
   build(root, {
-    'node_modules/x/index.js': '', 'src/a.ts': '', 'src/a.log': '', 'dist/keep.txt': 'k', 'dist/other.txt': '',
-    'docs/a.md': '', 'Dockerfile': '',
+    'node_modules/x/index.js': '',
+    'src/a.ts': '',
+    'src/a.log': '',
+    'dist/keep.txt': 'k',
+    'dist/other.txt': '',
+    'docs/a.md': '',
+    Dockerfile: '',
   });
   const inner = dockerignoreMatcher(['node_modules', '**/*.log', 'dist', '!dist/keep.txt', 'docs']);
   const asked: string[] = [];
@@ -65,28 +73,41 @@ test('walkContext applies the matcher and never enters skippable dirs', (t) => {
     excludes: (p) => (asked.push(p), inner.excludes(p)),
     skipsDir: (p) => (asked.push(p), inner.skipsDir(p)),
   };
-  assert.deepEqual(walkContext(root, spy).map((e) => `${e.type} ${e.path}`), [
-    'file Dockerfile', 'dir dist', 'file dist/keep.txt', 'dir src', 'file src/a.ts',
-  ]);
-  assert.deepEqual(asked.filter((p) => p.startsWith('node_modules/') || p.startsWith('docs/')), []);
+  assert.deepEqual(
+    walkContext(root, spy).map((e) => `${e.type} ${e.path}`),
+    ['file Dockerfile', 'dir dist', 'file dist/keep.txt', 'dir src', 'file src/a.ts'],
+  );
+  assert.deepEqual(
+    asked.filter((p) => p.startsWith('node_modules/') || p.startsWith('docs/')),
+    [],
+  );
 });
 
 test('walkContext with only=: parents of kept paths are listed, others are not', (t) => {
   const root = tmp(t);
   build(root, { 'src/app/x.ts': '', 'src/lib/y.ts': '', 'README.md': '' });
   const m = dockerignoreMatcher(['**', '!src/app']);
-  assert.deepEqual(walkContext(root, m).map((e) => e.path), ['src', 'src/app', 'src/app/x.ts']);
+  assert.deepEqual(
+    walkContext(root, m).map((e) => e.path),
+    ['src', 'src/app', 'src/app/x.ts'],
+  );
 });
 
 test('walkContext errors', (t) => {
   const root = tmp(t);
   const missing = path.join(root, 'nope');
-  assert.throws(() => walkContext(missing), (e: unknown) => {
-    assert.ok(isDevloopError(e));
-    assert.equal(e.code, 'context-missing');
-    assert.ok(e.message.includes(missing));
-    return true;
-  });
+  assert.throws(
+    () => walkContext(missing),
+    (e: unknown) => {
+      assert.ok(isDevloopError(e));
+      assert.equal(e.code, 'context-missing');
+      assert.ok(e.message.includes(missing));
+      return true;
+    },
+  );
   build(root, { f: '' });
-  assert.throws(() => walkContext(path.join(root, 'f')), (e: unknown) => isDevloopError(e) && e.code === 'context-not-dir');
+  assert.throws(
+    () => walkContext(path.join(root, 'f')),
+    (e: unknown) => isDevloopError(e) && e.code === 'context-not-dir',
+  );
 });

@@ -36,17 +36,36 @@ test('images are found and injected in every kind that holds a pod spec', () => 
     ['Deployment extensions/v1beta1', workload('extensions/v1beta1', 'Deployment', 'app'), 'spec.template.spec.containers[0].image'],
     [
       'CronJob',
-      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: meta('c'), spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: podSpec('app') } } } } },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: meta('c'),
+        spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: podSpec('app') } } } },
+      },
       'spec.jobTemplate.spec.template.spec.containers[0].image',
     ],
     ['PodTemplate', { apiVersion: 'v1', kind: 'PodTemplate', metadata: meta('t'), template: { spec: podSpec('app') } }, 'template.spec.containers[0].image'],
     // Unknown kinds: any PodTemplateSpec-shaped subtree.
     ['Argo Rollout', workload('argoproj.io/v1alpha1', 'Rollout', 'app'), 'spec.template.spec.containers[0].image'],
-    ['Knative Service', { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: meta('k'), spec: { template: { spec: podSpec('app') } } }, 'spec.template.spec.containers[0].image'],
+    [
+      'Knative Service',
+      { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: meta('k'), spec: { template: { spec: podSpec('app') } } },
+      'spec.template.spec.containers[0].image',
+    ],
     ['Deployment of another group', workload('example.com/v1', 'Deployment', 'app'), 'spec.template.spec.containers[0].image'],
     [
       'CRD with a list of pod templates',
-      { apiVersion: 'example.com/v1', kind: 'Pool', metadata: meta('x'), spec: { workers: [{ name: 'a', template: { spec: podSpec('busybox') } }, { name: 'b', template: { spec: podSpec('app') } }] } },
+      {
+        apiVersion: 'example.com/v1',
+        kind: 'Pool',
+        metadata: meta('x'),
+        spec: {
+          workers: [
+            { name: 'a', template: { spec: podSpec('busybox') } },
+            { name: 'b', template: { spec: podSpec('app') } },
+          ],
+        },
+      },
       'spec.workers[1].template.spec.containers[0].image',
     ],
     [
@@ -63,7 +82,14 @@ test('images are found and injected in every kind that holds a pod spec', () => 
       label,
     );
     const imagePath = path.replace(/\[(\d+)\]/g, '.$1').split('.');
-    assert.equal(getAt(object, imagePath.map((s) => (/^\d+$/.test(s) ? Number(s) : s))), 'localhost:5005/app:devloop-1', label);
+    assert.equal(
+      getAt(
+        object,
+        imagePath.map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+      ),
+      'localhost:5005/app:devloop-1',
+      label,
+    );
   }
 });
 
@@ -95,7 +121,11 @@ test('findImages lists containers, init and ephemeral containers and image volum
         { name: 'proxy', image: 'envoyproxy/envoy:v1.30' },
       ],
       ephemeralContainers: [{ name: 'debug', image: 'busybox' }],
-      volumes: [{ name: 'data', image: { reference: 'gcr.io/p/data:1', pullPolicy: 'Always' } }, { name: 'empty', image: { reference: '' } }, { name: 'tmp', emptyDir: {} }],
+      volumes: [
+        { name: 'data', image: { reference: 'gcr.io/p/data:1', pullPolicy: 'Always' } },
+        { name: 'empty', image: { reference: '' } },
+        { name: 'tmp', emptyDir: {} },
+      ],
     },
   };
   assert.deepEqual(
@@ -159,7 +189,12 @@ test('entrypoint replaces command and keeps args; container_args replaces args',
     const main: Record<string, unknown> = { name: 'main', image: 'app' };
     if (yamlCommand) main.command = yamlCommand;
     if (yamlArgs) main.args = yamlArgs;
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: meta('p'), spec: { containers: [main, { name: 'side', image: 'busybox', command: ['sleep'], args: ['1'] }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: meta('p'),
+      spec: { containers: [main, { name: 'side', image: 'busybox', command: ['sleep'], args: ['1'] }] },
+    };
     const t = target('app', 'app:devloop-1', { ...(entrypoint && { entrypoint }), ...(containerArgs && { containerArgs }) });
     const out = injectImages(pod, [t]).object as any;
     assert.deepEqual(out.spec.containers[0].command, command, label);
@@ -179,9 +214,16 @@ test('mega image: each tagged build injects only its own tag, with its own entry
     ['my-mega-image:service-c', undefined, undefined],
   ];
   for (const [yamlImage, targetId, command] of cases) {
-    for (const targets of [[a, b], [b, a]]) {
+    for (const targets of [
+      [a, b],
+      [b, a],
+    ]) {
       const { object, injections } = injectImages(workload('apps/v1', 'Deployment', yamlImage), targets);
-      assert.deepEqual(injections.map((i) => i.targetId), targetId ? [targetId] : [], yamlImage);
+      assert.deepEqual(
+        injections.map((i) => i.targetId),
+        targetId ? [targetId] : [],
+        yamlImage,
+      );
       assert.deepEqual((object as any).spec.template.spec.containers[0].command, command, yamlImage);
     }
   }
@@ -202,7 +244,18 @@ test('env var values are injected only for images with match_in_env_vars', () =>
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: meta('p'),
-      spec: { containers: [{ name: 'main', image: 'busybox', env: [{ name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }, { name: 'IMG', value }] }] },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            env: [
+              { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+              { name: 'IMG', value },
+            ],
+          },
+        ],
+      },
     };
     const { object, injections } = injectImages(pod, [{ ...APP, matchInEnvVars }]);
     assert.equal((object as any).spec.containers[0].env[1].value, expected, `${matchInEnvVars} ${value}`);
@@ -215,15 +268,50 @@ test('env var values are injected only for images with match_in_env_vars', () =>
 });
 
 test('custom resources: k8s_kind / k8s_image_json_path locators', () => {
-  const env = (kind: string, spec: Record<string, unknown>, apiVersion = 'example.com/v1', name = 'e1') => ({ apiVersion, kind, metadata: { name, namespace: 'dev' }, spec });
+  const env = (kind: string, spec: Record<string, unknown>, apiVersion = 'example.com/v1', name = 'e1') => ({
+    apiVersion,
+    kind,
+    metadata: { name, namespace: 'dev' },
+    spec,
+  });
   const cases: [label: string, locator: LocatorSpec, obj: K8sObject, injected: [path: string, kind: string][], spec: unknown][] = [
-    ['k8s_kind image_json_path', { kind: 'Environment', jsonPaths: ['{.spec.runtime.image}'] }, env('Environment', { runtime: { image: 'app:v1' } }), [['spec.runtime.image', 'jsonPath']], { runtime: { image: 'localhost:5005/app:devloop-1' } }],
-    ['kind matched ignoring case', { kind: 'environment', jsonPaths: ['{.spec.image}'] }, env('Environment', { image: 'app' }), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
+    [
+      'k8s_kind image_json_path',
+      { kind: 'Environment', jsonPaths: ['{.spec.runtime.image}'] },
+      env('Environment', { runtime: { image: 'app:v1' } }),
+      [['spec.runtime.image', 'jsonPath']],
+      { runtime: { image: 'localhost:5005/app:devloop-1' } },
+    ],
+    [
+      'kind matched ignoring case',
+      { kind: 'environment', jsonPaths: ['{.spec.image}'] },
+      env('Environment', { image: 'app' }),
+      [['spec.image', 'jsonPath']],
+      { image: 'localhost:5005/app:devloop-1' },
+    ],
     // Anchored: Tilt would also match MyEnvironment.
     ['kind regex is anchored', { kind: 'Environment', jsonPaths: ['{.spec.image}'] }, env('MyEnvironment', { image: 'app' }), [], { image: 'app' }],
-    ['kind regex alternatives', { kind: 'Env|Environment', jsonPaths: ['{.spec.image}'] }, env('Environment', { image: 'app' }), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
-    ['api_version mismatch', { kind: 'Environment', apiVersion: 'example.com/v1', jsonPaths: ['{.spec.image}'] }, env('Environment', { image: 'app' }, 'other.com/v1'), [], { image: 'app' }],
-    ['api_version match', { kind: 'Environment', apiVersion: 'example.com/v1', jsonPaths: ['{.spec.image}'] }, env('Environment', { image: 'app' }), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
+    [
+      'kind regex alternatives',
+      { kind: 'Env|Environment', jsonPaths: ['{.spec.image}'] },
+      env('Environment', { image: 'app' }),
+      [['spec.image', 'jsonPath']],
+      { image: 'localhost:5005/app:devloop-1' },
+    ],
+    [
+      'api_version mismatch',
+      { kind: 'Environment', apiVersion: 'example.com/v1', jsonPaths: ['{.spec.image}'] },
+      env('Environment', { image: 'app' }, 'other.com/v1'),
+      [],
+      { image: 'app' },
+    ],
+    [
+      'api_version match',
+      { kind: 'Environment', apiVersion: 'example.com/v1', jsonPaths: ['{.spec.image}'] },
+      env('Environment', { image: 'app' }),
+      [['spec.image', 'jsonPath']],
+      { image: 'localhost:5005/app:devloop-1' },
+    ],
     [
       '[*] over containers, only matching images injected',
       { kind: 'Workflow', jsonPaths: ['{.spec.containers[*].image}'] },
@@ -231,15 +319,30 @@ test('custom resources: k8s_kind / k8s_image_json_path locators', () => {
       [['spec.containers[0].image', 'jsonPath']],
       { containers: [{ image: 'localhost:5005/app:devloop-1' }, { image: 'busybox' }] },
     ],
-    ['name filter', { name: 'web-.*', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }, 'x.io/v1', 'web-1'), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
+    [
+      'name filter',
+      { name: 'web-.*', jsonPaths: ['{.spec.image}'] },
+      env('Thing', { image: 'app' }, 'x.io/v1', 'web-1'),
+      [['spec.image', 'jsonPath']],
+      { image: 'localhost:5005/app:devloop-1' },
+    ],
     ['name filter anchored', { name: 'web', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }, 'x.io/v1', 'web-1'), [], { image: 'app' }],
-    ['namespace filter', { namespace: 'dev', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }), [['spec.image', 'jsonPath']], { image: 'localhost:5005/app:devloop-1' }],
+    [
+      'namespace filter',
+      { namespace: 'dev', jsonPaths: ['{.spec.image}'] },
+      env('Thing', { image: 'app' }),
+      [['spec.image', 'jsonPath']],
+      { image: 'localhost:5005/app:devloop-1' },
+    ],
     ['namespace filter mismatch', { namespace: 'prod', jsonPaths: ['{.spec.image}'] }, env('Thing', { image: 'app' }), [], { image: 'app' }],
     [
       'sibling imagePullPolicy is set when present',
       { kind: 'Thing', jsonPaths: ['{.spec.a.image}', '{.spec.b.image}'] },
       env('Thing', { a: { image: 'app', imagePullPolicy: 'Always' }, b: { image: 'app' } }),
-      [['spec.a.image', 'jsonPath'], ['spec.b.image', 'jsonPath']],
+      [
+        ['spec.a.image', 'jsonPath'],
+        ['spec.b.image', 'jsonPath'],
+      ],
       { a: { image: 'localhost:5005/app:devloop-1', imagePullPolicy: 'IfNotPresent' }, b: { image: 'localhost:5005/app:devloop-1' } },
     ],
     [
@@ -273,7 +376,11 @@ test('custom resources: k8s_kind / k8s_image_json_path locators', () => {
   ];
   for (const [label, spec, obj, injected, expectedSpec] of cases) {
     const { object, injections } = injectImages(obj, [APP], { locators: [compileLocator(spec)] });
-    assert.deepEqual(injections.map((i) => [i.path, i.kind]), injected, label);
+    assert.deepEqual(
+      injections.map((i) => [i.path, i.kind]),
+      injected,
+      label,
+    );
     if (expectedSpec !== undefined) assert.deepEqual((object as any).spec, expectedSpec, label);
   }
 });
@@ -282,24 +389,64 @@ test('image_object with an exact-tag selector matches on the tag field', () => {
   const locator = compileLocator({ kind: 'Chart', imageObject: { jsonPath: '{.spec.image}', repoField: 'repository', tagField: 'tag' } });
   const obj = (tag: string) => ({ apiVersion: 'x.io/v1', kind: 'Chart', metadata: { name: 'c' }, spec: { image: { repository: 'app', tag } } });
   const t = target('app:v1', 'app:devloop-5');
-  assert.deepEqual(injectImages(obj('v1'), [t], { locators: [locator] }).injections.map((i) => [i.from, i.to]), [['app:v1', 'app:devloop-5']]);
-  assert.deepEqual(injectImages(obj('v2'), [t], { locators: [compileLocator({ kind: 'Chart', imageObject: { jsonPath: '{.spec.image}', repoField: 'repository', tagField: 'tag' } })] }).injections, []);
+  assert.deepEqual(
+    injectImages(obj('v1'), [t], { locators: [locator] }).injections.map((i) => [i.from, i.to]),
+    [['app:v1', 'app:devloop-5']],
+  );
+  assert.deepEqual(
+    injectImages(obj('v2'), [t], {
+      locators: [compileLocator({ kind: 'Chart', imageObject: { jsonPath: '{.spec.image}', repoField: 'repository', tagField: 'tag' } })],
+    }).injections,
+    [],
+  );
 });
 
 test('invalid images in YAML are errors naming the object, value and path', () => {
-  const bad = (obj: K8sObject, locators: LocatorSpec[] = []) => () => injectImages(obj, [APP], { locators: locators.map(compileLocator) });
+  const bad =
+    (obj: K8sObject, locators: LocatorSpec[] = []) =>
+    () =>
+      injectImages(obj, [APP], { locators: locators.map(compileLocator) });
   const cases: [label: string, run: () => unknown, object: string, message: RegExp, hint: RegExp][] = [
-    ['template variable', bad({ ...workload('apps/v1', 'Deployment', '${IMAGE}'), metadata: { name: 'web' } }), 'Deployment/web', /image "\$\{IMAGE\}" at spec\.template\.spec\.containers\[0\]\.image is not a valid image reference/, /render the YAML/],
-    ['uppercase', bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: podSpec('MyApp') }), 'Pod/p', /"MyApp" at spec\.containers\[0\]\.image .*lowercase/, /lowercase/],
+    [
+      'template variable',
+      bad({ ...workload('apps/v1', 'Deployment', '${IMAGE}'), metadata: { name: 'web' } }),
+      'Deployment/web',
+      /image "\$\{IMAGE\}" at spec\.template\.spec\.containers\[0\]\.image is not a valid image reference/,
+      /render the YAML/,
+    ],
+    [
+      'uppercase',
+      bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: podSpec('MyApp') }),
+      'Pod/p',
+      /"MyApp" at spec\.containers\[0\]\.image .*lowercase/,
+      /lowercase/,
+    ],
     [
       'CronJob init container',
-      bad({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly' }, spec: { jobTemplate: { spec: { template: { spec: { containers: [], initContainers: [{ name: 'i', image: 'app:' }] } } } } } }),
+      bad({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'nightly' },
+        spec: { jobTemplate: { spec: { template: { spec: { containers: [], initContainers: [{ name: 'i', image: 'app:' }] } } } } },
+      }),
       'CronJob/nightly',
       /"app:" at spec\.jobTemplate\.spec\.template\.spec\.initContainers\[0\]\.image .*tag is empty/,
       /name\[:tag\]/,
     ],
-    ['number', bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'm', image: 42 }] } }), 'Pod/p', /spec\.containers\[0\]\.image is a number, not a string/, /string/],
-    ['empty string', bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: podSpec('') }), 'Pod/p', /"" at spec\.containers\[0\]\.image .*empty/, /name/],
+    [
+      'number',
+      bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'm', image: 42 }] } }),
+      'Pod/p',
+      /spec\.containers\[0\]\.image is a number, not a string/,
+      /string/,
+    ],
+    [
+      'empty string',
+      bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: podSpec('') }),
+      'Pod/p',
+      /"" at spec\.containers\[0\]\.image .*empty/,
+      /name/,
+    ],
     [
       'image volume',
       bad({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [], volumes: [{ name: 'v', image: { reference: 'Bad Ref' } }] } }),
@@ -307,11 +454,25 @@ test('invalid images in YAML are errors naming the object, value and path', () =
       /"Bad Ref" at spec\.volumes\[0\]\.image\.reference/,
       /name/,
     ],
-    ['json path to invalid ref', bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: 'a b' } }, [{ kind: 'Env', jsonPaths: ['{.spec.image}'] }]), 'Env/e', /"a b" at spec\.image/, /name/],
-    ['json path to a map', bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: { repo: 'app' } } }, [{ kind: 'Env', jsonPaths: ['{.spec.image}'] }]), 'Env/e', /reached a map at spec\.image, not a string/, /image_object/],
+    [
+      'json path to invalid ref',
+      bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: 'a b' } }, [{ kind: 'Env', jsonPaths: ['{.spec.image}'] }]),
+      'Env/e',
+      /"a b" at spec\.image/,
+      /name/,
+    ],
+    [
+      'json path to a map',
+      bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: { repo: 'app' } } }, [{ kind: 'Env', jsonPaths: ['{.spec.image}'] }]),
+      'Env/e',
+      /reached a map at spec\.image, not a string/,
+      /image_object/,
+    ],
     [
       'image_object to a string',
-      bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: 'app' } }, [{ kind: 'Env', imageObject: { jsonPath: '{.spec.image}', repoField: 'repo', tagField: 'tag' } }]),
+      bad({ apiVersion: 'x.io/v1', kind: 'Env', metadata: { name: 'e' }, spec: { image: 'app' } }, [
+        { kind: 'Env', imageObject: { jsonPath: '{.spec.image}', repoField: 'repo', tagField: 'tag' } },
+      ]),
       'Env/e',
       /reached a string at spec\.image, not a map with 'repo'/,
       /image_json_path/,
@@ -336,13 +497,21 @@ test('invalid images in YAML are errors naming the object, value and path', () =
 test('compileLocator validates its spec', () => {
   const cases: [spec: LocatorSpec, code: string, message: RegExp][] = [
     [{ jsonPaths: ['{.spec.image}'] }, 'invalid-locator', /at least one of kind, name, or namespace must be specified/],
-    [{ kind: 'X', jsonPaths: ['{.a}'], imageObject: { jsonPath: '{.b}', repoField: 'r', tagField: 't' } }, 'invalid-locator', /Cannot specify both image_json_path and image_object/],
+    [
+      { kind: 'X', jsonPaths: ['{.a}'], imageObject: { jsonPath: '{.b}', repoField: 'r', tagField: 't' } },
+      'invalid-locator',
+      /Cannot specify both image_json_path and image_object/,
+    ],
     [{ kind: '(' }, 'invalid-locator', /error parsing kind regexp/],
     [{ kind: 'X', imageObject: { jsonPath: '{.b}', repoField: '', tagField: 't' } }, 'invalid-locator', /image_object/],
     [{ kind: 'X', jsonPaths: ['{.spec[0:x]}'] }, 'invalid-json-path', /invalid array index 0:x/],
   ];
   for (const [spec, code, message] of cases) {
-    assert.throws(() => compileLocator(spec), (e: unknown) => isDevloopError(e) && e.code === code && message.test(e.message), JSON.stringify(spec));
+    assert.throws(
+      () => compileLocator(spec),
+      (e: unknown) => isDevloopError(e) && e.code === code && message.test(e.message),
+      JSON.stringify(spec),
+    );
   }
   assert.equal(compileLocator({ kind: 'Env', apiVersion: 'x.io/v1' }).description, 'kind=Env apiVersion=x.io/v1');
 });
@@ -361,21 +530,70 @@ test('JSON path as client-go evaluates it: fields, escaped dots, wildcards, slic
     ['.spec.image', [['spec.image', 'a']]],
     ['spec.image', [['spec.image', 'a']]],
     ['{$.spec.image}', [['spec.image', 'a']]],
-    ['{.spec.containers[*].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
+    [
+      '{.spec.containers[*].image}',
+      [
+        ['spec.containers[0].image', 'b'],
+        ['spec.containers[1].image', 'c'],
+      ],
+    ],
     ['{.spec.containers[1].image}', [['spec.containers[1].image', 'c']]],
     ['{.spec.containers[-1].name}', [['spec.containers[2].name', 'no-image']]],
-    ['{.spec.containers[0:2].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
-    ['{.spec.containers[::2].name}', [['spec.containers[0].name', 'web'], ['spec.containers[2].name', 'no-image']]],
-    ['{.spec.containers[0,1].image}', [['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
+    [
+      '{.spec.containers[0:2].image}',
+      [
+        ['spec.containers[0].image', 'b'],
+        ['spec.containers[1].image', 'c'],
+      ],
+    ],
+    [
+      '{.spec.containers[::2].name}',
+      [
+        ['spec.containers[0].name', 'web'],
+        ['spec.containers[2].name', 'no-image'],
+      ],
+    ],
+    [
+      '{.spec.containers[0,1].image}',
+      [
+        ['spec.containers[0].image', 'b'],
+        ['spec.containers[1].image', 'c'],
+      ],
+    ],
     ["{.spec.containers[?(@.name=='side')].image}", [['spec.containers[1].image', 'c']]],
-    ["{.spec.containers[?(@.name!='side')].name}", [['spec.containers[0].name', 'web'], ['spec.containers[2].name', 'no-image']]],
-    ['{.spec.containers[?(@.image)].name}', [['spec.containers[0].name', 'web'], ['spec.containers[1].name', 'side']]],
-    ['{..image}', [['spec.image', 'a'], ['spec.containers[0].image', 'b'], ['spec.containers[1].image', 'c']]],
+    [
+      "{.spec.containers[?(@.name!='side')].name}",
+      [
+        ['spec.containers[0].name', 'web'],
+        ['spec.containers[2].name', 'no-image'],
+      ],
+    ],
+    [
+      '{.spec.containers[?(@.image)].name}',
+      [
+        ['spec.containers[0].name', 'web'],
+        ['spec.containers[1].name', 'side'],
+      ],
+    ],
+    [
+      '{..image}',
+      [
+        ['spec.image', 'a'],
+        ['spec.containers[0].image', 'b'],
+        ['spec.containers[1].image', 'c'],
+      ],
+    ],
     ['{.spec.images.web}', [['spec.images.web', 'd']]],
     ['{.spec.images.app\\.kubernetes\\.io/x}', [['spec.images.app\\.kubernetes\\.io/x', 'e']]],
     ["{.spec['images']['web']}", [['spec.images.web', 'd']]],
     ['{.spec.dotted\\.key}', [['spec.dotted\\.key', 'f']]],
-    ['{.spec.images.*}', [['spec.images.web', 'd'], ['spec.images.app\\.kubernetes\\.io/x', 'e']]],
+    [
+      '{.spec.images.*}',
+      [
+        ['spec.images.web', 'd'],
+        ['spec.images.app\\.kubernetes\\.io/x', 'e'],
+      ],
+    ],
   ];
   for (const [path, expected] of cases) {
     const got = evalJsonPath(compileJsonPath(path), doc).map((m) => [formatPath(m.segments!), m.value]);
@@ -389,18 +607,34 @@ test('JSON path as client-go evaluates it: fields, escaped dots, wildcards, slic
     ["{.spec.images['app.kubernetes.io/x']}", /app is not found/],
     ['{.spec.containers[?(@.name==1)].image}', /incompatible types for comparison/],
   ] as const) {
-    assert.throws(() => evalJsonPath(compileJsonPath(path), doc), (e: Error) => message.test(e.message), path);
+    assert.throws(
+      () => evalJsonPath(compileJsonPath(path), doc),
+      (e: Error) => message.test(e.message),
+      path,
+    );
   }
   for (const bad of ['', '{}', '{.spec', '{.spec[0}', '{.spec[a]}', '{range .spec}{end}', '{.spec....a}']) {
-    assert.throws(() => compileJsonPath(bad), (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path', bad);
+    assert.throws(
+      () => compileJsonPath(bad),
+      (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path',
+      bad,
+    );
   }
 });
 
 test('objectKey and objectName', () => {
   const cases: [obj: unknown, key: ReturnType<typeof objectKey>, name: string][] = [
-    [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' } }, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'dev' }, 'Deployment/web'],
+    [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'dev' } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'dev' },
+      'Deployment/web',
+    ],
     [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' } }, { apiVersion: 'v1', kind: 'Service', name: 'web' }, 'Service/web'],
-    [{ apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-' } }, { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-*' }, 'Job/migrate-*'],
+    [
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-' } },
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'migrate-*' },
+      'Job/migrate-*',
+    ],
     [{}, { apiVersion: '', kind: '', name: '' }, '<no kind>/<no name>'],
   ];
   for (const [obj, key, name] of cases) {
@@ -413,20 +647,41 @@ test('a locator path missing on a selected object, or yielding a literal, is an 
   const obj = { apiVersion: 'example.dev/v1', kind: 'Environment', metadata: { name: 'bare' }, spec: {} };
   const target = { id: 'app', selector: makeSelector('app'), clusterRef: 'localhost:5005/app:devloop-1' };
   const run = (path: string) => () => injectImages(obj, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: [path] })] });
-  assert.throws(run('{.spec.runtime.image}'), (e: unknown) => isDevloopError(e) && e.code === 'json-path-not-found' && e.object === 'Environment/bare'
-    && /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/.test(e.message) && /kind=Environment/.test(e.hint ?? ''));
-  assert.throws(run("{.spec}{'app'}"), (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path' && /yields "app", which is not a field/.test(e.message));
+  assert.throws(
+    run('{.spec.runtime.image}'),
+    (e: unknown) =>
+      isDevloopError(e) &&
+      e.code === 'json-path-not-found' &&
+      e.object === 'Environment/bare' &&
+      /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/.test(e.message) &&
+      /kind=Environment/.test(e.hint ?? ''),
+  );
+  assert.throws(
+    run("{.spec}{'app'}"),
+    (e: unknown) => isDevloopError(e) && e.code === 'invalid-json-path' && /yields "app", which is not a field/.test(e.message),
+  );
   // An empty list is not a missing path.
-  assert.deepEqual(injectImages({ ...obj, spec: { containers: [] } }, [target], { locators: [compileLocator({ kind: 'Environment', jsonPaths: ['{.spec.containers[*].image}'] })] }).injections, []);
+  assert.deepEqual(
+    injectImages({ ...obj, spec: { containers: [] } }, [target], {
+      locators: [compileLocator({ kind: 'Environment', jsonPaths: ['{.spec.containers[*].image}'] })],
+    }).injections,
+    [],
+  );
 });
 
 test('the JSON path hint shows a key with dots the way client-go selects it', () => {
-  assert.throws(() => compileJsonPath('{.spec['), (e: unknown) => {
-    assert.ok(isDevloopError(e));
-    assert.match(e.hint ?? '', /\{\.metadata\.labels\.app\\\.kubernetes\\\.io\/name\}/);
-    assert.doesNotMatch(e.hint ?? '', /\['app\./, "['a.b'] is the path a.b to client-go: never advertised");
-    return true;
-  });
+  assert.throws(
+    () => compileJsonPath('{.spec['),
+    (e: unknown) => {
+      assert.ok(isDevloopError(e));
+      assert.match(e.hint ?? '', /\{\.metadata\.labels\.app\\\.kubernetes\\\.io\/name\}/);
+      assert.doesNotMatch(e.hint ?? '', /\['app\./, "['a.b'] is the path a.b to client-go: never advertised");
+      return true;
+    },
+  );
   const labels = { metadata: { labels: { 'app.kubernetes.io/name': 'web' } } };
-  assert.deepEqual(evalJsonPath(compileJsonPath('{.metadata.labels.app\\.kubernetes\\.io/name}'), labels).map((m) => m.value), ['web']);
+  assert.deepEqual(
+    evalJsonPath(compileJsonPath('{.metadata.labels.app\\.kubernetes\\.io/name}'), labels).map((m) => m.value),
+    ['web'],
+  );
 });

@@ -31,8 +31,17 @@ const shExecutor: ContainerExecutor = {
 };
 
 const pod = (containerID: string, restartCount: number): PodView => ({
-  name: 'web-1', namespace: 'default', uid: 'u1', phase: 'Running', ready: true, deleting: false, labels: {}, ownerUids: [], createdAt: '',
-  containers: [{ name: 'main', image: 'web-image:1', ready: true, restartCount, state: 'running', containerID }], initContainers: [],
+  name: 'web-1',
+  namespace: 'default',
+  uid: 'u1',
+  phase: 'Running',
+  ready: true,
+  deleting: false,
+  labels: {},
+  ownerUids: [],
+  createdAt: '',
+  containers: [{ name: 'main', image: 'web-image:1', ready: true, restartCount, state: 'running', containerID }],
+  initContainers: [],
 });
 
 test('a restarted container gets the synced files back and the run steps they trigger run again', async () => {
@@ -40,18 +49,36 @@ test('a restarted container gets the synced files back and the run steps they tr
   const rebuilds: string[] = [];
   let pods = [pod('docker://c1', 0)];
   const img = {
-    id: 'web-image', clusterRef: 'web-image:1',
+    id: 'web-image',
+    clusterRef: 'web-image:1',
     spec: {
-      type: 'docker', context: local, liveUpdate: [
+      type: 'docker',
+      context: local,
+      liveUpdate: [
         { type: 'sync', local, remote, loc: { file: 'devloop.ts' } },
-        { type: 'run', cmd: ['sh', '-c', `cat ${remote}/package.json > ${remote}/installed.txt`], shell: true, triggers: [join(local, 'package.json')], loc: { file: 'devloop.ts' } },
-        { type: 'run', cmd: ['sh', '-c', `echo compiled > ${remote}/compiled.txt`], shell: true, triggers: [join(local, 'main.ts')], loc: { file: 'devloop.ts' } },
+        {
+          type: 'run',
+          cmd: ['sh', '-c', `cat ${remote}/package.json > ${remote}/installed.txt`],
+          shell: true,
+          triggers: [join(local, 'package.json')],
+          loc: { file: 'devloop.ts' },
+        },
+        {
+          type: 'run',
+          cmd: ['sh', '-c', `echo compiled > ${remote}/compiled.txt`],
+          shell: true,
+          triggers: [join(local, 'main.ts')],
+          loc: { file: 'devloop.ts' },
+        },
       ],
     },
   } as unknown as ResolvedImage;
   const c = new LiveUpdateController({
-    log: { line: (_s, t) => lines.push(t) }, executor: shExecutor, cwd: local,
-    podsOf: () => pods, resources: () => [{ name: 'web', type: 'k8s', images: ['web-image'] } as unknown as Resource],
+    log: { line: (_s, t) => lines.push(t) },
+    executor: shExecutor,
+    cwd: local,
+    podsOf: () => pods,
+    resources: () => [{ name: 'web', type: 'k8s', images: ['web-image'] } as unknown as Resource],
     rebuild: (_r, why) => rebuilds.push(why),
   });
   c.deployed(img);
@@ -68,7 +95,10 @@ test('a restarted container gets the synced files back and the run steps they tr
   c.onPods('web', [img]);
   for (let i = 0; i < 100 && !lines.some((l) => /re-seeded/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
   const line = lines.find((l) => /re-seeded/.test(l));
-  assert.match(line ?? lines.join('\n'), /re-seeded pod web-1\/main with 1 file \(changed since its image was built\), ran "cat .*installed\.txt" \(trigger package\.json\), \d+ ms/);
+  assert.match(
+    line ?? lines.join('\n'),
+    /re-seeded pod web-1\/main with 1 file \(changed since its image was built\), ran "cat .*installed\.txt" \(trigger package\.json\), \d+ ms/,
+  );
   assert.equal(readFileSync(join(remote, 'package.json'), 'utf8'), '{"deps": 1}\n');
   assert.equal(readFileSync(join(remote, 'installed.txt'), 'utf8'), '{"deps": 1}\n', 'the run step ran again');
   assert.equal(existsSync(join(remote, 'compiled.txt')), false, 'a step none of the re-seeded files triggers does not run');
@@ -80,17 +110,23 @@ test('a run step that fails in the restarted container asks for a rebuild, sayin
   const rebuilds: string[] = [];
   let pods = [pod('docker://d1', 0)];
   const img = {
-    id: 'web-image', clusterRef: 'web-image:1',
+    id: 'web-image',
+    clusterRef: 'web-image:1',
     spec: {
-      type: 'docker', context: local, liveUpdate: [
+      type: 'docker',
+      context: local,
+      liveUpdate: [
         { type: 'sync', local, remote, loc: { file: 'devloop.ts' } },
         { type: 'run', cmd: ['sh', '-c', `test ! -e ${remote}/restarted || exit 4`], shell: true, triggers: [], loc: { file: 'devloop.ts' } },
       ],
     },
   } as unknown as ResolvedImage;
   const c = new LiveUpdateController({
-    log: { line: (_s, t) => lines.push(t) }, executor: shExecutor, cwd: local,
-    podsOf: () => pods, resources: () => [{ name: 'web', type: 'k8s', images: ['web-image'] } as unknown as Resource],
+    log: { line: (_s, t) => lines.push(t) },
+    executor: shExecutor,
+    cwd: local,
+    podsOf: () => pods,
+    resources: () => [{ name: 'web', type: 'k8s', images: ['web-image'] } as unknown as Resource],
     rebuild: (_r, why) => rebuilds.push(why),
   });
   c.deployed(img);

@@ -45,7 +45,10 @@ const cases: { name: string; changes: { path: string; deleted: boolean }[]; want
   },
   {
     name: 'a fall_back_on file rebuilds and says which',
-    changes: [{ path: '/p/server.js', deleted: false }, { path: '/p/deps/x.lock', deleted: false }],
+    changes: [
+      { path: '/p/server.js', deleted: false },
+      { path: '/p/deps/x.lock', deleted: false },
+    ],
     want: { kind: 'rebuild', reason: 'deps/x.lock matches fall_back_on(deps)' },
   },
 ];
@@ -55,13 +58,19 @@ for (const c of cases) {
     const rel = (p: string) => p.replace(/^\/p\//, '');
     const got = planLiveUpdate(steps, c.changes, rel);
     if (got.kind === 'rebuild') return assert.deepEqual(got, c.want);
-    assert.deepEqual({ kind: got.kind, copies: got.copies, deletes: got.deletes, runs: got.runs.map((r) => (r.trigger ? `${r.step.cmd[0]}:${r.trigger}` : r.step.cmd[0])) }, c.want);
+    assert.deepEqual(
+      { kind: got.kind, copies: got.copies, deletes: got.deletes, runs: got.runs.map((r) => (r.trigger ? `${r.step.cmd[0]}:${r.trigger}` : r.step.cmd[0])) },
+      c.want,
+    );
   });
 }
 
 test('plan: a file outside every sync rebuilds and says so', () => {
   const only: LiveUpdateStep[] = [{ type: 'sync', local: '/p/src', remote: '/app', loc }];
-  assert.deepEqual(planLiveUpdate(only, [{ path: '/p/package.json', deleted: false }]), { kind: 'rebuild', reason: '/p/package.json is not under any sync() path' });
+  assert.deepEqual(planLiveUpdate(only, [{ path: '/p/package.json', deleted: false }]), {
+    kind: 'rebuild',
+    reason: '/p/package.json is not under any sync() path',
+  });
 });
 
 test('script: quoting survives quotes and spaces', () => {
@@ -75,12 +84,30 @@ test('script: quoting survives quotes and spaces', () => {
 
 test('script output: verification, runs and their exit codes, tar failure', () => {
   const hash = 'a'.repeat(64);
-  const ok = parseScriptOutput([`${MARK} verify`, `${hash}  /x/y.js`, `12 /x/z.txt`, `${MARK} run 0`, 'installing', `${MARK} run-exit 0 0`, `${MARK} run 1`, 'boom', `${MARK} run-exit 1 2`].join('\n'));
+  const ok = parseScriptOutput(
+    [
+      `${MARK} verify`,
+      `${hash}  /x/y.js`,
+      `12 /x/z.txt`,
+      `${MARK} run 0`,
+      'installing',
+      `${MARK} run-exit 0 0`,
+      `${MARK} run 1`,
+      'boom',
+      `${MARK} run-exit 1 2`,
+    ].join('\n'),
+  );
   assert.equal(ok.verified.get('/x/y.js'), hash);
   assert.equal(ok.verified.get('/x/z.txt'), '12');
-  assert.deepEqual(ok.runs.map((r) => [r.index, r.exitCode, r.output]), [[0, 0, ['installing']], [1, 2, ['boom']]]);
+  assert.deepEqual(
+    ok.runs.map((r) => [r.index, r.exitCode, r.output]),
+    [
+      [0, 0, ['installing']],
+      [1, 2, ['boom']],
+    ],
+  );
   assert.equal(ok.done, false);
-  const bad = parseScriptOutput(['tar: can\'t open \'var/www/app/a.js\': Permission denied', `${MARK} tar-failed 1000`].join('\n'));
+  const bad = parseScriptOutput(["tar: can't open 'var/www/app/a.js': Permission denied", `${MARK} tar-failed 1000`].join('\n'));
   assert.deepEqual(bad.failure, { kind: 'tar', output: "tar: can't open 'var/www/app/a.js': Permission denied", uid: '1000' });
 });
 
@@ -97,9 +124,13 @@ function fakeSession(probeCode: number): ExecSession & { written: string[] } {
       written.push(String(d));
       if (String(d).includes('@@W ready')) setImmediate(() => out?.(Buffer.from(`\n@@W ready ${probeCode}\n`)));
     },
-    onStdout: (fn) => { out = fn; },
+    onStdout: (fn) => {
+      out = fn;
+    },
     onStderr: () => {},
-    closed: new Promise<void>((ok) => { close = ok; }),
+    closed: new Promise<void>((ok) => {
+      close = ok;
+    }),
     close: () => close(),
   };
 }
@@ -107,7 +138,10 @@ function fakeSession(probeCode: number): ExecSession & { written: string[] } {
 test('warm shells: an image without base64, an executor without sessions, a payload over the limit and a target without container ID use one-off execs', async () => {
   const target = { label: 'p/c', namespace: 'ns', pod: 'p', container: 'c', containerID: 'docker://abc' };
   const cold: string[] = [];
-  const exec = async (_t: unknown, cmd: string[]) => { cold.push(cmd[2] ?? cmd.join(' ')); return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) }; };
+  const exec = async (_t: unknown, cmd: string[]) => {
+    cold.push(cmd[2] ?? cmd.join(' '));
+    return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) };
+  };
   const noBase64 = fakeSession(1);
   const w = warmShellExecutor({ exec, session: async () => noBase64 });
   assert.equal((await w.exec(target, ['sh', '-c', 'a'])).stdout.toString(), 'cold');
@@ -116,7 +150,13 @@ test('warm shells: an image without base64, an executor without sessions, a payl
   const plain = warmShellExecutor({ exec });
   await plain.exec(target, ['sh', '-c', 'c']);
   let opened = 0;
-  const w2 = warmShellExecutor({ exec, session: async () => { opened++; return fakeSession(0); } });
+  const w2 = warmShellExecutor({
+    exec,
+    session: async () => {
+      opened++;
+      return fakeSession(0);
+    },
+  });
   await w2.exec(target, ['sh', '-c', 'd'], Buffer.alloc(WARM_MAX_PAYLOAD + 1));
   await w2.exec({ ...target, containerID: undefined }, ['sh', '-c', 'e']);
   await w2.exec(target, ['tar', '-x']);
@@ -142,13 +182,25 @@ test('warm shells: a session that stops answering (a dropped connection) is clos
   const session = fakeSession(0); // answers the probe, then nothing
   let closed = false;
   const close = session.close;
-  session.close = () => { closed = true; close(); };
+  session.close = () => {
+    closed = true;
+    close();
+  };
   let opened = 0;
   const cold: string[] = [];
-  const w = warmShellExecutor({
-    exec: async (_t, cmd) => { cold.push(cmd[2]); return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) }; },
-    session: async () => { opened++; return session; },
-  }, { startTimeoutMs: 50 });
+  const w = warmShellExecutor(
+    {
+      exec: async (_t, cmd) => {
+        cold.push(cmd[2]);
+        return { exitCode: 0, stdout: Buffer.from('cold'), stderr: Buffer.alloc(0) };
+      },
+      session: async () => {
+        opened++;
+        return session;
+      },
+    },
+    { startTimeoutMs: 50 },
+  );
   const t0 = performance.now();
   const r = await w.exec(target, ['sh', '-c', 'echo x']);
   assert.equal(r.stdout.toString(), 'cold');

@@ -134,7 +134,11 @@ test('withTag replaces the tag and drops a digest', () => {
   ];
   for (const [input, tag, expected] of cases) assert.equal(familiarString(withTag(parseRef(input), tag)), expected);
   for (const bad of ['', '-x', 'a/b', 't'.repeat(129)]) {
-    assert.throws(() => withTag(parseRef('foo'), bad), (e: unknown) => isDevloopError(e) && e.code === 'invalid-ref', bad);
+    assert.throws(
+      () => withTag(parseRef('foo'), bad),
+      (e: unknown) => isDevloopError(e) && e.code === 'invalid-ref',
+      bad,
+    );
   }
 });
 

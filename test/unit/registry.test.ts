@@ -12,7 +12,13 @@ type Reg = [host: string, opts?: RegistryOptions] | undefined;
 test('makeRefSet: LocalRef and ClusterRef for each registry setup', () => {
   const cases: [configured: string, registry: Reg, tag: string, local: string, cluster: string][] = [
     // No registry: the configured name (tag dropped), familiar form.
-    ['nodejs-express-app-image', undefined, 'devloop-0123456789abcdef', 'nodejs-express-app-image:devloop-0123456789abcdef', 'nodejs-express-app-image:devloop-0123456789abcdef'],
+    [
+      'nodejs-express-app-image',
+      undefined,
+      'devloop-0123456789abcdef',
+      'nodejs-express-app-image:devloop-0123456789abcdef',
+      'nodejs-express-app-image:devloop-0123456789abcdef',
+    ],
     ['my-mega-image:service-a', undefined, 'devloop-1', 'my-mega-image:devloop-1', 'my-mega-image:devloop-1'],
     ['docker.io/library/redis', undefined, 't', 'redis:t', 'redis:t'],
     ['gcr.io/proj/app', undefined, 't', 'gcr.io/proj/app:t', 'gcr.io/proj/app:t'],
@@ -66,11 +72,23 @@ test('makeRefSet: rewritten name or tag too long is invalid-ref', () => {
   );
   // single_name prefix (100 + '-') + 40-character tag = 141 > 128.
   const set = makeRefSet(parseRef('a'.repeat(100)), makeRegistry('localhost:5005', { singleName: 'repo' }));
-  assert.throws(() => set.local('t'.repeat(40)), (e: unknown) => isDevloopError(e) && e.code === 'invalid-ref' && /128/.test(e.message));
+  assert.throws(
+    () => set.local('t'.repeat(40)),
+    (e: unknown) => isDevloopError(e) && e.code === 'invalid-ref' && /128/.test(e.message),
+  );
 });
 
 test('makeRegistry accepts valid hosts', () => {
-  for (const host of ['localhost:5005', 'localhost', 'gcr.io/my-project', '127.0.0.1:5000', 'docker.io/myuser', '[::1]:5000', 'registry.example.com', 'kind-registry:5000']) {
+  for (const host of [
+    'localhost:5005',
+    'localhost',
+    'gcr.io/my-project',
+    '127.0.0.1:5000',
+    'docker.io/myuser',
+    '[::1]:5000',
+    'registry.example.com',
+    'kind-registry:5000',
+  ]) {
     assert.equal(makeRegistry(host).host, host);
   }
   assert.deepEqual(makeRegistry('localhost:5005', { hostFromCluster: 'registry:5000', singleName: 'dev' }), {
@@ -96,7 +114,11 @@ test('makeRegistry rejects invalid hosts with invalid-registry', () => {
     ['localhost:5005', { singleName: 'repo:tag' }, /single_name "repo:tag"/],
   ];
   for (const [host, opts, reason] of cases) {
-    assert.throws(() => makeRegistry(host, opts), (e: unknown) => isDevloopError(e) && e.code === 'invalid-registry' && reason.test(e.message) && !!e.hint, host);
+    assert.throws(
+      () => makeRegistry(host, opts),
+      (e: unknown) => isDevloopError(e) && e.code === 'invalid-registry' && reason.test(e.message) && !!e.hint,
+      host,
+    );
   }
 });
 

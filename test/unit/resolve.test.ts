@@ -44,7 +44,10 @@ function container(r: Resolved, name: string) {
 
 test('nodejs-express: base image first, app FROM rewritten to the base ref, app ref injected', async () => {
   const r = await resolveDir(copyFixture('nodejs-express'));
-  assert.deepEqual(r.images.map((i) => i.id), ['nodejs-express-base-image', 'nodejs-express-app-image']);
+  assert.deepEqual(
+    r.images.map((i) => i.id),
+    ['nodejs-express-base-image', 'nodejs-express-app-image'],
+  );
   const [base, app] = r.images;
   assert.match(base.tag, TAG);
   assert.match(app.tag, TAG);
@@ -60,8 +63,14 @@ test('nodejs-express: base image first, app FROM rewritten to the base ref, app 
   const c = container(r, 'nodejs-express-app');
   assert.equal(c.image, `nodejs-express-app-image:${app.tag}`);
   assert.equal(c.imagePullPolicy, 'IfNotPresent');
-  assert.deepEqual(r.resources.map((x) => [x.name, x.objects.map((i) => r.objects[i].object.kind)]), [['nodejs-express-app', ['Deployment', 'Service']]]);
-  assert.deepEqual(r.resources[0].portForwards.map((p) => p.localPort), [3000]);
+  assert.deepEqual(
+    r.resources.map((x) => [x.name, x.objects.map((i) => r.objects[i].object.kind)]),
+    [['nodejs-express-app', ['Deployment', 'Service']]],
+  );
+  assert.deepEqual(
+    r.resources[0].portForwards.map((p) => p.localPort),
+    [3000],
+  );
 });
 
 test('nodejs-express with default_registry: refs under the registry, FROM uses the registry ref', async () => {
@@ -77,7 +86,11 @@ test('tags come from inputs: server.js changes only the app tag; package.json ch
   const dir = copyFixture('nodejs-express');
   const r0 = await resolveDir(dir);
   const again = await resolveDir(copyFixture('nodejs-express'));
-  assert.deepEqual(again.images.map((i) => i.tag), r0.images.map((i) => i.tag), 'same inputs elsewhere give the same tags');
+  assert.deepEqual(
+    again.images.map((i) => i.tag),
+    r0.images.map((i) => i.tag),
+    'same inputs elsewhere give the same tags',
+  );
   writeFileSync(join(dir, 'server.js'), readFileSync(join(dir, 'server.js'), 'utf8').replace('Hello', 'Hi'));
   const r1 = await resolveDir(dir);
   assert.equal(r1.images[0].tag, r0.images[0].tag, 'base unchanged');
@@ -88,7 +101,11 @@ test('tags come from inputs: server.js changes only the app tag; package.json ch
   assert.notEqual(r2.images[1].tag, r1.images[1].tag, 'app changed with its base');
   writeFileSync(join(dir, 'debug.log'), 'ignored by app.dockerfile.dockerignore');
   const r3 = await resolveDir(dir);
-  assert.deepEqual(r3.images.map((i) => i.tag), r2.images.map((i) => i.tag), 'an ignored file changes nothing');
+  assert.deepEqual(
+    r3.images.map((i) => i.tag),
+    r2.images.map((i) => i.tag),
+    'an ignored file changes nothing',
+  );
 });
 
 test('build args change the tag of the image that uses them', async () => {
@@ -113,7 +130,10 @@ test('custom resource: k8s_kind image_json_path injects into the CR, which becom
   const r = await resolveDir(copyFixture('crd-image'));
   const env = r.rendered.find((o) => o.kind === 'Environment') as any;
   assert.equal(env.spec.runtime.image, `env-runtime:${r.images[0].tag}`);
-  assert.deepEqual(r.resources.map((x) => x.name), ['uncategorized', 'staging-like']);
+  assert.deepEqual(
+    r.resources.map((x) => x.name),
+    ['uncategorized', 'staging-like'],
+  );
 });
 
 test('kim-style custom_build: tag from command, deps and env', async () => {
@@ -128,14 +148,25 @@ test('kim-style custom_build: tag from command, deps and env', async () => {
 
 test('an image used by nothing is warned about and not built', async () => {
   const dir = writeProject({
-    Dockerfile: 'FROM busybox\n', 'app.yaml': DEPLOYMENT('web', 'web-image'),
-    'devloop.ts': "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\ndocker_build('typo-image', '.');\n",
+    Dockerfile: 'FROM busybox\n',
+    'app.yaml': DEPLOYMENT('web', 'web-image'),
+    'devloop.ts':
+      "import { docker_build, k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\ndocker_build('typo-image', '.');\n",
   });
   dirs.push(dir);
   const r = await resolveDir(dir);
-  assert.deepEqual(r.images.map((i) => i.id), ['web-image']);
-  assert.deepEqual(r.unused.map((u) => u.id), ['typo-image']);
-  assert.ok(r.warnings.some((w) => /'typo-image'.*devloop\.ts:4.*not used.*web-image/.test(w)), r.warnings.join('\n'));
+  assert.deepEqual(
+    r.images.map((i) => i.id),
+    ['web-image'],
+  );
+  assert.deepEqual(
+    r.unused.map((u) => u.id),
+    ['typo-image'],
+  );
+  assert.ok(
+    r.warnings.some((w) => /'typo-image'.*devloop\.ts:4.*not used.*web-image/.test(w)),
+    r.warnings.join('\n'),
+  );
 });
 
 test('services join the workload whose pod labels match; other objects are uncategorized; names are unique', async () => {
@@ -148,7 +179,8 @@ test('services join the workload whose pod labels match; other objects are uncat
       DEPLOYMENT('worker', 'busybox').replace('name: worker', 'name: worker\n  namespace: ns1'),
       DEPLOYMENT('worker', 'busybox').replace('name: worker', 'name: worker\n  namespace: ns2'),
     ].join('---\n'),
-    'devloop.ts': "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\nk8s_resource('web', { new_name: 'frontend', objects: ['settings'] });\n",
+    'devloop.ts':
+      "import { docker_build, k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\nk8s_resource('web', { new_name: 'frontend', objects: ['settings'] });\n",
   });
   dirs.push(dir);
   const r = await resolveDir(dir);
@@ -163,72 +195,144 @@ test('services join the workload whose pod labels match; other objects are uncat
 const errorCases: { name: string; files: Record<string, string>; code: string; file: string; line: number; message: RegExp; hint?: RegExp }[] = [
   {
     name: 'k8s_resource for a workload that does not exist lists those that do',
-    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'z'), 'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n" },
-    code: 'config-unknown-resource', file: 'devloop.ts', line: 3, message: /no workload named 'wbe' \(did you mean 'web'\?\)/, hint: /web, api/,
+    files: {
+      'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('api', 'z'),
+      'devloop.ts': "import { k8s_yaml, k8s_resource } from 'devloop';\nk8s_yaml('app.yaml');\nk8s_resource('wbe', { port_forwards: 80 });\n",
+    },
+    code: 'config-unknown-resource',
+    file: 'devloop.ts',
+    line: 3,
+    message: /no workload named 'wbe' \(did you mean 'web'\?\)/,
+    hint: /web, api/,
   },
   {
     name: 'malformed YAML points at the YAML file and line',
-    files: { 'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: oops\n', 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
-    code: 'yaml-invalid', file: 'app.yaml', line: 5, message: /invalid YAML/,
+    files: {
+      'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: oops\n',
+      'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n",
+    },
+    code: 'yaml-invalid',
+    file: 'app.yaml',
+    line: 5,
+    message: /invalid YAML/,
   },
   {
     name: 'an image in YAML that is not a valid ref names the object',
-    files: { 'app.yaml': DEPLOYMENT('web', '${IMAGE}'), 'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\n" },
-    code: 'invalid-manifest-image', file: 'app.yaml', line: 1, message: /"\$\{IMAGE\}" at spec\.template\.spec\.containers\[0\]\.image/,
+    files: {
+      'app.yaml': DEPLOYMENT('web', '${IMAGE}'),
+      'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.');\n",
+    },
+    code: 'invalid-manifest-image',
+    file: 'app.yaml',
+    line: 1,
+    message: /"\$\{IMAGE\}" at spec\.template\.spec\.containers\[0\]\.image/,
   },
   {
     name: 'live_update on an image used only as a base',
     files: {
-      'base/Dockerfile': 'FROM busybox\n', 'Dockerfile': 'FROM base-image\nCOPY . /app\n', 'app.yaml': DEPLOYMENT('web', 'app-image'),
-      'devloop.ts': "import { k8s_yaml, docker_build, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('base-image', 'base', { live_update: [sync('base', '/x')] });\ndocker_build('app-image', '.');\n",
+      'base/Dockerfile': 'FROM busybox\n',
+      Dockerfile: 'FROM base-image\nCOPY . /app\n',
+      'app.yaml': DEPLOYMENT('web', 'app-image'),
+      'devloop.ts':
+        "import { k8s_yaml, docker_build, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('base-image', 'base', { live_update: [sync('base', '/x')] });\ndocker_build('app-image', '.');\n",
     },
-    code: 'live-update-on-base', file: 'devloop.ts', line: 3, message: /only used as a base image \(by app-image\)/, hint: /move the live_update to the image that is deployed: app-image/,
+    code: 'live-update-on-base',
+    file: 'devloop.ts',
+    line: 3,
+    message: /only used as a base image \(by app-image\)/,
+    hint: /move the live_update to the image that is deployed: app-image/,
   },
   {
     name: 'an image dependency cycle prints the cycle',
     files: {
-      'a/Dockerfile': 'FROM img-b\n', 'b/Dockerfile': 'FROM img-a\n', 'app.yaml': DEPLOYMENT('web', 'img-a'),
+      'a/Dockerfile': 'FROM img-b\n',
+      'b/Dockerfile': 'FROM img-a\n',
+      'app.yaml': DEPLOYMENT('web', 'img-a'),
       'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('img-a', 'a');\ndocker_build('img-b', 'b');\n",
     },
-    code: 'image-cycle', file: 'devloop.ts', line: 3, message: /img-a -> img-b -> img-a/,
+    code: 'image-cycle',
+    file: 'devloop.ts',
+    line: 3,
+    message: /img-a -> img-b -> img-a/,
   },
   {
     name: 'YAML that kubectl refuses (.inf) points at the YAML file and line',
-    files: { 'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ratio: .inf\n', 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
-    code: 'yaml-invalid', file: 'app.yaml', line: 6, message: /infinity cannot be sent to Kubernetes/, hint: /Quote it/,
+    files: {
+      'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  ratio: .inf\n',
+      'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n",
+    },
+    code: 'yaml-invalid',
+    file: 'app.yaml',
+    line: 6,
+    message: /infinity cannot be sent to Kubernetes/,
+    hint: /Quote it/,
   },
   {
     name: 'an image_json_path that does not exist on a selected object names the object and the path',
     files: {
       Dockerfile: 'FROM busybox\n',
-      'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n---\napiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: bare }\nspec: {}\n',
-      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.');\n",
+      'env.yaml':
+        'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n---\napiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: bare }\nspec: {}\n',
+      'devloop.ts':
+        "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.');\n",
     },
-    code: 'json-path-not-found', file: 'env.yaml', line: 6, message: /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/, hint: /kind=Environment/,
+    code: 'json-path-not-found',
+    file: 'env.yaml',
+    line: 6,
+    message: /image_json_path \{\.spec\.runtime\.image\} does not match: runtime is not found/,
+    hint: /kind=Environment/,
   },
   {
     name: 'entrypoint on an image found only in a custom resource field',
     files: {
       Dockerfile: 'FROM busybox\n',
       'env.yaml': 'apiVersion: example.dev/v1\nkind: Environment\nmetadata: { name: staging }\nspec: { runtime: { image: env-runtime } }\n',
-      'devloop.ts': "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.', { entrypoint: ['/serve'] });\n",
+      'devloop.ts':
+        "import { docker_build, k8s_kind, k8s_yaml } from 'devloop';\nk8s_yaml('env.yaml');\nk8s_kind('Environment', { image_json_path: '{.spec.runtime.image}' });\ndocker_build('env-runtime', '.', { entrypoint: ['/serve'] });\n",
     },
-    code: 'override-outside-container', file: 'devloop.ts', line: 4, message: /entrypoint of image 'env-runtime' cannot be applied: the image is found only outside containers \(Environment\/staging spec\.runtime\.image\)/, hint: /command/,
+    code: 'override-outside-container',
+    file: 'devloop.ts',
+    line: 4,
+    message: /entrypoint of image 'env-runtime' cannot be applied: the image is found only outside containers \(Environment\/staging spec\.runtime\.image\)/,
+    hint: /command/,
   },
   {
     name: 'duplicate objects in the YAML',
-    files: { 'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('web', 'y'), 'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n" },
-    code: 'yaml-duplicate', file: 'app.yaml', line: 16, message: /duplicate YAML: Deployment\/web/, hint: /allow_duplicates/,
+    files: {
+      'app.yaml': DEPLOYMENT('web', 'x') + '---\n' + DEPLOYMENT('web', 'y'),
+      'devloop.ts': "import { k8s_yaml } from 'devloop';\nk8s_yaml('app.yaml');\n",
+    },
+    code: 'yaml-duplicate',
+    file: 'app.yaml',
+    line: 16,
+    message: /duplicate YAML: Deployment\/web/,
+    hint: /allow_duplicates/,
   },
   {
     name: 'a sync outside the build context',
-    files: { 'other/x': '', 'app.yaml': DEPLOYMENT('web', 'web-image'), 'devloop.ts': "import { k8s_yaml, docker_build, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', 'other', { dockerfile: 'Dockerfile', live_update: [\n  sync('.', '/app')] });\n" },
-    code: 'live-update-path', file: 'devloop.ts', line: 4, message: /not inside what image 'web-image' is built from/,
+    files: {
+      'other/x': '',
+      'app.yaml': DEPLOYMENT('web', 'web-image'),
+      'devloop.ts':
+        "import { k8s_yaml, docker_build, sync } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', 'other', { dockerfile: 'Dockerfile', live_update: [\n  sync('.', '/app')] });\n",
+    },
+    code: 'live-update-path',
+    file: 'devloop.ts',
+    line: 4,
+    message: /not inside what image 'web-image' is built from/,
   },
   {
     name: 'a target that names no stage',
-    files: { Dockerfile: 'FROM busybox AS build\nFROM busybox\n', 'app.yaml': DEPLOYMENT('web', 'web-image'), 'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.', { target: 'biuld' });\n" },
-    code: 'target-not-found', file: 'devloop.ts', line: 3, message: /biuld/, hint: /build/,
+    files: {
+      Dockerfile: 'FROM busybox AS build\nFROM busybox\n',
+      'app.yaml': DEPLOYMENT('web', 'web-image'),
+      'devloop.ts': "import { k8s_yaml, docker_build } from 'devloop';\nk8s_yaml('app.yaml');\ndocker_build('web-image', '.', { target: 'biuld' });\n",
+    },
+    code: 'target-not-found',
+    file: 'devloop.ts',
+    line: 3,
+    message: /biuld/,
+    hint: /build/,
   },
 ];
 

@@ -36,7 +36,7 @@ async function evalError(config: string) {
 
 const restartOf = (steps: LiveUpdateStep[]) => steps.find((s): s is RestartProcessStep => s.type === 'restart_process');
 
-test('docker_build_with_restart records the entrypoint and a restart_process() step last, with the extension\'s defaults', async () => {
+test("docker_build_with_restart records the entrypoint and a restart_process() step last, with the extension's defaults", async () => {
   const { dir, plan } = await evalPlan(`import { docker_build_with_restart, sync, run } from 'devloop';
 docker_build_with_restart('web-image', '.', '/app/server --port 80', {
   live_update: [sync('.', '/app'), run('make')],
@@ -46,7 +46,10 @@ docker_build_with_restart('web-image', '.', '/app/server --port 80', {
   const img = plan.images[0];
   assert.equal(img.type, 'docker');
   assert.deepEqual(img.entrypoint, ['sh', '-c', '/app/server --port 80']);
-  assert.deepEqual(img.liveUpdate.map((s) => s.type), ['sync', 'run', 'restart_process']);
+  assert.deepEqual(
+    img.liveUpdate.map((s) => s.type),
+    ['sync', 'run', 'restart_process'],
+  );
   const r = restartOf(img.liveUpdate)!;
   assert.equal(r.file, '/tmp/.restart-proc');
   assert.equal(r.exitPolicy, 'restart');
@@ -98,47 +101,75 @@ const errorCases: { name: string; config: string; code: string; line: number; me
   {
     name: 'docker_build_with_restart without live_update steps',
     config: "import { docker_build_with_restart } from 'devloop';\n\ndocker_build_with_restart('web-image', '.', '/app/server', {});\n",
-    code: 'config-bad-value', line: 3, message: /docker_build_with_restart requires at least one live_update step/, hint: /sync/,
+    code: 'config-bad-value',
+    line: 3,
+    message: /docker_build_with_restart requires at least one live_update step/,
+    hint: /sync/,
   },
   {
     name: 'docker_build_with_restart with restart_container()',
-    config: "import { docker_build_with_restart, sync, restart_container } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app'), restart_container()] });\n",
-    code: 'config-bad-value', line: 2, message: /not compatible with the live_update step restart_container\(\)/,
+    config:
+      "import { docker_build_with_restart, sync, restart_container } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app'), restart_container()] });\n",
+    code: 'config-bad-value',
+    line: 2,
+    message: /not compatible with the live_update step restart_container\(\)/,
   },
   {
     name: 'docker_build_with_restart with restart_process() in its live_update',
-    config: "import { docker_build_with_restart, sync, restart_process } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app'), restart_process()] });\n",
-    code: 'config-bad-value', line: 2, message: /already restarts the process/, hint: /trigger/,
+    config:
+      "import { docker_build_with_restart, sync, restart_process } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app'), restart_process()] });\n",
+    code: 'config-bad-value',
+    line: 2,
+    message: /already restarts the process/,
+    hint: /trigger/,
   },
   {
     name: 'an error of the wrapped docker_build names docker_build_with_restart',
-    config: "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app')], buildargs: {} });\n",
-    code: 'config-unknown-option', line: 2, message: /^docker_build_with_restart: unknown option 'buildargs'/,
+    config:
+      "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app')], buildargs: {} });\n",
+    code: 'config-unknown-option',
+    line: 2,
+    message: /^docker_build_with_restart: unknown option 'buildargs'/,
   },
   {
     name: 'an entrypoint that is not a string or list',
-    config: "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', 5 as any, { live_update: [sync('.', '/app')] });\n",
-    code: 'config-bad-type', line: 2, message: /argument 'entrypoint' must be a string or a list of strings/,
+    config:
+      "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', 5 as any, { live_update: [sync('.', '/app')] });\n",
+    code: 'config-bad-type',
+    line: 2,
+    message: /argument 'entrypoint' must be a string or a list of strings/,
   },
   {
     name: 'a bad exit_policy',
-    config: "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app')], exit_policy: 'again' as any });\n",
-    code: 'config-bad-value', line: 2, message: /exit_policy must be 'restart' or 'continue', got the string "again"/,
+    config:
+      "import { docker_build_with_restart, sync } from 'devloop';\ndocker_build_with_restart('web-image', '.', '/s', { live_update: [sync('.', '/app')], exit_policy: 'again' as any });\n",
+    code: 'config-bad-value',
+    line: 2,
+    message: /exit_policy must be 'restart' or 'continue', got the string "again"/,
   },
   {
     name: 'a relative restart_file',
     config: "import { restart_process } from 'devloop';\nrestart_process({ restart_file: 'tmp/x' });\n",
-    code: 'config-bad-value', line: 2, message: /restart_file 'tmp\/x' must be an absolute path/,
+    code: 'config-bad-value',
+    line: 2,
+    message: /restart_file 'tmp\/x' must be an absolute path/,
   },
   {
     name: 'restart_process() that is not the last step',
-    config: "import { docker_build, sync, run, restart_process } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  sync('.', '/app'),\n  restart_process(),\n  run('make'),\n] });\n",
-    code: 'config-live-update-order', line: 4, message: /restart_process\(\) must be the last live_update step/, hint: /run\(\.\.\.\)\*, \[restart_process\(\)\]/,
+    config:
+      "import { docker_build, sync, run, restart_process } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  sync('.', '/app'),\n  restart_process(),\n  run('make'),\n] });\n",
+    code: 'config-live-update-order',
+    line: 4,
+    message: /restart_process\(\) must be the last live_update step/,
+    hint: /run\(\.\.\.\)\*, \[restart_process\(\)\]/,
   },
   {
     name: 'restart_process() twice',
-    config: "import { docker_build, sync, restart_process } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  sync('.', '/app'),\n  restart_process(),\n  restart_process(),\n] });\n",
-    code: 'config-live-update-order', line: 4, message: /restart_process\(\) must be the last live_update step, at most once/,
+    config:
+      "import { docker_build, sync, restart_process } from 'devloop';\ndocker_build('web-image', '.', { live_update: [\n  sync('.', '/app'),\n  restart_process(),\n  restart_process(),\n] });\n",
+    code: 'config-live-update-order',
+    line: 4,
+    message: /restart_process\(\) must be the last live_update step, at most once/,
   },
 ];
 
@@ -153,7 +184,13 @@ for (const c of errorCases) {
 }
 
 const loc = { file: '/p/devloop.ts', line: 1 };
-const restartStep = (triggers: string[] = []): RestartProcessStep => ({ type: 'restart_process', file: '/tmp/.restart-proc', exitPolicy: 'restart', triggers, loc });
+const restartStep = (triggers: string[] = []): RestartProcessStep => ({
+  type: 'restart_process',
+  file: '/tmp/.restart-proc',
+  exitPolicy: 'restart',
+  triggers,
+  loc,
+});
 
 test('plan: restart_process() restarts after every sync; with a trigger only when a changed file is under it, saying which', () => {
   const sync = { type: 'sync', local: '/p', remote: '/app', loc } as const;
@@ -161,7 +198,14 @@ test('plan: restart_process() restarts after every sync; with a trigger only whe
   const always = planLiveUpdate([sync, restartStep()], [{ path: '/p/a.js', deleted: false }], rel);
   assert.equal(always.kind === 'sync' && always.restart?.step.type, 'restart_process');
   assert.equal(always.kind === 'sync' && always.restart?.trigger, undefined);
-  const hit = planLiveUpdate([sync, restartStep(['/p/src'])], [{ path: '/p/README', deleted: false }, { path: '/p/src/main.go', deleted: false }], rel);
+  const hit = planLiveUpdate(
+    [sync, restartStep(['/p/src'])],
+    [
+      { path: '/p/README', deleted: false },
+      { path: '/p/src/main.go', deleted: false },
+    ],
+    rel,
+  );
   assert.equal(hit.kind === 'sync' && hit.restart?.trigger, 'src/main.go');
   const miss = planLiveUpdate([sync, restartStep(['/p/src'])], [{ path: '/p/README', deleted: false }], rel);
   assert.ok(miss.kind === 'sync' && !('restart' in miss), 'no restart when no trigger changed');
@@ -176,31 +220,39 @@ test('script: the restart comes after the run steps and before done; its markers
   assert.ok(runAt > 0 && restartAt > runAt && s.indexOf(`${MARK} done`) > restartAt);
   assert.match(s, /f='\/tmp\/\.restart-proc'/);
   assert.ok(!updateScript({ deletes: [], copies: [], hasTar: false, runs: [] }).includes('restart'));
-  const ok = parseScriptOutput([`${MARK} run 0`, 'made', `${MARK} run-exit 0 0`, `${MARK} restart`, 'noise', `${MARK} restarted 42`, `${MARK} done`].join('\n'));
+  const ok = parseScriptOutput(
+    [`${MARK} run 0`, 'made', `${MARK} run-exit 0 0`, `${MARK} restart`, 'noise', `${MARK} restarted 42`, `${MARK} done`].join('\n'),
+  );
   assert.deepEqual(ok.restart, { pid: 42 });
-  assert.deepEqual(ok.runs[0].output, ['made'], 'lines after the restart marker are not the run step\'s');
+  assert.deepEqual(ok.runs[0].output, ['made'], "lines after the restart marker are not the run step's");
   assert.deepEqual(parseScriptOutput(`${MARK} restart\n${MARK} restart-exited 3\n`).restart, { exited: 3 });
   assert.deepEqual(parseScriptOutput(`${MARK} restart\n${MARK} restart-failed no-supervisor\n`).restart, { problem: 'no-supervisor' });
 });
 
-test('render: the entrypoint runs under the supervisor; the container\'s args still follow it', async () => {
+test("render: the entrypoint runs under the supervisor; the container's args still follow it", async () => {
   const yaml = DEPLOYMENT('web', 'web-image').replace('image: web-image', 'image: web-image\n          args: ["--verbose"]');
-  const { plan } = await evalPlan(`import { docker_build_with_restart, k8s_yaml, sync } from 'devloop';
+  const { plan } = await evalPlan(
+    `import { docker_build_with_restart, k8s_yaml, sync } from 'devloop';
 k8s_yaml('app.yaml');
 docker_build_with_restart('web-image', '.', ['/app/server', '--port', '80'], { live_update: [sync('.', '/app')], exit_policy: 'continue' });
-`, { 'app.yaml': yaml });
+`,
+    { 'app.yaml': yaml },
+  );
   const r = resolve(plan);
   const c = (r.rendered[0] as any).spec.template.spec.containers[0];
   assert.deepEqual(c.command, ['sh', '-c', SUPERVISOR_SCRIPT, SUPERVISOR_NAME, '/tmp/.restart-proc', 'continue', '/app/server', '--port', '80']);
   assert.deepEqual(c.args, ['--verbose']);
 });
 
-test('render: without an entrypoint, the container\'s own command is wrapped; with neither, an error says what to give', async () => {
+test("render: without an entrypoint, the container's own command is wrapped; with neither, an error says what to give", async () => {
   const yaml = DEPLOYMENT('web', 'web-image').replace('image: web-image', 'image: web-image\n          command: ["/bin/app"]');
-  const { plan } = await evalPlan(`import { docker_build, k8s_yaml, sync, restart_process } from 'devloop';
+  const { plan } = await evalPlan(
+    `import { docker_build, k8s_yaml, sync, restart_process } from 'devloop';
 k8s_yaml('app.yaml');
 docker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_process()] });
-`, { 'app.yaml': yaml });
+`,
+    { 'app.yaml': yaml },
+  );
   const c = (resolve(plan).rendered[0] as any).spec.template.spec.containers[0];
   assert.deepEqual(c.command.slice(3), [SUPERVISOR_NAME, '/tmp/.restart-proc', 'restart', '/bin/app']);
 
@@ -208,8 +260,14 @@ docker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_proces
 k8s_yaml('app.yaml');
 docker_build('web-image', '.', { live_update: [sync('.', '/app'), restart_process()] });
 `);
-  assert.throws(() => resolve(bare), (e: any) => e.code === 'restart-process-no-command' && /container 'main' has no command/.test(e.message)
-    && /entrypoint/.test(e.hint) && /app\.yaml$/.test(e.location?.file ?? ''));
+  assert.throws(
+    () => resolve(bare),
+    (e: any) =>
+      e.code === 'restart-process-no-command' &&
+      /container 'main' has no command/.test(e.message) &&
+      /entrypoint/.test(e.hint) &&
+      /app\.yaml$/.test(e.location?.file ?? ''),
+  );
 });
 
 test('fixtures/tilt-example-go-restart (ported from tilt-dev/tilt-example-go): dry-run injects example-go-image into container example-go of Deployment/example-go, as Tilt does, under the supervisor', async () => {
@@ -218,7 +276,10 @@ test('fixtures/tilt-example-go-restart (ported from tilt-dev/tilt-example-go): d
   if (!ev.ok) throw ev.error;
   const r = resolve(ev.plan);
   const deploys = r.rendered.filter((o: any) => o.kind === 'Deployment');
-  assert.deepEqual(deploys.map((o: any) => o.metadata.name), ['example-go']);
+  assert.deepEqual(
+    deploys.map((o: any) => o.metadata.name),
+    ['example-go'],
+  );
   const c = (deploys[0] as any).spec.template.spec.containers[0];
   assert.equal(c.name, 'example-go');
   assert.match(c.image, /^example-go-image:devloop-[0-9a-f]{16}$/);

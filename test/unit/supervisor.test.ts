@@ -26,7 +26,14 @@ const shells: { name: string; argv: string[] }[] = [
   { name: 'dash', argv: ['dash'] },
 ];
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined, what: string, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
@@ -38,7 +45,12 @@ async function until<T>(f: () => T | undefined, what: string, ms = 5000): Promis
   }
 }
 
-interface Sup { proc: ChildProcess; out: () => string; exit: Promise<number | null>; state: () => string[] }
+interface Sup {
+  proc: ChildProcess;
+  out: () => string;
+  exit: Promise<number | null>;
+  state: () => string[];
+}
 
 /** Starts `command` under the supervisor, run by `sh` (its own `sh` too: the supervisor's command line starts with sh). */
 function supervise(sh: string[], name: string, command: string[], policy: 'restart' | 'continue' = 'restart'): Sup {
@@ -47,10 +59,20 @@ function supervise(sh: string[], name: string, command: string[], policy: 'resta
   const proc = spawn(sh[0], [...sh.slice(1), '-c', script, ...rest], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(proc);
   let out = '';
-  proc.stdout!.on('data', (c) => { out += c; });
-  proc.stderr!.on('data', (c) => { out += c; });
+  proc.stdout!.on('data', (c) => {
+    out += c;
+  });
+  proc.stderr!.on('data', (c) => {
+    out += c;
+  });
   const exit = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
-  const state = () => { try { return readFileSync(file, 'utf8').trim().split(' '); } catch { return []; } };
+  const state = () => {
+    try {
+      return readFileSync(file, 'utf8').trim().split(' ');
+    } catch {
+      return [];
+    }
+  };
   return { proc, out: () => out, exit, state };
 }
 
@@ -63,12 +85,15 @@ function restart(sh: string[], name: string) {
 
 const APP = (name: string) => {
   const p = join(dir, `${name}.app.sh`);
-  writeFileSync(p, `v=$(cat ${join(dir, `${name}.version`)})
+  writeFileSync(
+    p,
+    `v=$(cat ${join(dir, `${name}.version`)})
 echo "start $v $$ args:$*"
 trap 'echo "term $v"; exit 7' TERM
 [ "$v" = crash ] && { echo "crashing"; exit 3; }
 while :; do sleep 1 & wait $!; done
-`);
+`,
+  );
   return p;
 };
 
@@ -76,11 +101,21 @@ while :; do sleep 1 & wait $!; done
 function k8sExpand(s: string, vars: Record<string, string>): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '$' || i + 1 >= s.length) { out += s[i]; continue; }
-    if (s[i + 1] === '$') { out += '$'; i++; continue; }
+    if (s[i] !== '$' || i + 1 >= s.length) {
+      out += s[i];
+      continue;
+    }
+    if (s[i + 1] === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
     if (s[i + 1] === '(') {
       const end = s.indexOf(')', i + 2);
-      if (end < 0) { out += s.slice(i); break; }
+      if (end < 0) {
+        out += s.slice(i);
+        break;
+      }
       const name = s.slice(i + 2, end);
       out += name in vars ? vars[name] : `$(${name})`;
       i = end;
@@ -93,7 +128,10 @@ function k8sExpand(s: string, vars: Record<string, string>): string {
 
 test('Kubernetes leaves the supervisor script as it is in a container command', () => {
   const argv = supervised(['/app/server'], '/tmp/.restart-proc', 'restart');
-  assert.deepEqual(argv.map((a) => k8sExpand(a, { n: 'X', c: 'X', HOME: '/root' })), argv);
+  assert.deepEqual(
+    argv.map((a) => k8sExpand(a, { n: 'X', c: 'X', HOME: '/root' })),
+    argv,
+  );
 });
 
 for (const { name, argv } of shells) {
@@ -165,6 +203,11 @@ for (const { name, argv } of shells) {
     s.proc.kill('SIGKILL');
     await s.exit;
     // The new generation's processes are in the process group of the reported pid.
-    if (r.restart?.pid) try { process.kill(-r.restart.pid, 'SIGKILL'); } catch { /* already gone */ }
+    if (r.restart?.pid)
+      try {
+        process.kill(-r.restart.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   });
 }

@@ -28,7 +28,7 @@ function dryRun(cwd: string, env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [bin, 'ci', '--dry-run'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: '', ...env } });
 }
 
-test('another user\'s $TMPDIR/jiti is never used: the cache is private to the user (0700, theirs)', { skip: otherUserSkip }, () => {
+test("another user's $TMPDIR/jiti is never used: the cache is private to the user (0700, theirs)", { skip: otherUserSkip }, () => {
   const shared = sharedTmp('devloop-shared-tmp-');
   const home = mkdtempSync(join(tmpdir(), 'devloop-home-'));
   cleanup.push(shared, home);
@@ -43,7 +43,10 @@ test('another user\'s $TMPDIR/jiti is never used: the cache is private to the us
   const st = statSync(cache);
   assert.equal(st.mode & 0o777, 0o700);
   assert.equal(st.uid, process.getuid!());
-  assert.ok(readdirSync(cache).some((f) => f.startsWith(`${dir.split('/').pop()}-devloop`)), `a cached transpile of devloop.ts in ${cache}`);
+  assert.ok(
+    readdirSync(cache).some((f) => f.startsWith(`${dir.split('/').pop()}-devloop`)),
+    `a cached transpile of devloop.ts in ${cache}`,
+  );
 });
 
 test('a cache directory that belongs to another user is not used, and devloop says why', { skip: otherUserSkip }, () => {

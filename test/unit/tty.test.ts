@@ -13,7 +13,10 @@ const res = (name: string, phase: FooterResource['phase'], reason = ''): FooterR
 /** The activity of one build, fed with the scheduler's events: a STEP start, then the builder's steps. */
 function building(source: string, steps: [number, string, 'started' | 'done' | 'cached'][]): BuildActivity {
   const a = new BuildActivity();
-  a.observe({ type: 'step-start', source, image: 'web-image', step: 2, total: 3, kind: 'build', builder: 'docker', ref: 'web-image:devloop-0123456789abcdef' }, T0);
+  a.observe(
+    { type: 'step-start', source, image: 'web-image', step: 2, total: 3, kind: 'build', builder: 'docker', ref: 'web-image:devloop-0123456789abcdef' },
+    T0,
+  );
   for (const [t, name, state] of steps) a.observe({ type: 'image-progress', source, image: 'web-image', progress: { kind: 'step', name, state } }, t);
   return a;
 }
@@ -24,9 +27,16 @@ const layer = (source: string, id: string, state: 'pushing' | 'done', progress?:
   ({ type: 'image-progress', source, image: 'web-image', progress: { kind: 'layer', id, state, progress } }) as const;
 
 test('up footer: a summary, then one line per resource with its name in full, state, pod and last change, the busiest first', () => {
-  const builds = building('web', [[T0 + 100, '[1/4] FROM docker.io/library/node:20', 'started'], [T0 + 200, '[1/4] FROM docker.io/library/node:20', 'done'], [T0 + 900, '[3/4] RUN npm install', 'started']]);
+  const builds = building('web', [
+    [T0 + 100, '[1/4] FROM docker.io/library/node:20', 'started'],
+    [T0 + 200, '[1/4] FROM docker.io/library/node:20', 'done'],
+    [T0 + 900, '[3/4] RUN npm install', 'started'],
+  ]);
   const lines = footerLines({
-    now: T0 + 3000, width: 200, lastChange: T0 - 9000, builds: builds.all(),
+    now: T0 + 3000,
+    width: 200,
+    lastChange: T0 - 9000,
+    builds: builds.all(),
     resources: [
       { ...res('api-gateway-service', 'ready', 'pods ready'), pod: 'api-gateway-service-7d9f-x2x', changedAt: T0 - 62_000 },
       { ...res('db', 'ready'), pod: 'db-0', restarts: 2, changedAt: T0 },
@@ -43,9 +53,15 @@ test('up footer: a summary, then one line per resource with its name in full, st
 });
 
 test('up footer: all ready shows one line with a check mark; a failure shows ✗ and its reason first', () => {
-  assert.deepEqual(footerLines({ now: T0 + 65_000, width: 80, lastChange: T0, builds: [], resources: [res('web', 'ready')] }), ['✓ 1 resource: 1 ready · last change 1m ago', '✓ web  ready']);
+  assert.deepEqual(footerLines({ now: T0 + 65_000, width: 80, lastChange: T0, builds: [], resources: [res('web', 'ready')] }), [
+    '✓ 1 resource: 1 ready · last change 1m ago',
+    '✓ web  ready',
+  ]);
   const lines = footerLines({
-    now: T0, width: 100, lastChange: T0, builds: [],
+    now: T0,
+    width: 100,
+    lastChange: T0,
+    builds: [],
     resources: [res('web', 'runtime', 'waiting for pods: ContainerCreating'), res('api', 'failed', 'CrashLoopBackOff'), res('x', 'disabled')],
   });
   assert.deepEqual(lines, [
@@ -58,7 +74,14 @@ test('up footer: all ready shows one line with a check mark; a failure shows ✗
 
 test('up footer: never more than maxLines; the config error comes before the resources, those that do not fit share the last line', () => {
   const resources = [res('a', 'pending', 'queued'), res('b', 'waiting', 'waiting for a'), res('c', 'deploying', 'applying objects'), res('d', 'ready')];
-  const lines = footerLines({ now: T0, width: 200, builds: [], resources, maxLines: 4, configError: "devloop.ts:12: docker_build: unknown option 'buildargs'" });
+  const lines = footerLines({
+    now: T0,
+    width: 200,
+    builds: [],
+    resources,
+    maxLines: 4,
+    configError: "devloop.ts:12: docker_build: unknown option 'buildargs'",
+  });
   assert.equal(lines.length, 4);
   assert.equal(lines[1], "config error, running the last good config: devloop.ts:12: docker_build: unknown option 'buildargs'");
   assert.match(lines[2], /^. c {2}applying objects$/);
@@ -68,14 +91,25 @@ test('up footer: never more than maxLines; the config error comes before the res
 });
 
 test('up footer: changed files of a manual resource are shown even when it is ready', () => {
-  const lines = footerLines({ now: T0, width: 200, builds: [], resources: [{ ...res('web', 'ready'), triggerMode: 'manual', pendingFiles: ['a.js', 'b.js'] }] });
+  const lines = footerLines({
+    now: T0,
+    width: 200,
+    builds: [],
+    resources: [{ ...res('web', 'ready'), triggerMode: 'manual', pendingFiles: ['a.js', 'b.js'] }],
+  });
   assert.equal(lines[1], '✓ web  ready · 2 changed files wait for devloop trigger web');
 });
 
 test('footer lines are cut to the width, counting wide characters, with an ellipsis; escape sequences are dropped', () => {
   const builds = building('web', [[T0, '[3/4] RUN npm install --loglevel verbose && npm run build-all-the-things', 'started']]);
   for (const width of [20, 40, 61]) {
-    const lines = footerLines({ now: T0 + 2100, width, lastChange: T0, builds: builds.all(), resources: [res('web', 'building'), res('日本語のリソース', 'pending', 'queued\x1b[31m red\x1b[0m')] });
+    const lines = footerLines({
+      now: T0 + 2100,
+      width,
+      lastChange: T0,
+      builds: builds.all(),
+      resources: [res('web', 'building'), res('日本語のリソース', 'pending', 'queued\x1b[31m red\x1b[0m')],
+    });
     for (const l of lines) assert.ok(textWidth(l) <= width, `${JSON.stringify(l)} fits in ${width}`);
     assert.ok(lines.some((l) => l.includes('…')));
     assert.ok(lines.every((l) => !l.includes('\x1b')));
@@ -117,7 +151,10 @@ test('build activity: push progress goes to the footer; finished layers and the 
 test('build activity: a cached step shows nothing in progress; failures and up-to-date images end the activity', () => {
   const a = building('web', [[T0, '[2/4] WORKDIR /app', 'cached']]);
   assert.equal(a.of('web')?.detail, undefined);
-  a.observe({ type: 'image-progress', source: 'web', image: 'web-image', progress: { kind: 'step', name: '[3/4] RUN npm install', state: 'started' } }, T0 + 10);
+  a.observe(
+    { type: 'image-progress', source: 'web', image: 'web-image', progress: { kind: 'step', name: '[3/4] RUN npm install', state: 'started' } },
+    T0 + 10,
+  );
   assert.equal(a.of('web')?.detail, '[3/4] RUN npm install');
   a.observe({ type: 'image-progress', source: 'web', image: 'web-image', progress: { kind: 'step', name: '[3/4] RUN npm install', state: 'done' } }, T0 + 20);
   assert.equal(a.of('web')?.detail, undefined);

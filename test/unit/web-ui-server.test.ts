@@ -15,15 +15,34 @@ import { writeProject } from '../helpers/project.js';
 
 const runtime = mkdtempSync(join(tmpdir(), 'devloop-runtime-'));
 const cleanup: string[] = [runtime];
-before(() => { process.env.XDG_RUNTIME_DIR = runtime; });
-after(() => { for (const d of cleanup) rmSync(d, { recursive: true, force: true }); });
+before(() => {
+  process.env.XDG_RUNTIME_DIR = runtime;
+});
+after(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
 
 function engine(): ControlEngine {
   return {
-    status: new Map([['web', { name: 'web', type: 'k8s', phase: 'ready', reason: 'pod Ready', triggerMode: 'auto', pendingFiles: [], everReady: true, updates: 1 }]]),
+    status: new Map([
+      ['web', { name: 'web', type: 'k8s', phase: 'ready', reason: 'pod Ready', triggerMode: 'auto', pendingFiles: [], everReady: true, updates: 1 }],
+    ]),
     configError: undefined,
     trigger() {},
-    resource: () => ({ name: 'web', type: 'k8s', objects: [], images: [], portForwards: [{ host: '', localPort: 8080, containerPort: 80, text: '8080:80' }], resourceDeps: [], triggerMode: 'auto', autoInit: true, labels: ['frontend'], links: ['https://docs.example/web'], extraPodSelectors: [], podReadiness: 'wait' }),
+    resource: () => ({
+      name: 'web',
+      type: 'k8s',
+      objects: [],
+      images: [],
+      portForwards: [{ host: '', localPort: 8080, containerPort: 80, text: '8080:80' }],
+      resourceDeps: [],
+      triggerMode: 'auto',
+      autoInit: true,
+      labels: ['frontend'],
+      links: ['https://docs.example/web'],
+      extraPodSelectors: [],
+      podReadiness: 'wait',
+    }),
     podsOf: () => [],
     resolved: undefined as never,
     enablement: { isDisabled: () => false } as never,
@@ -40,7 +59,9 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers, setHost: !('host' in headers) }, (res) => {
       let b = '';
-      res.on('data', (d) => { b += d; });
+      res.on('data', (d) => {
+        b += d;
+      });
       res.on('end', () => ok({ status: res.statusCode!, body: b, headers: res.headers }));
     });
     req.on('error', fail);
@@ -74,7 +95,7 @@ test('the page is sent only with the token in its URL, carries it for its script
   }
 });
 
-test('/api/resources has each resource\'s labels, links and port-forward endpoints', async () => {
+test("/api/resources has each resource's labels, links and port-forward endpoints", async () => {
   const s = await startControlServer(engine(), config());
   try {
     const r = await get(s.port, '/api/resources', { authorization: `Bearer ${s.token}` });
@@ -87,10 +108,13 @@ test('/api/resources has each resource\'s labels, links and port-forward endpoin
 
 test('POST /api/mode/NAME switches the trigger mode; a bad mode is a 400 saying what to use', async () => {
   const switched: string[] = [];
-  const e = { ...engine(), setTriggerMode: (n: string, m: string) => {
-    if (m !== 'auto' && m !== 'manual') throw new DevloopError('bad-mode', `trigger mode '${m}' is not auto or manual`);
-    switched.push(`${n}=${m}`);
-  } };
+  const e = {
+    ...engine(),
+    setTriggerMode: (n: string, m: string) => {
+      if (m !== 'auto' && m !== 'manual') throw new DevloopError('bad-mode', `trigger mode '${m}' is not auto or manual`);
+      switched.push(`${n}=${m}`);
+    },
+  };
   const s = await startControlServer(e as ControlEngine, config());
   try {
     const post = (path: string) => fetch(`http://127.0.0.1:${s.port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });

@@ -38,7 +38,9 @@ function readKubectlJson(text: string): unknown {
 /** kubectl's objects (it prints several one after the other), each without the annotation it added. */
 function kubectlRead(file: string): { ok: true; objects: Record<string, any>[] } | { ok: false; error: string } {
   const r = spawnSync('kubectl', ['annotate', '--local', '-f', file, 'k=v', '-o', 'json'], {
-    encoding: 'utf8', timeout: 20_000, env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig') },
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig') },
   });
   if (r.status !== 0) return { ok: false, error: r.stderr.trim() };
   const objects = r.stdout.split(/(?<=\n\})\n(?=\{)/).map((t) => readKubectlJson(t) as Record<string, any>);
@@ -51,7 +53,9 @@ function kubectlRead(file: string): { ok: true; objects: Record<string, any>[] }
 
 /** The documents' objects as manifests.ts takes them: empty documents skipped, Lists flattened. */
 function objectsOf(values: unknown[]): unknown[] {
-  return values.flatMap((v: any) => (v === null ? [] : typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items) ? objectsOf(v.items) : [v]));
+  return values.flatMap((v: any) =>
+    v === null ? [] : typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items) ? objectsOf(v.items) : [v],
+  );
 }
 
 corpus.forEach((c, i) => {
@@ -72,9 +76,15 @@ corpus.forEach((c, i) => {
       assert.equal(error, undefined, `kubectl read it, devloop refused: ${(error as Error)?.message}`);
       assert.deepEqual(got, want.objects);
     } else {
-      assert.ok(error instanceof DevloopError, `kubectl refused it (${want.error}), devloop read ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`);
+      assert.ok(
+        error instanceof DevloopError,
+        `kubectl refused it (${want.error}), devloop read ${JSON.stringify(got, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+      );
       assert.equal(error.location?.file, file);
-      assert.ok(error.location?.line !== undefined && error.location.line >= 1 && error.location.line <= text.split('\n').length, `line ${error.location?.line}`);
+      assert.ok(
+        error.location?.line !== undefined && error.location.line >= 1 && error.location.line <= text.split('\n').length,
+        `line ${error.location?.line}`,
+      );
       assert.ok(error.hint, 'a refusal says what to do');
     }
   });

@@ -46,7 +46,10 @@ function devloop(cwd: string, ...args: string[]) {
 
 /** kubectl's reading of a file, as JSON text with the annotation it adds removed; integers exact. */
 function kubectlJson(file: string): unknown {
-  const r = spawnSync('kubectl', ['annotate', '--local', '-f', file, 'k=v', '-o', 'json'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '/nonexistent' } });
+  const r = spawnSync('kubectl', ['annotate', '--local', '-f', file, 'k=v', '-o', 'json'], {
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: '/nonexistent' },
+  });
   assert.equal(r.status, 0, r.stderr);
   const obj = parse(r.stdout, { intAsBigInt: true }) as any;
   for (const o of obj.kind === 'List' ? obj.items : [obj]) {
@@ -74,7 +77,12 @@ test('ci --dry-run prints, in YAML and in JSON, objects that kubectl reads exact
 
 test('YAML kubectl refuses stops ci --dry-run at once with file:line, a hint and no stack trace (issue 10 item 11)', () => {
   const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   const dir = writeProject({
     'good.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n',
     'bomb.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`,
@@ -101,9 +109,17 @@ test('the apply body sends integers beyond 2^53 exactly', async () => {
   try {
     const kc = new KubeConfig();
     const port = (server.address() as { port: number }).port;
-    kc.loadFromOptions({ clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
     const rest = new Rest(kc);
-    await rest.request('PATCH', '/api/v1/namespaces/default/configmaps/x', { body: { spec: { big: 9007199254740993n, small: 1 } }, contentType: 'application/apply-patch+yaml' });
+    await rest.request('PATCH', '/api/v1/namespaces/default/configmaps/x', {
+      body: { spec: { big: 9007199254740993n, small: 1 } },
+      contentType: 'application/apply-patch+yaml',
+    });
     rest.close();
     assert.equal(body, '{"spec":{"big":9007199254740993,"small":1}}');
   } finally {

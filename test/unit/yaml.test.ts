@@ -20,7 +20,9 @@ function refusal(text: string, file = 'm.yaml'): DevloopError {
 }
 
 test('YAML 1.1 scalars are typed as kubectl types them: octal modes, y/on/off booleans, 1_000, 0b, sexagesimal and dates as text', () => {
-  const v = read('defaultMode: 0755\nmode: 0o644\nflags: [y, n, on, off, yes, NO, "y"]\nnums: [1_000, 0b101, 0x1F, +12, 08]\nsexa: 190:20:30\nday: 2024-01-01\n');
+  const v = read(
+    'defaultMode: 0755\nmode: 0o644\nflags: [y, n, on, off, yes, NO, "y"]\nnums: [1_000, 0b101, 0x1F, +12, 08]\nsexa: 190:20:30\nday: 2024-01-01\n',
+  );
   assert.equal(v.defaultMode, 493);
   assert.equal(v.mode, 420);
   assert.deepEqual(v.flags, [true, false, true, false, true, false, 'y']);
@@ -84,16 +86,43 @@ test('an alias bomb is refused at once at file:line, as go-yaml limits it (issue
 });
 
 test('strings YAML 1.1 would type are quoted on output, so what devloop prints reads back the same', () => {
-  const value = { s: ['yes', 'y', 'N', 'on', 'OFF', '0755', '1_000', '0b1', '2024-01-01', '190:20:30', '~', '', 'null', '.inf', '1e3', '<<'], n: [493, 1.5, 9007199254740993n, true, null] };
+  const value = {
+    s: ['yes', 'y', 'N', 'on', 'OFF', '0755', '1_000', '0b1', '2024-01-01', '190:20:30', '~', '', 'null', '.inf', '1e3', '<<'],
+    n: [493, 1.5, 9007199254740993n, true, null],
+  };
   assert.deepEqual(read(stringifyYaml(value)), value);
 });
 
 test('manifests: a YAML error in a file names file:line; in inline text it names the k8s_yaml() call and the line of the text', () => {
   const loc = { file: '/p/devloop.ts', line: 7 };
-  assert.throws(() => parseYamlSources([{ source: 'k8s/app.yaml', path: '/p/k8s/app.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: .inf\n', allowDuplicates: false, loc }]),
-    (e: DevloopError) => e.where === '/p/k8s/app.yaml:4:4' && /infinity/.test(e.message) && !!e.hint);
-  assert.throws(() => parseYamlSources([{ source: 'inline YAML', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: [\n', allowDuplicates: false, loc }]),
-    (e: DevloopError) => e.where === '/p/devloop.ts:7' && /^invalid YAML in inline YAML: .*\(line \d+ of the text\)$/.test(e.message));
-  const objs = parseYamlSources([{ source: 'a.yaml', path: '/p/a.yaml', text: '# lead\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {mode: 0755}\n', allowDuplicates: false, loc }]);
-  assert.deepEqual(objs.map((o) => [o.loc.line, (o.object as any).data.mode]), [[3, 493]]);
+  assert.throws(
+    () =>
+      parseYamlSources([
+        {
+          source: 'k8s/app.yaml',
+          path: '/p/k8s/app.yaml',
+          text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: .inf\n',
+          allowDuplicates: false,
+          loc,
+        },
+      ]),
+    (e: DevloopError) => e.where === '/p/k8s/app.yaml:4:4' && /infinity/.test(e.message) && !!e.hint,
+  );
+  assert.throws(
+    () => parseYamlSources([{ source: 'inline YAML', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: [\n', allowDuplicates: false, loc }]),
+    (e: DevloopError) => e.where === '/p/devloop.ts:7' && /^invalid YAML in inline YAML: .*\(line \d+ of the text\)$/.test(e.message),
+  );
+  const objs = parseYamlSources([
+    {
+      source: 'a.yaml',
+      path: '/p/a.yaml',
+      text: '# lead\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {mode: 0755}\n',
+      allowDuplicates: false,
+      loc,
+    },
+  ]);
+  assert.deepEqual(
+    objs.map((o) => [o.loc.line, (o.object as any).data.mode]),
+    [[3, 493]],
+  );
 });

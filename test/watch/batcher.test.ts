@@ -34,10 +34,15 @@ test('one batch per quiet period, each path once, sorted, with the labels of eve
   await sleep(5);
   assert.equal(out.length, 0, 'not before the quiet time');
   await sleep(40);
-  assert.deepEqual(out.map((x) => x.files), [[
-    { path: '/p/a.ts', type: 'create', labels: ['web'] },
-    { path: '/p/b.ts', type: 'update', labels: ['api', 'web'] },
-  ]]);
+  assert.deepEqual(
+    out.map((x) => x.files),
+    [
+      [
+        { path: '/p/a.ts', type: 'create', labels: ['web'] },
+        { path: '/p/b.ts', type: 'update', labels: ['api', 'web'] },
+      ],
+    ],
+  );
   assert.equal(out[0]!.firstEventAt, t);
   assert.ok(out[0]!.flushedAt >= t + 19, 'after the quiet time');
 });
@@ -52,11 +57,18 @@ test('the batch closes debounceMs after the LAST change, not the first', async (
   await sleep(25); // 50 ms after the first change: a first-change timer would have closed it
   assert.equal(out.length, 0);
   await sleep(40);
-  assert.deepEqual(out.map((x) => x.files.map((f) => f.path)), [['/p/a.ts', '/p/b.ts']]);
+  assert.deepEqual(
+    out.map((x) => x.files.map((f) => f.path)),
+    [['/p/a.ts', '/p/b.ts']],
+  );
   assert.ok(out[0]!.flushedAt >= t1 + 39, `closed ${(out[0]!.flushedAt - t1).toFixed(1)} ms after the last change`);
   b.add('/p/c.ts', 'create', undefined, nowMs());
   await sleep(60);
-  assert.deepEqual(out.map((x) => x.files.map((f) => f.path)), [['/p/a.ts', '/p/b.ts'], ['/p/c.ts']], 'a later change is a new batch');
+  assert.deepEqual(
+    out.map((x) => x.files.map((f) => f.path)),
+    [['/p/a.ts', '/p/b.ts'], ['/p/c.ts']],
+    'a later change is a new batch',
+  );
 });
 
 test('changes that never stop are still delivered after maxWaitMs', async () => {

@@ -68,14 +68,23 @@ test('a watch that breaks is reported through onError and tried again with backo
   try {
     flaky.fail.push(errno('EIO', 'still broken', root));
     flaky.live.get(root)!(errno('EIO', 'i/o error', root));
-    assert.deepEqual(rec.errors.map((e) => e.code), ['watch-failed']);
+    assert.deepEqual(
+      rec.errors.map((e) => e.code),
+      ['watch-failed'],
+    );
     assert.equal(flaky.live.size, 0);
     write(root, 'gap.ts', '1'); // while not watched
     await sleep(200); // the first retry fails (30 ms), the second (60 ms later) works
-    assert.deepEqual(rec.errors.map((e) => e.code), ['watch-failed', 'watch-failed']);
+    assert.deepEqual(
+      rec.errors.map((e) => e.code),
+      ['watch-failed', 'watch-failed'],
+    );
     assert.equal(flaky.live.size, 1);
     // a.ts may come as updated too: after a lost watch, files changed shortly before it count as changed.
-    assert.ok(rel(root, await rec.next()).some(([p, t]) => p === 'gap.ts' && t === 'create'), 'what changed in between is reported');
+    assert.ok(
+      rel(root, await rec.next()).some(([p, t]) => p === 'gap.ts' && t === 'create'),
+      'what changed in between is reported',
+    );
     write(root, 'a.ts', '2');
     assert.deepEqual(rel(root, await rec.next()), [['a.ts', 'update']]);
   } finally {
@@ -92,8 +101,14 @@ test('a new directory that hits the limit: onError, its content is still reporte
   try {
     flaky.fail.push(errno('ENOSPC', 'System limit for number of file watchers reached', path.join(root, 'new')));
     write(root, 'new/x.ts', '1');
-    assert.deepEqual(rel(root, await rec.next()), [['new', 'create'], ['new/x.ts', 'create']]);
-    assert.deepEqual(rec.errors.map((e) => e.code), ['watch-limit']);
+    assert.deepEqual(rel(root, await rec.next()), [
+      ['new', 'create'],
+      ['new/x.ts', 'create'],
+    ]);
+    assert.deepEqual(
+      rec.errors.map((e) => e.code),
+      ['watch-limit'],
+    );
     await rec.drain(150); // the retry may report new/x.ts again: written just before the watch was missed
     assert.equal(flaky.live.size, 2);
     write(root, 'new/y.ts', '1');
@@ -123,7 +138,11 @@ test('a real inotify limit: watch-limit, and no watch is left behind', { skip: !
     await h.close();
     console.log(JSON.stringify({ code, hint, during, after: countInotifyWatches() }));`;
   try {
-    const r = spawnSync('unshare', ['-Ur', 'sh', '-c', 'echo 6 > /proc/sys/user/max_inotify_watches && exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    const r = spawnSync(
+      'unshare',
+      ['-Ur', 'sh', '-c', 'echo 6 > /proc/sys/user/max_inotify_watches && exec "$0" --input-type=module -e "$1"', process.execPath, script],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.equal(out.code, 'watch-limit');

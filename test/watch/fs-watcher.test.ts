@@ -17,17 +17,10 @@ const watcher = createFileWatcher();
 
 /** The filter the engine gives a docker_build context: its .dockerignore plus the watch ignores. */
 function contextFilter(project: string, context: string): FileFilter {
-  return anyFilter([
-    rootedFilter(context, contextIgnore({ context }).matcher),
-    watchIgnore({ dir: project, roots: [context] }).filter,
-  ]);
+  return anyFilter([rootedFilter(context, contextIgnore({ context }).matcher), watchIgnore({ dir: project, roots: [context] }).filter]);
 }
 
-async function withWatch(
-  roots: WatchRoot[],
-  body: (rec: Recorder, h: WatchHandle) => Promise<void>,
-  opts?: WatchOptions,
-): Promise<void> {
+async function withWatch(roots: WatchRoot[], body: (rec: Recorder, h: WatchHandle) => Promise<void>, opts?: WatchOptions): Promise<void> {
   const rec = new Recorder();
   const h = await watcher.watch(roots, rec.onBatch, rec.onError, opts);
   try {
@@ -62,7 +55,11 @@ test('two quick writes give one batch with both', async () => {
       write(root, 'sub/b.ts', '2');
       write(root, 'c.ts', 'new');
       const b = await rec.next();
-      assert.deepEqual(rel(root, b), [['a.ts', 'update'], ['c.ts', 'create'], ['sub/b.ts', 'update']]);
+      assert.deepEqual(rel(root, b), [
+        ['a.ts', 'update'],
+        ['c.ts', 'create'],
+        ['sub/b.ts', 'update'],
+      ]);
       assert.deepEqual(await rec.drain(300), []);
     });
   } finally {
@@ -74,19 +71,26 @@ test('a burst of saves within the debounce is one batch, closed debounceMs after
   const root = makeTree({ 'a.ts': '0', 'b.ts': '0' });
   const debounceMs = 100;
   try {
-    await withWatch([{ path: root, filter: NOTHING_FILTERED }], async (rec) => {
-      let last = 0;
-      for (let i = 1; i <= 6; i++) {
-        write(root, i % 2 ? 'a.ts' : 'b.ts', String(i));
-        last = nowMs();
-        await sleep(15); // 90 ms of saves, each well within the debounce of the one before
-      }
-      const b = await rec.next();
-      assert.deepEqual(rel(root, b), [['a.ts', 'update'], ['b.ts', 'update']]);
-      assert.ok(b.flushedAt >= last + debounceMs - 1, `closed ${(b.flushedAt - last).toFixed(1)} ms after the last save`);
-      assert.ok(b.flushedAt - b.firstEventAt >= 75, 'the batch stayed open while saves came');
-      assert.deepEqual(await rec.drain(200), []);
-    }, { debounceMs });
+    await withWatch(
+      [{ path: root, filter: NOTHING_FILTERED }],
+      async (rec) => {
+        let last = 0;
+        for (let i = 1; i <= 6; i++) {
+          write(root, i % 2 ? 'a.ts' : 'b.ts', String(i));
+          last = nowMs();
+          await sleep(15); // 90 ms of saves, each well within the debounce of the one before
+        }
+        const b = await rec.next();
+        assert.deepEqual(rel(root, b), [
+          ['a.ts', 'update'],
+          ['b.ts', 'update'],
+        ]);
+        assert.ok(b.flushedAt >= last + debounceMs - 1, `closed ${(b.flushedAt - last).toFixed(1)} ms after the last save`);
+        assert.ok(b.flushedAt - b.firstEventAt >= 75, 'the batch stayed open while saves came');
+        assert.deepEqual(await rec.drain(200), []);
+      },
+      { debounceMs },
+    );
   } finally {
     removeTree(root);
   }
@@ -111,14 +115,17 @@ test('a change after the batch closed is a new batch; a lone save is delivered s
       assert.ok(Math.min(...after) < 20 + 25, `delivered ${after.map((x) => x.toFixed(1)).join(', ')} ms after the saves`);
       write(root, 'a.ts', '4');
       write(root, 'new.ts', '1');
-      assert.deepEqual(rel(root, await rec.next()), [['a.ts', 'update'], ['new.ts', 'create']]);
+      assert.deepEqual(rel(root, await rec.next()), [
+        ['a.ts', 'update'],
+        ['new.ts', 'create'],
+      ]);
     });
   } finally {
     removeTree(root);
   }
 });
 
-test('an editor\'s atomic save (write a temp file, rename it over) is one update of the file', async () => {
+test("an editor's atomic save (write a temp file, rename it over) is one update of the file", async () => {
   const root = makeTree({ 'a.ts': '0' });
   try {
     await withWatch([{ path: root, filter: NOTHING_FILTERED }], async (rec) => {
@@ -169,11 +176,17 @@ test('inotify watches: exactly one per watched directory; ignored directories (n
   const ctx = path.join(project, 'app');
   const base = countInotifyWatches()!;
   try {
-    await withWatch([{ path: ctx, filter: contextFilter(project, ctx) }, { path: path.join(project, 'devloop.ts'), filter: NOTHING_FILTERED }], async (_rec, h) => {
-      const kept = 1 + 1 + 4 + 1; // app, app/src, app/src/m0..3, and the project dir for devloop.ts
-      assert.equal(countInotifyWatches()! - base, kept);
-      assert.deepEqual(h.stats(), { roots: 2, subscriptions: kept, directories: kept, inotifyWatches: base + kept });
-    });
+    await withWatch(
+      [
+        { path: ctx, filter: contextFilter(project, ctx) },
+        { path: path.join(project, 'devloop.ts'), filter: NOTHING_FILTERED },
+      ],
+      async (_rec, h) => {
+        const kept = 1 + 1 + 4 + 1; // app, app/src, app/src/m0..3, and the project dir for devloop.ts
+        assert.equal(countInotifyWatches()! - base, kept);
+        assert.deepEqual(h.stats(), { roots: 2, subscriptions: kept, directories: kept, inotifyWatches: base + kept });
+      },
+    );
     assert.equal(countInotifyWatches(), base, 'close() released every watch');
   } finally {
     removeTree(project);
@@ -192,13 +205,21 @@ test('a new directory with content made at once (mkdir -p, files) is reported wh
       mkdirSync(path.join(root, 'a/node_modules/m'), { recursive: true });
       const b = await rec.next();
       assert.deepEqual(rel(root, b), [
-        ['a', 'create'], ['a/b', 'create'], ['a/b/c', 'create'], ['a/b/c/new.ts', 'create'], ['a/b/mid.ts', 'create'], ['a/top.ts', 'create'],
+        ['a', 'create'],
+        ['a/b', 'create'],
+        ['a/b/c', 'create'],
+        ['a/b/c/new.ts', 'create'],
+        ['a/b/mid.ts', 'create'],
+        ['a/top.ts', 'create'],
       ]);
       assert.equal(countInotifyWatches()! - base, 4, 'root, a, a/b, a/b/c; not a/node_modules');
       assert.equal(h.stats().directories, 4);
       write(root, 'a/b/c/later.ts', '1');
       write(root, 'a/b/mid.ts', '2');
-      assert.deepEqual(rel(root, await rec.next()), [['a/b/c/later.ts', 'create'], ['a/b/mid.ts', 'update']]);
+      assert.deepEqual(rel(root, await rec.next()), [
+        ['a/b/c/later.ts', 'create'],
+        ['a/b/mid.ts', 'update'],
+      ]);
     });
   } finally {
     removeTree(root);
@@ -212,7 +233,13 @@ test('a directory moved in with content is reported and watched', async () => {
     await withWatch([{ path: root, filter: NOTHING_FILTERED }], async (rec) => {
       renameSync(path.join(outside, 'pkg'), path.join(root, 'pkg'));
       const b = await rec.next();
-      assert.deepEqual(rel(root, b), [['pkg', 'create'], ['pkg/lib', 'create'], ['pkg/lib/deep', 'create'], ['pkg/lib/deep/x.ts', 'create'], ['pkg/y.ts', 'create']]);
+      assert.deepEqual(rel(root, b), [
+        ['pkg', 'create'],
+        ['pkg/lib', 'create'],
+        ['pkg/lib/deep', 'create'],
+        ['pkg/lib/deep/x.ts', 'create'],
+        ['pkg/y.ts', 'create'],
+      ]);
       write(root, 'pkg/lib/deep/x.ts', '2');
       assert.deepEqual(rel(root, await rec.next()), [['pkg/lib/deep/x.ts', 'update']]);
     });
@@ -252,7 +279,10 @@ test('deleting is reported as delete', async () => {
       unlinkSync(path.join(root, 'a.ts'));
       assert.deepEqual(rel(root, await rec.next()), [['a.ts', 'delete']]);
       rmSync(path.join(root, 'gone'), { recursive: true });
-      assert.deepEqual(rel(root, await rec.next()), [['gone', 'delete'], ['gone/b.ts', 'delete']]);
+      assert.deepEqual(rel(root, await rec.next()), [
+        ['gone', 'delete'],
+        ['gone/b.ts', 'delete'],
+      ]);
     });
   } finally {
     removeTree(root);
@@ -300,7 +330,10 @@ test('a missing file is noticed when it is created, and a missing directory root
       mkdirSync(path.join(project, 'later/node_modules/m'), { recursive: true });
       write(project, 'later/src/a.ts', '');
       const b = await rec.next();
-      assert.ok(rel(project, b).some(([p, t]) => p === 'later/src/a.ts' && t === 'create'), JSON.stringify(rel(project, b)));
+      assert.ok(
+        rel(project, b).some(([p, t]) => p === 'later/src/a.ts' && t === 'create'),
+        JSON.stringify(rel(project, b)),
+      );
       assert.ok(!rel(project, b).some(([p]) => p.includes('node_modules')));
       // k8s (the anchor of extra.yaml moved down once k8s existed), later, later/src; not node_modules
       assert.equal(countInotifyWatches()! - base, 3);
@@ -318,29 +351,47 @@ test('a root deleted and made again is still watched; a deep missing root is fou
   const deep = path.join(project, 'services/api/src');
   const base = countInotifyWatches()!;
   try {
-    await withWatch([{ path: app, filter: NOTHING_FILTERED }, { path: deep, filter: NOTHING_FILTERED }], async (rec) => {
-      rmSync(app, { recursive: true });
-      const gone = await rec.next();
-      assert.ok(rel(project, gone).some(([p, t]) => p === 'app' && t === 'delete'), JSON.stringify(rel(project, gone)));
-      write(project, 'app/src/b.ts', '1');
-      const back = await rec.next();
-      assert.ok(rel(project, back).some(([p, t]) => p === 'app/src/b.ts' && t === 'create'), JSON.stringify(rel(project, back)));
-      mkdirSync(path.join(deep, 'node_modules/x'), { recursive: true });
-      write(deep, 'main.ts', '1');
-      const made = await rec.next();
-      assert.ok(rel(project, made).some(([p]) => p === 'services/api/src/main.ts'), JSON.stringify(rel(project, made)));
-      // app, app/src, services/api/src; nothing on the way to it, and not its node_modules
-      assert.equal(countInotifyWatches()! - base, 3);
-      write(deep, 'main.ts', '2');
-      write(app, 'src/b.ts', '2');
-      assert.deepEqual(rel(project, await rec.next()), [['app/src/b.ts', 'update'], ['services/api/src/main.ts', 'update']]);
-    });
+    await withWatch(
+      [
+        { path: app, filter: NOTHING_FILTERED },
+        { path: deep, filter: NOTHING_FILTERED },
+      ],
+      async (rec) => {
+        rmSync(app, { recursive: true });
+        const gone = await rec.next();
+        assert.ok(
+          rel(project, gone).some(([p, t]) => p === 'app' && t === 'delete'),
+          JSON.stringify(rel(project, gone)),
+        );
+        write(project, 'app/src/b.ts', '1');
+        const back = await rec.next();
+        assert.ok(
+          rel(project, back).some(([p, t]) => p === 'app/src/b.ts' && t === 'create'),
+          JSON.stringify(rel(project, back)),
+        );
+        mkdirSync(path.join(deep, 'node_modules/x'), { recursive: true });
+        write(deep, 'main.ts', '1');
+        const made = await rec.next();
+        assert.ok(
+          rel(project, made).some(([p]) => p === 'services/api/src/main.ts'),
+          JSON.stringify(rel(project, made)),
+        );
+        // app, app/src, services/api/src; nothing on the way to it, and not its node_modules
+        assert.equal(countInotifyWatches()! - base, 3);
+        write(deep, 'main.ts', '2');
+        write(app, 'src/b.ts', '2');
+        assert.deepEqual(rel(project, await rec.next()), [
+          ['app/src/b.ts', 'update'],
+          ['services/api/src/main.ts', 'update'],
+        ]);
+      },
+    );
   } finally {
     removeTree(project);
   }
 });
 
-test('a watched file\'s directory moved away: the file is reported deleted', async () => {
+test("a watched file's directory moved away: the file is reported deleted", async () => {
   const project = makeTree({ 'k8s/x.yaml': '' });
   const outside = makeTree();
   try {
@@ -370,10 +421,16 @@ test('nested roots share the watches of their directories; each change carries t
       assert.equal(h.stats().subscriptions, 4);
       write(app, 'src/a.ts', '2');
       const b = await rec.next();
-      assert.deepEqual(b.files.map((f) => [path.relative(project, f.path), f.labels]), [['app/src/a.ts', ['all', 'app']]]);
+      assert.deepEqual(
+        b.files.map((f) => [path.relative(project, f.path), f.labels]),
+        [['app/src/a.ts', ['all', 'app']]],
+      );
       write(app, 'src/gen/g.ts', '2');
       const b2 = await rec.next();
-      assert.deepEqual(b2.files.map((f) => [path.relative(project, f.path), f.labels]), [['app/src/gen/g.ts', ['all']]]);
+      assert.deepEqual(
+        b2.files.map((f) => [path.relative(project, f.path), f.labels]),
+        [['app/src/gen/g.ts', ['all']]],
+      );
     });
   } finally {
     removeTree(project);
@@ -411,7 +468,10 @@ test('update(roots) adds and removes roots without leaking watches', async () =>
     await withWatch([{ path: a, filter: NOTHING_FILTERED }], async (rec, h) => {
       const onlyA = countInotifyWatches()! - base;
       assert.equal(onlyA, 3);
-      await h.update([{ path: a, filter: NOTHING_FILTERED }, { path: b, filter: NOTHING_FILTERED }]);
+      await h.update([
+        { path: a, filter: NOTHING_FILTERED },
+        { path: b, filter: NOTHING_FILTERED },
+      ]);
       assert.equal(countInotifyWatches()! - base, onlyA + 4);
       write(b, 'p/q/r/3.ts', '2');
       assert.deepEqual(rel(b, await rec.next()), [['p/q/r/3.ts', 'update']]);
@@ -420,7 +480,10 @@ test('update(roots) adds and removes roots without leaking watches', async () =>
       write(a, 'x/1.ts', '2');
       assert.deepEqual(await rec.drain(300), []);
       for (let i = 0; i < 5; i++) {
-        await h.update([{ path: a, filter: NOTHING_FILTERED }, { path: b, filter: NOTHING_FILTERED }]);
+        await h.update([
+          { path: a, filter: NOTHING_FILTERED },
+          { path: b, filter: NOTHING_FILTERED },
+        ]);
         await h.update([{ path: a, filter: NOTHING_FILTERED }]);
       }
       assert.equal(countInotifyWatches()! - base, onlyA);
@@ -493,7 +556,10 @@ test('symlinks are not followed; a symlinked root reports paths under the name i
       assert.deepEqual(await rec.drain(200), []);
       write(real, 'src/a.ts', '2');
       const b = await rec.next();
-      assert.deepEqual(b.files.map((f) => f.path), [path.join(link, 'src/a.ts')]);
+      assert.deepEqual(
+        b.files.map((f) => f.path),
+        [path.join(link, 'src/a.ts')],
+      );
     });
   } finally {
     removeTree(real);

@@ -33,7 +33,13 @@ test('a file or missing root needs only the directories on the way to it, not it
   const p = makeTree({ 'devloop.ts': '' });
   try {
     const routes = ['devloop.ts', 'k8s/base/x.yaml'].map((r) => resolveRoute({ path: path.join(p, r), filter: NOTHING_FILTERED }));
-    const cases: [string, boolean][] = [['k8s', true], ['k8s/base', true], ['k8s/other', false], ['src', false], ['devloop.ts', true]];
+    const cases: [string, boolean][] = [
+      ['k8s', true],
+      ['k8s/base', true],
+      ['k8s/other', false],
+      ['src', false],
+      ['devloop.ts', true],
+    ];
     for (const [d, needed] of cases) assert.equal(needsDir(routes, path.join(p, d)), needed, d);
     assert.equal(accepts(routes[1]!, path.join(p, 'k8s/base/x.yaml')), path.join(p, 'k8s/base/x.yaml'));
     assert.equal(accepts(routes[1]!, path.join(p, 'k8s/base/y.yaml')), undefined);

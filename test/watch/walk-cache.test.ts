@@ -29,18 +29,28 @@ function keyOf(root: string): string {
 /** A small seeded generator, so a failure can be replayed. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Random operations on the tree; each returns the absolute paths a watcher would report. */
 function operations(root: string, rand: () => number, keepRules = false) {
   const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(rand() * xs.length)] : undefined);
-  const files = (): string[] => walkContext(root).filter((e) => e.type === 'file' && !(keepRules && e.path === '.dockerignore')).map((e) => e.path);
-  const dirs = (): string[] => ['', ...walkContext(root).filter((e) => e.type === 'dir').map((e) => e.path)];
+  const files = (): string[] =>
+    walkContext(root)
+      .filter((e) => e.type === 'file' && !(keepRules && e.path === '.dockerignore'))
+      .map((e) => e.path);
+  const dirs = (): string[] => [
+    '',
+    ...walkContext(root)
+      .filter((e) => e.type === 'dir')
+      .map((e) => e.path),
+  ];
   const abs = (rel: string) => path.join(root, ...rel.split('/').filter(Boolean));
-  const name = () => ['a', 'b', 'c', 'd', 'e', 'x.log', 'build', 'cache', 'keep'][Math.floor(rand() * 9)]! + (rand() < 0.5 ? '' : String(Math.floor(rand() * 5)));
+  const name = () =>
+    ['a', 'b', 'c', 'd', 'e', 'x.log', 'build', 'cache', 'keep'][Math.floor(rand() * 9)]! + (rand() < 0.5 ? '' : String(Math.floor(rand() * 5)));
   const ops: (() => string[])[] = [
-    () => { // create or overwrite a file
+    () => {
+      // create or overwrite a file
       const d = pick(dirs())!;
       const p = abs(path.posix.join(d, name()));
       const st = lstatSync(p, { throwIfNoEntry: false });
@@ -48,19 +58,22 @@ function operations(root: string, rand: () => number, keepRules = false) {
       writeFileSync(p, `v${rand()}`);
       return [p];
     },
-    () => { // modify a file, maybe to another size
+    () => {
+      // modify a file, maybe to another size
       const f = pick(files());
       if (!f) return [];
       writeFileSync(abs(f), rand() < 0.5 ? 'same-size' : `longer ${rand()} ${rand()}`);
       return [abs(f)];
     },
-    () => { // delete a file
+    () => {
+      // delete a file
       const f = pick(files());
       if (!f) return [];
       rmSync(abs(f));
       return [abs(f)];
     },
-    () => { // mkdir -p with content at once
+    () => {
+      // mkdir -p with content at once
       const d = pick(dirs())!;
       const top = abs(path.posix.join(d, `n${Math.floor(rand() * 1000)}`));
       if (existsSync(top)) return [];
@@ -69,13 +82,15 @@ function operations(root: string, rand: () => number, keepRules = false) {
       writeFileSync(path.join(top, 'g.log'), 'x');
       return [top];
     },
-    () => { // rm -rf a directory
+    () => {
+      // rm -rf a directory
       const d = pick(dirs().filter(Boolean));
       if (!d) return [];
       rmSync(abs(d), { recursive: true, force: true });
       return [abs(d)];
     },
-    () => { // rename a file or a directory
+    () => {
+      // rename a file or a directory
       const src = pick([...files(), ...dirs().filter(Boolean)]);
       if (!src) return [];
       const dst = abs(path.posix.join(pick(dirs())!, `r${Math.floor(rand() * 1000)}`));
@@ -83,13 +98,15 @@ function operations(root: string, rand: () => number, keepRules = false) {
       renameSync(abs(src), dst);
       return [abs(src), dst];
     },
-    () => { // chmod a file
+    () => {
+      // chmod a file
       const f = pick(files());
       if (!f) return [];
       chmodSync(abs(f), rand() < 0.5 ? 0o755 : 0o644);
       return [abs(f)];
     },
-    () => { // a symlink
+    () => {
+      // a symlink
       const d = pick(dirs())!;
       const p = abs(path.posix.join(d, `l${Math.floor(rand() * 100)}`));
       if (existsSync(p)) return [];
@@ -104,7 +121,15 @@ function operations(root: string, rand: () => number, keepRules = false) {
 const strip = (es: WalkEntry[]) => es.map((e) => (e.type === 'dir' ? { path: e.path, type: e.type, mode: e.mode, size: e.size } : { ...e }));
 
 function tree(): string {
-  return makeTree({ '.dockerignore': IGNORE, 'src/a.ts': '1', 'src/sub/b.ts': '2', 'build/out.js': 'x', 'cache/c.bin': 'x', 'keep/k.txt': 'k', 'top.log': 'x' });
+  return makeTree({
+    '.dockerignore': IGNORE,
+    'src/a.ts': '1',
+    'src/sub/b.ts': '2',
+    'build/out.js': 'x',
+    'cache/c.bin': 'x',
+    'keep/k.txt': 'k',
+    'top.log': 'x',
+  });
 }
 
 test('kept walks equal fresh walks after random operations reported by hand', () => {
@@ -173,10 +198,12 @@ test('kept walks fed by the real watcher equal fresh walks after random operatio
   const root = tree();
   const rec = new Recorder();
   // The roots and filters the engine gives the watcher for a docker_build of this context.
-  const roots: WatchRoot[] = [{
-    path: root,
-    filter: anyFilter([watchIgnore({ dir: root, roots: [root] }).filter, rootedFilter(root, contextIgnore({ context: root }).matcher)]),
-  }];
+  const roots: WatchRoot[] = [
+    {
+      path: root,
+      filter: anyFilter([watchIgnore({ dir: root, roots: [root] }).filter, rootedFilter(root, contextIgnore({ context: root }).matcher)]),
+    },
+  ];
   assert.equal(typeof watchRoots, 'function');
   const reported = reportedBy(roots);
   const h = await createFileWatcher().watch(roots, rec.onBatch, rec.onError);
@@ -191,7 +218,7 @@ test('kept walks fed by the real watcher equal fresh walks after random operatio
     for (let i = 0; i < 25; i++) {
       for (let j = 0, n = 1 + Math.floor(rand() * 3); j < n; j++) op();
       // The batch comes after the debounce (20 ms), later on a loaded machine: compare until they agree, for 3 s at most.
-      for (const deadline = Date.now() + 3000; ;) {
+      for (const deadline = Date.now() + 3000; ; ) {
         await sleep(30);
         for (const b of await rec.drain(30)) cache.changed(b.files.map((f) => f.path));
         const kept = strip(cache.walk(root, matcher(), keyOf(root), reported));

@@ -46,13 +46,30 @@ export function dockerfileBytes(req: DockerBuildRequest): Buffer {
 
 /** What a BuildKit session serves: `context` (the walked entries, in walk order) and `dockerfile` (the Dockerfile alone). */
 export function syncDirs(req: Pick<DockerBuildRequest, 'contextDir' | 'entries'>, dockerfile: Buffer): Map<string, SyncDir> {
-  const context: SyncEntry[] = walkOrder(req.entries.map((e) => ({
-    ...e,
-    modTime: contentModTime(e.type === 'file' ? fileDigest(fsPath(req.contextDir, e.path), e) : undefined),
-  })));
+  const context: SyncEntry[] = walkOrder(
+    req.entries.map((e) => ({
+      ...e,
+      modTime: contentModTime(e.type === 'file' ? fileDigest(fsPath(req.contextDir, e.path), e) : undefined),
+    })),
+  );
   return new Map<string, SyncDir>([
     ['context', { root: req.contextDir, entries: context }],
-    ['dockerfile', { root: '', entries: [{ path: 'Dockerfile', type: 'file', mode: 0o644, size: dockerfile.length, content: dockerfile, modTime: contentModTime(createHash('sha256').update(dockerfile).digest('hex')) }] }],
+    [
+      'dockerfile',
+      {
+        root: '',
+        entries: [
+          {
+            path: 'Dockerfile',
+            type: 'file',
+            mode: 0o644,
+            size: dockerfile.length,
+            content: dockerfile,
+            modTime: contentModTime(createHash('sha256').update(dockerfile).digest('hex')),
+          },
+        ],
+      },
+    ],
   ]);
 }
 
@@ -61,9 +78,13 @@ export async function sendContext(client: DockerClient, info: EngineInfo, req: D
   if (!info.buildkit) {
     const raw = req.entries.find((e) => hasEscapes(e.path) || hasEscapes(e.linkTarget ?? ''));
     if (raw) {
-      throw new DevloopError('context-name-unsupported', `the build context ${req.contextDir} holds a file whose name is not UTF-8 (${JSON.stringify(raw.path)}), which the classic builder's tar cannot carry as is`, {
-        hint: 'build with BuildKit (an engine with API 1.39 or later, DOCKER_BUILDKIT not 0), rename the file, or leave it out with .dockerignore',
-      });
+      throw new DevloopError(
+        'context-name-unsupported',
+        `the build context ${req.contextDir} holds a file whose name is not UTF-8 (${JSON.stringify(raw.path)}), which the classic builder's tar cannot carry as is`,
+        {
+          hint: 'build with BuildKit (an engine with API 1.39 or later, DOCKER_BUILDKIT not 0), rename the file, or leave it out with .dockerignore',
+        },
+      );
     }
     const tar = packContext(req.contextDir, req.entries, dockerfile, { builder: 'classic', dockerfilePath: req.dockerfilePath });
     let failed: unknown;

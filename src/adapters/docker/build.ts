@@ -28,7 +28,15 @@ export async function buildImage(client: DockerClient, info: EngineInfo, req: Do
   }
 }
 
-async function run(client: DockerClient, info: EngineInfo, req: DockerBuildRequest, out: BuildOutput, sent: SentContext, network: string | undefined, abort: AbortController): Promise<BuildResult> {
+async function run(
+  client: DockerClient,
+  info: EngineInfo,
+  req: DockerBuildRequest,
+  out: BuildOutput,
+  sent: SentContext,
+  network: string | undefined,
+  abort: AbortController,
+): Promise<BuildResult> {
   const options: Docker.ImageBuildOptions & Record<string, unknown> = {
     version: info.buildkit ? '2' : '1',
     ...sent.query,
@@ -64,7 +72,10 @@ async function run(client: DockerClient, info: EngineInfo, req: DockerBuildReque
     if (isDevloopError(err) && err.code !== 'docker-unreachable') throw err;
     const cause = isDevloopError(err) ? err.cause : err;
     // Once the build has started, a lost connection means the engine went away (no step of the build failed).
-    if (started && isConnectionLost(cause)) { printer.finish(); throw engineWentAway(req.ref, client.host, printer.steps().at(-1)?.name, cause); }
+    if (started && isConnectionLost(cause)) {
+      printer.finish();
+      throw engineWentAway(req.ref, client.host, printer.steps().at(-1)?.name, cause);
+    }
     if (isDevloopError(err)) throw err;
     errorText ??= err instanceof Error ? err.message : String(err);
   }
@@ -87,14 +98,26 @@ async function run(client: DockerClient, info: EngineInfo, req: DockerBuildReque
  * through it, and the engine builds a tar-uploaded context without one (FROM images in the engine, or pulled
  * anonymously), so the build goes straight to the modem: no gRPC code to load (60-100 ms) and no extra connection.
  */
-function postBuild(d: Docker, body: NodeJS.ReadableStream | undefined, options: Docker.ImageBuildOptions & Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+function postBuild(
+  d: Docker,
+  body: NodeJS.ReadableStream | undefined,
+  options: Docker.ImageBuildOptions & Record<string, unknown>,
+): Promise<NodeJS.ReadableStream> {
   const { abortSignal, ...query } = options;
   if (Array.isArray(query.cachefrom)) query.cachefrom = JSON.stringify(query.cachefrom);
   return new Promise((resolve, reject) => {
-    d.modem.dial({
-      path: '/build?', method: 'POST', file: body ?? Buffer.alloc(0), options: query, abortSignal, isStream: true,
-      statusCodes: { 200: true, 500: 'server error' },
-    }, (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as NodeJS.ReadableStream)));
+    d.modem.dial(
+      {
+        path: '/build?',
+        method: 'POST',
+        file: body ?? Buffer.alloc(0),
+        options: query,
+        abortSignal,
+        isStream: true,
+        statusCodes: { 200: true, 500: 'server error' },
+      },
+      (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as NodeJS.ReadableStream)),
+    );
   });
 }
 

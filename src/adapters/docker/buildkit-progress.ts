@@ -69,9 +69,7 @@ export class BuildkitPrinter {
 
   /** The first step that failed, with its output tail. */
   failed(): FailedStep | undefined {
-    const st =
-      this.order.find((s) => s.vertex.error !== '' && !isCancellation(s.vertex.error)) ??
-      this.order.find((s) => s.vertex.error !== '');
+    const st = this.order.find((s) => s.vertex.error !== '' && !isCancellation(s.vertex.error)) ?? this.order.find((s) => s.vertex.error !== '');
     return st && { name: st.shownName || st.vertex.name, error: st.vertex.error, tail: st.tail.slice() };
   }
 
@@ -85,12 +83,30 @@ export class BuildkitPrinter {
   private merge(v: BkVertex): VertexState {
     let st = this.byDigest.get(v.digest);
     if (!st) {
-      st = { vertex: { ...v }, shownName: '', hidden: true, headerPrinted: false, donePrinted: false, errorPrinted: false, printedLogs: false, tail: [], partial: '', bytes: 0 };
+      st = {
+        vertex: { ...v },
+        shownName: '',
+        hidden: true,
+        headerPrinted: false,
+        donePrinted: false,
+        errorPrinted: false,
+        printedLogs: false,
+        tail: [],
+        partial: '',
+        bytes: 0,
+      };
       this.byDigest.set(v.digest, st);
       this.order.push(st);
     } else {
       const prev = st.vertex;
-      st.vertex = { ...prev, ...v, name: v.name || prev.name, error: v.error || prev.error, started: v.started ?? prev.started, completed: v.completed ?? prev.completed };
+      st.vertex = {
+        ...prev,
+        ...v,
+        name: v.name || prev.name,
+        error: v.error || prev.error,
+        started: v.started ?? prev.started,
+        completed: v.completed ?? prev.completed,
+      };
     }
     const name = st.vertex.name;
     st.shownName = LOAD_CONTEXT.has(name) ? LOAD_CONTEXT_SHOWN : name;

@@ -43,10 +43,13 @@ export function isUnreachable(err: unknown): boolean {
 export function unreachableError(host: string, cause: unknown): DevloopError {
   const code = (cause as { code?: string }).code;
   const why =
-    code === 'ENOENT' ? 'the socket does not exist'
-    : code === 'EACCES' ? 'permission denied on the socket'
-    : code === 'ECONNREFUSED' ? 'connection refused'
-    : (code ?? 'no answer');
+    code === 'ENOENT'
+      ? 'the socket does not exist'
+      : code === 'EACCES'
+        ? 'permission denied on the socket'
+        : code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : (code ?? 'no answer');
   const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${host}` : `${host} (DOCKER_HOST is not set)`;
   return new DevloopError('docker-unreachable', `cannot reach the Docker engine at ${where}: ${why}`, {
     hint:

@@ -49,9 +49,15 @@ export function dockerExecutor(client: DockerClient): ContainerExecutor {
           stream.once('error', () => ok());
         });
         return {
-          write: (data) => { stream.write(data); },
-          onStdout: (fn) => { outFns.push(fn); },
-          onStderr: (fn) => { errFns.push(fn); },
+          write: (data) => {
+            stream.write(data);
+          },
+          onStdout: (fn) => {
+            outFns.push(fn);
+          },
+          onStderr: (fn) => {
+            errFns.push(fn);
+          },
           closed,
           close: () => (stream as unknown as { destroy(): void }).destroy(),
         };

@@ -64,11 +64,15 @@ export function packContext(
 ): ContextTar {
   const own = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
   const ownText = own ? readContextFile(contextDir, own.path).toString('utf8') : undefined;
-  const inContext = opts.dockerfilePath !== undefined && (entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file')
-    // Classic builder: a Dockerfile the sent .dockerignore excludes goes under its own path; the engine reads it and
-    // then drops it from the context (as it does for `docker build` with the Dockerfile excluded).
-    || (opts.builder === 'classic' && ownText !== undefined && !entries.some((e) => e.path === opts.dockerfilePath)
-      && dockerignoreMatcher(readDockerignore(ownText), { file: '.dockerignore' }).excludes(opts.dockerfilePath)));
+  const inContext =
+    opts.dockerfilePath !== undefined &&
+    (entries.some((e) => e.path === opts.dockerfilePath && e.type === 'file') ||
+      // Classic builder: a Dockerfile the sent .dockerignore excludes goes under its own path; the engine reads it and
+      // then drops it from the context (as it does for `docker build` with the Dockerfile excluded).
+      (opts.builder === 'classic' &&
+        ownText !== undefined &&
+        !entries.some((e) => e.path === opts.dockerfilePath) &&
+        dockerignoreMatcher(readDockerignore(ownText), { file: '.dockerignore' }).excludes(opts.dockerfilePath)));
   const dockerfilePath = inContext ? opts.dockerfilePath! : dockerfileTarName(entries, dockerfileText);
   let list = inContext ? entries.filter((e) => e.path !== dockerfilePath) : entries;
   const extras: ExtraFile[] = [{ name: dockerfilePath, text: dockerfileText }];
@@ -122,7 +126,7 @@ export function packEntries(contextDir: string, entries: readonly ContextEntry[]
 async function streamFile(pack: Pack, contextDir: string, e: ContextEntry): Promise<void> {
   let sinkError: Error | undefined;
   const done = new Promise<void>((resolve, reject) => {
-    const sink = pack.entry(header(e.path, 'file', (e.mode & 0o7777) || 0o644, e.size), (err) => (err ? reject(err) : resolve()));
+    const sink = pack.entry(header(e.path, 'file', e.mode & 0o7777 || 0o644, e.size), (err) => (err ? reject(err) : resolve()));
     void (async () => {
       try {
         const src = createReadStream(join(contextDir, e.path), { start: 0, end: e.size - 1, highWaterMark: CHUNK });
@@ -139,10 +143,13 @@ async function streamFile(pack: Pack, contextDir: string, e: ContextEntry): Prom
   try {
     await done;
   } catch (err) {
-    throw sinkError ?? new DevloopError('context-read-failed', `${e.path} in the build context ${contextDir} changed size while it was sent (${(err as Error).message})`, {
-      hint: 'The next change will rebuild; if a tool keeps writing the file, leave it out with .dockerignore.',
-      cause: err,
-    });
+    throw (
+      sinkError ??
+      new DevloopError('context-read-failed', `${e.path} in the build context ${contextDir} changed size while it was sent (${(err as Error).message})`, {
+        hint: 'The next change will rebuild; if a tool keeps writing the file, leave it out with .dockerignore.',
+        cause: err,
+      })
+    );
   }
 }
 
@@ -196,7 +203,10 @@ function readContextFile(contextDir: string, path: string, size?: number): Buffe
 function readFailure(contextDir: string, path: string, err: unknown): DevloopError {
   const code = (err as { code?: string }).code;
   return new DevloopError('context-read-failed', `cannot read ${path} in the build context ${contextDir}: ${code ?? String(err)}`, {
-    hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+    hint:
+      code === 'ENOENT'
+        ? 'The file was removed while the build started; the next change will rebuild.'
+        : 'Check the file permissions, or add it to .dockerignore.',
     cause: err,
   });
 }

@@ -39,10 +39,16 @@ export function goFileMode(type: 'file' | 'dir' | 'symlink', unixMode: number): 
 function varintLength(v: number | bigint): number {
   let n = 1;
   if (typeof v === 'bigint') {
-    while (v >= 0x80n) { v >>= 7n; n++; }
+    while (v >= 0x80n) {
+      v >>= 7n;
+      n++;
+    }
     return n;
   }
-  while (v >= 0x80) { v = Math.floor(v / 128); n++; }
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
   return n;
 }
 
@@ -55,11 +61,17 @@ class Out {
   }
   varint(v: number | bigint): void {
     if (typeof v === 'bigint') {
-      while (v >= 0x80n) { this.buf[this.pos++] = Number(v & 0x7fn) | 0x80; v >>= 7n; }
+      while (v >= 0x80n) {
+        this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+        v >>= 7n;
+      }
       this.buf[this.pos++] = Number(v);
       return;
     }
-    while (v >= 0x80) { this.buf[this.pos++] = (v % 128) | 0x80; v = Math.floor(v / 128); }
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
     this.buf[this.pos++] = v;
   }
   bytes(no: number, b: Buffer): void {

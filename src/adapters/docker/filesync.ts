@@ -145,7 +145,10 @@ function readFully(fd: number, into: Buffer): number {
 function readFailure(root: string, path: string, err: unknown): DevloopError {
   const code = (err as { code?: string }).code;
   return new DevloopError('context-read-failed', `cannot read ${path} in the build context ${root}: ${code ?? String(err)}`, {
-    hint: code === 'ENOENT' ? 'The file was removed while the build started; the next change will rebuild.' : 'Check the file permissions, or add it to .dockerignore.',
+    hint:
+      code === 'ENOENT'
+        ? 'The file was removed while the build started; the next change will rebuild.'
+        : 'Check the file permissions, or add it to .dockerignore.',
     cause: err,
   });
 }

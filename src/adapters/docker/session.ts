@@ -79,7 +79,9 @@ function respond(stream: ServerHttp2Stream): void {
 function finish(stream: ServerHttp2Stream, status: number, message?: string): void {
   if (stream.closed || stream.destroyed) return;
   respond(stream);
-  stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(status), ...(message ? { 'grpc-message': encodeURIComponent(message) } : {}) }));
+  stream.once('wantTrailers', () =>
+    stream.sendTrailers({ 'grpc-status': String(status), ...(message ? { 'grpc-message': encodeURIComponent(message) } : {}) }),
+  );
   stream.end();
 }
 

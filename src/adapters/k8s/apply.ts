@@ -20,7 +20,11 @@ const CRD_ESTABLISHED_WAIT_MS = 30_000;
 export async function apply(k: K8s, obj: KObject, opts: { dryRun?: boolean } = {}): Promise<KObject> {
   const name = obj.metadata?.name;
   const what = objectName(obj.kind, name);
-  if (!name) throw new DevloopError('cluster-refused', 'the object has no metadata.name', { object: what, hint: 'Give it a metadata.name (generateName cannot be applied).' });
+  if (!name)
+    throw new DevloopError('cluster-refused', 'the object has no metadata.name', {
+      object: what,
+      hint: 'Give it a metadata.name (generateName cannot be applied).',
+    });
   try {
     const t = await resolveKind(k, obj.apiVersion, obj.kind, what, opts.dryRun ? 0 : UNKNOWN_KIND_WAIT_MS);
     const body = structuredClone(obj);
@@ -63,11 +67,17 @@ type Condition = { type?: string; status?: string; reason?: string; message?: st
 async function waitEstablished(k: K8s, t: ResourceType, name: string, what: string): Promise<void> {
   const deadline = Date.now() + CRD_ESTABLISHED_WAIT_MS;
   for (;;) {
-    const crd = await k.rest.request<KObject & { spec?: { group?: string; versions?: { name: string }[] }; status?: { conditions?: Condition[] } }>('GET', objectPath(t, name));
+    const crd = await k.rest.request<KObject & { spec?: { group?: string; versions?: { name: string }[] }; status?: { conditions?: Condition[] } }>(
+      'GET',
+      objectPath(t, name),
+    );
     const conds = crd.status?.conditions ?? [];
     const names = conds.find((c) => c.type === 'NamesAccepted');
     if (names?.status === 'False') {
-      throw new DevloopError('cluster-refused', `CustomResourceDefinition names not accepted: ${names.message ?? names.reason ?? ''}`, { object: what, hint: 'Another CRD already uses these names; rename the kind or plural.' });
+      throw new DevloopError('cluster-refused', `CustomResourceDefinition names not accepted: ${names.message ?? names.reason ?? ''}`, {
+        object: what,
+        hint: 'Another CRD already uses these names; rename the kind or plural.',
+      });
     }
     if (conds.some((c) => c.type === 'Established' && c.status === 'True')) {
       for (const v of crd.spec?.versions ?? []) k.discovery.invalidate(`${crd.spec?.group}/${v.name}`);

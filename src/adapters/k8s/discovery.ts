@@ -15,7 +15,12 @@ export interface ResourceType {
   verbs: string[];
 }
 
-interface APIResource { name: string; kind: string; namespaced: boolean; verbs?: string[] }
+interface APIResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: string[];
+}
 
 /**
  * Kinds never worth listing for "what did devloop deploy": high-churn, or not objects one applies. (Read-only
@@ -55,7 +60,10 @@ export class Discovery {
   }
 
   private async loadPreferred(): Promise<ResourceType[]> {
-    const groups = await this.rest.request<{ groups?: { name: string; preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[] }>('GET', '/apis');
+    const groups = await this.rest.request<{ groups?: { name: string; preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[] }>(
+      'GET',
+      '/apis',
+    );
     const versions = ['v1'];
     for (const g of groups.groups ?? []) {
       const gv = g.preferredVersion?.groupVersion ?? g.versions?.[0]?.groupVersion;

@@ -7,9 +7,20 @@ import type { ClusterInfo } from '../../ports/cluster.js';
 import { ApiError } from './rest.js';
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
 ]);
 
 export function isNetworkError(e: unknown): boolean {
@@ -34,7 +45,9 @@ export function refused(e: ApiError, object: string | undefined, doing: string, 
   return new DevloopError('cluster-refused', `${doing}: ${e.message}`, {
     object,
     hint: hint ?? hintFor(e),
-    details: (e.details?.causes ?? []).filter((c) => c.message && !e.message.includes(c.message)).map((c) => (c.field ? `${c.field}: ${c.message}` : c.message!)),
+    details: (e.details?.causes ?? [])
+      .filter((c) => c.message && !e.message.includes(c.message))
+      .map((c) => (c.field ? `${c.field}: ${c.message}` : c.message!)),
     cause: e,
   });
 }

@@ -60,10 +60,14 @@ export async function exec(
   const result = { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
   const st = status as ExecStatus | undefined;
   if (!st && input && open.protocol !== 'v5.channel.k8s.io') {
-    throw new DevloopError('exec-failed', `the API server speaks ${open.protocol || 'an old exec protocol'}, which cannot close stdin without ending the exec, so ${show(command)} lost its output and exit status`, {
-      object: `Pod/${pod}`,
-      hint: 'Kubernetes 1.30 or later supports v5.channel.k8s.io; on older clusters end stdin in the command itself (e.g. head -c <bytes> | tar -x).',
-    });
+    throw new DevloopError(
+      'exec-failed',
+      `the API server speaks ${open.protocol || 'an old exec protocol'}, which cannot close stdin without ending the exec, so ${show(command)} lost its output and exit status`,
+      {
+        object: `Pod/${pod}`,
+        hint: 'Kubernetes 1.30 or later supports v5.channel.k8s.io; on older clusters end stdin in the command itself (e.g. head -c <bytes> | tar -x).',
+      },
+    );
   }
   if (!st) {
     throw new DevloopError('exec-failed', `the exec connection closed before ${show(command)} finished in container ${container}`, {
@@ -91,7 +95,16 @@ export async function execSession(k: K8s, ws: WsConnector, namespace: string, po
   const errFns: ((b: Buffer) => void)[] = [];
   let socket: WebSocket;
   try {
-    socket = (await new Exec(k.kc, ws).exec(namespace, pod, container, command, sink((b) => outFns.forEach((f) => f(b))), sink((b) => errFns.forEach((f) => f(b))), stdin, false)) as unknown as WebSocket;
+    socket = (await new Exec(k.kc, ws).exec(
+      namespace,
+      pod,
+      container,
+      command,
+      sink((b) => outFns.forEach((f) => f(b))),
+      sink((b) => errFns.forEach((f) => f(b))),
+      stdin,
+      false,
+    )) as unknown as WebSocket;
   } catch (e) {
     throw mapError(k.info, e, `Pod/${pod}`, `exec in container ${container} failed`, POD_GONE);
   }
@@ -104,8 +117,12 @@ export async function execSession(k: K8s, ws: WsConnector, namespace: string, po
     write: (data) => {
       for (const f of frames(Buffer.isBuffer(data) ? data : Buffer.from(data))) stdin.write(f);
     },
-    onStdout: (fn) => { outFns.push(fn); },
-    onStderr: (fn) => { errFns.push(fn); },
+    onStdout: (fn) => {
+      outFns.push(fn);
+    },
+    onStderr: (fn) => {
+      errFns.push(fn);
+    },
     closed,
     close: () => socket.terminate(), // at once, even on a connection that no longer answers; the shell reads end of file
   };

@@ -32,7 +32,11 @@ export async function listNamespace(k: K8s, namespace: string): Promise<Namespac
           if (seen.has(key)) continue;
           seen.add(key);
           out.push({
-            apiVersion: t.apiVersion, kind: t.kind, name: m.name, namespace, labels: m.labels ?? {},
+            apiVersion: t.apiVersion,
+            kind: t.kind,
+            name: m.name,
+            namespace,
+            labels: m.labels ?? {},
             ...((m.ownerReferences ?? []).length ? { controlled: true } : {}),
           });
         }

@@ -67,7 +67,9 @@ const LIST_CONCURRENCY = 8;
 
 /** Every object carrying all of `selector`'s labels, in every namespace and every listable kind. */
 export async function listByLabels(k: K8s, selector: Record<string, string>): Promise<ObjectRef[]> {
-  const labelSelector = Object.entries(selector).map(([key, v]) => `${key}=${v}`).join(',');
+  const labelSelector = Object.entries(selector)
+    .map(([key, v]) => `${key}=${v}`)
+    .join(',');
   if (!labelSelector) throw new Error('listByLabels needs at least one label');
   try {
     const types = await k.discovery.listable();
@@ -90,7 +92,10 @@ async function listType(k: K8s, t: ResourceType, labelSelector: string): Promise
   const refs: ObjectRef[] = [];
   let cont: string | undefined;
   do {
-    let list: { items?: { metadata: { name: string; namespace?: string; uid?: string; ownerReferences?: { controller?: boolean }[] } }[]; metadata?: { continue?: string } };
+    let list: {
+      items?: { metadata: { name: string; namespace?: string; uid?: string; ownerReferences?: { controller?: boolean }[] } }[];
+      metadata?: { continue?: string };
+    };
     try {
       list = await k.rest.request('GET', collectionPath(t), { query: { labelSelector, limit: 500, continue: cont }, accept: METADATA_ONLY });
     } catch (e) {

@@ -21,9 +21,16 @@ export function toPodView(pod: Json): PodView {
     containers: containerViews(pod.spec?.containers, status.containerStatuses),
     initContainers: containerViews(pod.spec?.initContainers, status.initContainerStatuses),
   };
-  view.declaredPorts = ((pod.spec?.containers ?? []) as Json[]).flatMap((c) => ((c.ports ?? []) as Json[])
-    .filter((p) => typeof p.containerPort === 'number')
-    .map((p) => ({ container: c.name as string, port: p.containerPort as number, ...(p.name ? { name: p.name as string } : {}), ...(p.protocol ? { protocol: p.protocol as string } : {}) })));
+  view.declaredPorts = ((pod.spec?.containers ?? []) as Json[]).flatMap((c) =>
+    ((c.ports ?? []) as Json[])
+      .filter((p) => typeof p.containerPort === 'number')
+      .map((p) => ({
+        container: c.name as string,
+        port: p.containerPort as number,
+        ...(p.name ? { name: p.name as string } : {}),
+        ...(p.protocol ? { protocol: p.protocol as string } : {}),
+      })),
+  );
   const reason = status.reason ?? unscheduled?.reason;
   const message = status.message ?? unscheduled?.message;
   if (reason) view.reason = reason;
@@ -61,6 +68,11 @@ function containerView(name: string, image: string, s: Json | undefined): Contai
     if (st.waiting.message) v.message = st.waiting.message;
   }
   const last = s.lastState?.terminated;
-  if (last) v.lastTerminated = { exitCode: last.exitCode, ...(last.reason ? { reason: last.reason } : {}), ...(last.finishedAt ? { finishedAt: last.finishedAt } : {}) };
+  if (last)
+    v.lastTerminated = {
+      exitCode: last.exitCode,
+      ...(last.reason ? { reason: last.reason } : {}),
+      ...(last.finishedAt ? { finishedAt: last.finishedAt } : {}),
+    };
   return v;
 }

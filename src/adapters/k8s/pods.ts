@@ -127,10 +127,12 @@ export async function ownedUids(k: K8s, namespace: string, ownerUids: string[]):
   let items: Item[];
   try {
     const lists = await Promise.all(
-      OWNED_KINDS.map((p) => k.rest.request<{ items?: Item[] }>('GET', p.replace('NS', encodeURIComponent(namespace))).catch((e) => {
-        if (e instanceof ApiError && [403, 404].includes(e.status)) return { items: [] };
-        throw e;
-      })),
+      OWNED_KINDS.map((p) =>
+        k.rest.request<{ items?: Item[] }>('GET', p.replace('NS', encodeURIComponent(namespace))).catch((e) => {
+          if (e instanceof ApiError && [403, 404].includes(e.status)) return { items: [] };
+          throw e;
+        }),
+      ),
     );
     items = lists.flatMap((l) => l.items ?? []);
   } catch (e) {

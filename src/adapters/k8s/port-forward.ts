@@ -40,10 +40,12 @@ export async function portForward(k: K8s, connector: WsConnector, namespace: str
   });
   const fail = () => {
     if (duplex.destroyed) return;
-    duplex.destroy(new DevloopError('port-forward-failed', `forwarding to port ${port} failed: ${errText.trim()}`, {
-      object: `Pod/${pod}`,
-      hint: `Is the container listening on port ${port}? Check the port in port_forwards and the server's listen address.`,
-    }));
+    duplex.destroy(
+      new DevloopError('port-forward-failed', `forwarding to port ${port} failed: ${errText.trim()}`, {
+        object: `Pod/${pod}`,
+        hint: `Is the container listening on port ${port}? Check the port in port_forwards and the server's listen address.`,
+      }),
+    );
   };
   const errors = new Writable({
     write(chunk: Buffer, _enc, cb) {

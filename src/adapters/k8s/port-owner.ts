@@ -1,7 +1,10 @@
 /** Which process listens on a local TCP port (Linux: /proc/net/tcp{,6} then /proc/<pid>/fd); best effort. */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 
-export interface PortOwner { pid: number; command: string }
+export interface PortOwner {
+  pid: number;
+  command: string;
+}
 
 export async function findPortOwner(port: number): Promise<PortOwner | undefined> {
   if (process.platform !== 'linux') return undefined;

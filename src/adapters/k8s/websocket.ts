@@ -16,7 +16,10 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const CLOSE_STREAM = 255;
 
 export class WsConnector implements WebSocketInterface {
-  constructor(private readonly kc: KubeConfig, private readonly server: URL) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly server: URL,
+  ) {}
 
   async connect(
     path: string,

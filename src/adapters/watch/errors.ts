@@ -8,8 +8,7 @@ import { inotifyLimit } from './inotify.js';
 
 export const WATCHES_FIX = 'sudo sysctl fs.inotify.max_user_watches=524288';
 export const INSTANCES_FIX = 'sudo sysctl fs.inotify.max_user_instances=512';
-const PERSIST = (setting: string) =>
-  `to keep it after a reboot: echo ${setting} | sudo tee /etc/sysctl.d/60-devloop.conf && sudo sysctl --system`;
+const PERSIST = (setting: string) => `to keep it after a reboot: echo ${setting} | sudo tee /etc/sysctl.d/60-devloop.conf && sudo sysctl --system`;
 
 /** `where`: the directory being watched; `dirs`: how many directories devloop asked to watch there. */
 export function watchError(err: unknown, where: string, dirs?: number): DevloopError {
@@ -19,11 +18,9 @@ export function watchError(err: unknown, where: string, dirs?: number): DevloopE
     const limit = inotifyLimit('max_user_watches');
     return new DevloopError(
       'watch-limit',
-      `cannot watch ${where}${count}: the inotify watch limit is reached` +
-        (limit === undefined ? '' : ` (fs.inotify.max_user_watches = ${limit})`),
+      `cannot watch ${where}${count}: the inotify watch limit is reached` + (limit === undefined ? '' : ` (fs.inotify.max_user_watches = ${limit})`),
       {
-        hint: `raise it: ${WATCHES_FIX} (${PERSIST('fs.inotify.max_user_watches=524288')}); ` +
-          'or leave more directories out in .devloopignore',
+        hint: `raise it: ${WATCHES_FIX} (${PERSIST('fs.inotify.max_user_watches=524288')}); ` + 'or leave more directories out in .devloopignore',
         details: [msg],
         cause: err,
       },
@@ -33,11 +30,9 @@ export function watchError(err: unknown, where: string, dirs?: number): DevloopE
     const limit = inotifyLimit('max_user_instances');
     return new DevloopError(
       'watch-limit',
-      `cannot watch ${where}: too many open files or inotify instances` +
-        (limit === undefined ? '' : ` (fs.inotify.max_user_instances = ${limit})`),
+      `cannot watch ${where}: too many open files or inotify instances` + (limit === undefined ? '' : ` (fs.inotify.max_user_instances = ${limit})`),
       {
-        hint: `raise them: ${INSTANCES_FIX} (${PERSIST('fs.inotify.max_user_instances=512')}), ` +
-          'and the open-file limit (ulimit -n 65536)',
+        hint: `raise them: ${INSTANCES_FIX} (${PERSIST('fs.inotify.max_user_instances=512')}), ` + 'and the open-file limit (ulimit -n 65536)',
         details: [msg],
         cause: err,
       },

@@ -175,7 +175,11 @@ class Handle implements WatchHandle {
   /** Add the directory's watch. False when it is to be left out: gone, or not readable. */
   private startWatch(d: Dir): boolean {
     try {
-      d.watch = this.watchDir(d.path, (name) => this.onEvent(d, name), (err) => this.onWatchError(d, err));
+      d.watch = this.watchDir(
+        d.path,
+        (name) => this.onEvent(d, name),
+        (err) => this.onWatchError(d, err),
+      );
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return false;

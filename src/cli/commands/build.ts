@@ -11,7 +11,12 @@ import { createUi } from '../tty.js';
 
 export async function buildCommand(opts: CommonOptions, out: Output): Promise<number> {
   const t0 = performance.now();
-  const { resolved, configFile, evalMs } = await loadProject(process.cwd(), opts.file, {}, { args: [], subcommand: 'build', context: opts.context, namespace: opts.namespace });
+  const { resolved, configFile, evalMs } = await loadProject(
+    process.cwd(),
+    opts.file,
+    {},
+    { args: [], subcommand: 'build', context: opts.context, namespace: opts.namespace },
+  );
   const ui = await createUi(out, opts);
   const { log, output: o } = ui;
   try {
@@ -20,10 +25,20 @@ export async function buildCommand(opts: CommonOptions, out: Output): Promise<nu
     for (const w of resolved.warnings) o.err(color.yellow(`warning: ${w}`));
     const builder = await createImageBuilder(log);
     const push: PushPolicy = resolved.registry ? { enabled: true, registryHost: resolved.registry.host } : { enabled: false };
-    o.err(resolved.registry
-      ? `Images reach the cluster through the registry ${resolved.registry.host} (default_registry in ${configFile.split('/').pop()}).`
-      : 'Not pushing: no default_registry in the config (devloop up and ci also use a registry the cluster advertises).');
-    const outcomes = await buildImages(resolved.images, { builder, processes: execaRunner, log, push, reason: 'Initial Build', sourceOf: imageSources(resolved), parallelism: resolved.plan.settings?.maxParallelUpdates });
+    o.err(
+      resolved.registry
+        ? `Images reach the cluster through the registry ${resolved.registry.host} (default_registry in ${configFile.split('/').pop()}).`
+        : 'Not pushing: no default_registry in the config (devloop up and ci also use a registry the cluster advertises).',
+    );
+    const outcomes = await buildImages(resolved.images, {
+      builder,
+      processes: execaRunner,
+      log,
+      push,
+      reason: 'Initial Build',
+      sourceOf: imageSources(resolved),
+      parallelism: resolved.plan.settings?.maxParallelUpdates,
+    });
     ui.close(); // the summary is the last thing on the screen, with no footer under it
     const list = [...outcomes.values()];
     const count = (s: string) => list.filter((x) => x.status === s).length;

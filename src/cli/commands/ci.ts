@@ -13,7 +13,11 @@ import { renderError } from '../errors.js';
 import { createUi } from '../tty.js';
 import { crashLogs } from '../crash-logs.js';
 
-export interface CiOptions extends CommonOptions { dryRun?: boolean; output?: 'yaml' | 'json'; timeout?: string }
+export interface CiOptions extends CommonOptions {
+  dryRun?: boolean;
+  output?: 'yaml' | 'json';
+  timeout?: string;
+}
 
 export async function ciCommand(opts: CiOptions, o: Output, args: string[] = []): Promise<number> {
   return opts.dryRun ? dryRun(opts, o, args) : ciRun(opts, o, args);
@@ -58,11 +62,17 @@ async function ciLoop(opts: CiOptions, o: Output, log: RingLog, watch: (e: Engin
   let timer: NodeJS.Timeout | undefined;
   try {
     engine.start();
-    const timeout = new Promise<'timeout'>((ok) => { if (timeoutMs > 0) timer = setTimeout(() => ok('timeout'), timeoutMs); });
+    const timeout = new Promise<'timeout'>((ok) => {
+      if (timeoutMs > 0) timer = setTimeout(() => ok('timeout'), timeoutMs);
+    });
     const result = await Promise.race([engine.waitForCi(), timeout]);
     if (result === 'timeout') {
       const waiting = [...engine.status.values()].filter((s) => s.phase !== 'ready' && s.phase !== 'disabled');
-      o.err(color.red(`error: timed out after ${timeoutText}: ${waiting.length} resource${waiting.length === 1 ? '' : 's'} not ready: ${waiting.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
+      o.err(
+        color.red(
+          `error: timed out after ${timeoutText}: ${waiting.length} resource${waiting.length === 1 ? '' : 's'} not ready: ${waiting.map((s) => `${s.name} (${s.reason})`).join(', ')}`,
+        ),
+      );
       o.err(color.yellow('hint: raise --timeout if they only need longer; otherwise look at the lines above for why they are not ready'));
       return 1;
     }

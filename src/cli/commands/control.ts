@@ -18,13 +18,18 @@ export async function call(info: ControlInfo & { token: string }, method: string
     const res = await fetch(`http://127.0.0.1:${info.port}${path}`, { method, headers: { authorization: `Bearer ${info.token}` } });
     return { status: res.status, body: await res.json() };
   } catch (e) {
-    throw new DevloopError('not-running', `devloop up (pid ${info.pid}) does not answer on 127.0.0.1:${info.port}`, { hint: 'it may have stopped; start it again with `devloop up`', cause: e });
+    throw new DevloopError('not-running', `devloop up (pid ${info.pid}) does not answer on 127.0.0.1:${info.port}`, {
+      hint: 'it may have stopped; start it again with `devloop up`',
+      cause: e,
+    });
   }
 }
 
 export function refused(r: { status: number; body: any }, info: ControlInfo): void {
   if (r.status === 401 || r.status === 403 || r.status === 421) {
-    throw new DevloopError('control-refused', `devloop up (pid ${info.pid}) refused the request: ${r.body.error}`, { hint: 'the control file may belong to an earlier session; restart devloop up' });
+    throw new DevloopError('control-refused', `devloop up (pid ${info.pid}) refused the request: ${r.body.error}`, {
+      hint: 'the control file may belong to an earlier session; restart devloop up',
+    });
   }
 }
 

@@ -26,8 +26,9 @@ export async function describeCommand(opts: CommonOptions & { output?: string },
   kv('Trigger', `${d.triggerMode}${d.pendingFiles.length ? `, ${d.pendingFiles.length} changed file(s) pending: ${d.pendingFiles.join(', ')}` : ''}`);
   kv('Labels', d.labels.join(', ') || '-');
   kv('Depends on', d.resourceDeps.join(', ') || '-');
-  kv('Endpoints', d.endpoints.join(', ') || '-');
-  if (d.local) kv('Command', [d.local.cmd && `cmd: ${d.local.cmd.join(' ')}`, d.local.serveCmd && `serve_cmd: ${d.local.serveCmd.join(' ')}`].filter(Boolean).join('; '));
+  kv('Endpoints', [...d.endpoints, ...d.links].join(', ') || '-');
+  if (d.local)
+    kv('Command', [d.local.cmd && `cmd: ${d.local.cmd.join(' ')}`, d.local.serveCmd && `serve_cmd: ${d.local.serveCmd.join(' ')}`].filter(Boolean).join('; '));
   if (d.objects.length) {
     lines.push('Objects:');
     for (const x of d.objects) lines.push(`  ${x.name}${x.namespace ? ` (namespace ${x.namespace})` : ''}  from ${x.from}`);
@@ -53,7 +54,8 @@ export async function describeCommand(opts: CommonOptions & { output?: string },
     for (const s of u.steps) lines.push(`    ${s.kind} ${s.image}  ${s.ms !== undefined ? took(s.ms) : 'running'}`);
     for (const i of u.images) if (i.status !== 'built') lines.push(`    ${i.image}: ${i.status}${i.reason ? ` (${i.reason})` : ''}`);
     if (u.applied) lines.push(`    applied: ${u.applied.map((a) => `${a.name}${a.applied ? '' : ' (unchanged)'}`).join(', ')}`);
-    for (const l of u.liveUpdates) lines.push(`    live update ${l.image}: ${l.files} file(s)${l.runs.length ? `, ran ${l.runs.join('; ')}` : ''}  ${took(l.ms)}${l.ok ? '' : ' FAILED'}`);
+    for (const l of u.liveUpdates)
+      lines.push(`    live update ${l.image}: ${l.files} file(s)${l.runs.length ? `, ran ${l.runs.join('; ')}` : ''}  ${took(l.ms)}${l.ok ? '' : ' FAILED'}`);
   }
   o.out(`${lines.join('\n')}\n`);
   return 0;

@@ -14,7 +14,10 @@ import { printerLog } from '../log-printer.js';
 import { color, duration, type Output } from '../output.js';
 import { handMadeObjects, releaseNamespace } from './down-namespaces.js';
 
-export interface DownOptions extends CommonOptions { deleteNamespaces?: boolean; force?: boolean }
+export interface DownOptions extends CommonOptions {
+  deleteNamespaces?: boolean;
+  force?: boolean;
+}
 
 export async function downCommand(opts: DownOptions, o: Output): Promise<number> {
   const t0 = performance.now();
@@ -22,11 +25,14 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
   const configFile = findConfig(process.cwd(), opts.file);
   const project = projectId(configFile);
   // Only for allow_k8s_contexts: down deletes by labels and never waits long on a config that does not finish.
-  const ev = await evaluateConfig(configFile, { timeoutMs: 5000, invocation: { args: [], subcommand: 'down', context: opts.context, namespace: opts.namespace } });
+  const ev = await evaluateConfig(configFile, {
+    timeoutMs: 5000,
+    invocation: { args: [], subcommand: 'down', context: opts.context, namespace: opts.namespace },
+  });
   if (!ev.ok) o.err(color.yellow(`warning: ${basename(configFile)} does not evaluate (${ev.error.message}); deleting by labels anyway`));
   const cluster = connectCluster({ context: opts.context, namespace: opts.namespace });
   try {
-    checkContext(cluster, ev.ok ? ev.plan : { configFile, allowedContexts: [] } as never);
+    checkContext(cluster, ev.ok ? ev.plan : ({ configFile, allowedContexts: [] } as never));
     describeContext(cluster, log);
     await cluster.ping();
     // Objects labelled by earlier versions (which keyed the project on the config file's path) are found too.
@@ -35,7 +41,10 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
     for (const id of [project, ...legacyProjectIds(configFile)]) {
       for (const ref of await cluster.listByLabels({ [PROJECT]: id })) {
         const key = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
-        if (!seen.has(key)) { seen.add(key); found.push(ref); }
+        if (!seen.has(key)) {
+          seen.add(key);
+          found.push(ref);
+        }
       }
     }
     const keep: ObjectRef[] = [];
@@ -45,7 +54,10 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
       if (!live) continue;
       // Pods and ReplicaSets copy the labels of their templates; their owners' deletion removes them.
       if (Array.isArray(live.metadata.ownerReferences) && live.metadata.ownerReferences.length > 0) continue;
-      if (ref.kind !== 'Namespace') { del.push(ref); continue; }
+      if (ref.kind !== 'Namespace') {
+        del.push(ref);
+        continue;
+      }
       const created = (live?.metadata.annotations as Record<string, string> | undefined)?.[CREATED_NAMESPACE] === 'true';
       if (created && opts.deleteNamespaces) del.push(ref);
       else keep.push(ref);
@@ -54,12 +66,19 @@ export async function downCommand(opts: DownOptions, o: Output): Promise<number>
     if (!opts.force) {
       const found: string[] = [];
       for (const ref of del.filter((r) => r.kind === 'Namespace')) {
-        for (const x of await handMadeObjects(cluster, ref.name, [project, ...legacyProjectIds(configFile)]) ?? []) found.push(`  ${x.kind}/${x.name} (namespace ${ref.name})`);
+        for (const x of (await handMadeObjects(cluster, ref.name, [project, ...legacyProjectIds(configFile)])) ?? [])
+          found.push(`  ${x.kind}/${x.name} (namespace ${ref.name})`);
       }
       if (found.length) {
-        o.err(color.red(`error: not deleting anything: ${found.length === 1 ? 'an object' : `${found.length} objects`} that devloop did not make would be deleted with ${del.filter((r) => r.kind === 'Namespace').length === 1 ? 'the namespace' : 'the namespaces'}:`));
+        o.err(
+          color.red(
+            `error: not deleting anything: ${found.length === 1 ? 'an object' : `${found.length} objects`} that devloop did not make would be deleted with ${del.filter((r) => r.kind === 'Namespace').length === 1 ? 'the namespace' : 'the namespaces'}:`,
+          ),
+        );
         for (const f of found) o.err(f);
-        o.err(color.yellow('hint: move or delete them yourself, run `devloop down` without --delete-namespaces, or add --force to delete them with the namespace'));
+        o.err(
+          color.yellow('hint: move or delete them yourself, run `devloop down` without --delete-namespaces, or add --force to delete them with the namespace'),
+        );
         return 1;
       }
     }

@@ -4,12 +4,15 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
 
-export interface EnableOptions extends CommonOptions { label?: string[] }
+export interface EnableOptions extends CommonOptions {
+  label?: string[];
+}
 
 export async function setEnabled(on: boolean, opts: EnableOptions, o: Output, args: string[]): Promise<number> {
   const labels = opts.label ?? [];
   const verb = on ? 'enable' : 'disable';
-  if (!args.length && !labels.length) throw new DevloopError('usage', `devloop ${verb}: name a resource or a label`, { hint: `devloop ${verb} RESOURCE..., or devloop ${verb} -l LABEL` });
+  if (!args.length && !labels.length)
+    throw new DevloopError('usage', `devloop ${verb}: name a resource or a label`, { hint: `devloop ${verb} RESOURCE..., or devloop ${verb} -l LABEL` });
   const info = controlInfo(opts);
   const q = new URLSearchParams([...args.map((n) => ['name', n]), ...labels.map((l) => ['label', l])]);
   const r = await call(info, 'POST', `/api/${verb}?${q}`);

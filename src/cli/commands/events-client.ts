@@ -14,13 +14,21 @@ export async function history(info: ControlInfo & { token: string }, since = 0):
 }
 
 /** Calls `on` for every event after `since` until the stream ends (`up` stopped) or `signal` aborts. */
-export async function follow(info: ControlInfo & { token: string }, since: number, on: (e: WireEvent) => void, signal: AbortSignal): Promise<'ended' | 'aborted'> {
+export async function follow(
+  info: ControlInfo & { token: string },
+  since: number,
+  on: (e: WireEvent) => void,
+  signal: AbortSignal,
+): Promise<'ended' | 'aborted'> {
   let res: Response;
   try {
     res = await fetch(`http://127.0.0.1:${info.port}/api/events?since=${since}`, { headers: { authorization: `Bearer ${info.token}` }, signal });
   } catch (e) {
     if (signal.aborted) return 'aborted';
-    throw new DevloopError('not-running', `devloop up (pid ${info.pid}) does not answer on 127.0.0.1:${info.port}`, { hint: 'it may have stopped; start it again with `devloop up`', cause: e });
+    throw new DevloopError('not-running', `devloop up (pid ${info.pid}) does not answer on 127.0.0.1:${info.port}`, {
+      hint: 'it may have stopped; start it again with `devloop up`',
+      cause: e,
+    });
   }
   if (res.status !== 200) refused({ status: res.status, body: await res.json() }, info);
   const decoder = new TextDecoder();

@@ -10,7 +10,12 @@ import { call, controlInfo, refused } from './control.js';
 import { follow, history, type WireEvent } from './events-client.js';
 import type { ResourcesBody } from '../../engine/control-views.js';
 
-export interface LogsOptions extends CommonOptions { follow?: boolean; since?: string; source?: 'build' | 'runtime' | 'system'; level?: LogLevel }
+export interface LogsOptions extends CommonOptions {
+  follow?: boolean;
+  since?: string;
+  source?: 'build' | 'runtime' | 'system';
+  level?: LogLevel;
+}
 
 export async function logsCommand(opts: LogsOptions, o: Output, args: string[]): Promise<number> {
   const info = controlInfo(opts);
@@ -19,7 +24,8 @@ export async function logsCommand(opts: LogsOptions, o: Output, args: string[]):
     refused(r, info);
     const known = (r.body as ResourcesBody).resources.map((x) => x.name);
     const unknown = args.filter((a) => !known.includes(a));
-    if (unknown.length) throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, { hint: `resources: ${known.join(', ')}` });
+    if (unknown.length)
+      throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, { hint: `resources: ${known.join(', ')}` });
   }
   const after = opts.since ? Date.now() - parseDuration(opts.since) : 0;
   const names = new Set(args);

@@ -13,7 +13,13 @@ import { isDevloopError } from '../../model/errors.js';
 import { lateEngine } from '../../web/late-engine.js';
 import { openBrowser } from '../../web/open-browser.js';
 
-export interface UpOptions extends CommonOptions { watch?: boolean; port?: string; host?: string; browser?: boolean; disablePortForwards?: boolean }
+export interface UpOptions extends CommonOptions {
+  watch?: boolean;
+  port?: string;
+  host?: string;
+  browser?: boolean;
+  disablePortForwards?: boolean;
+}
 
 /** The web UI's default port (Tilt's). */
 export const DEFAULT_UI_PORT = 10350;
@@ -22,7 +28,10 @@ export async function upCommand(opts: UpOptions, o: Output, args: string[] = [])
   // One `devloop up` per project: taken before anything is built or applied, released when this one ends.
   const configFile = findConfig(process.cwd(), opts.file);
   const lock = lockProject(configFile);
-  const ui = await createUi(o, opts).catch((e) => { lock.release(); throw e; });
+  const ui = await createUi(o, opts).catch((e) => {
+    lock.release();
+    throw e;
+  });
   // Every line and event also goes to the hub, which the control API streams (GET /api/events).
   const hub = new EventHub();
   const log = hub.tee(ui.log);
@@ -32,34 +41,59 @@ export async function upCommand(opts: UpOptions, o: Output, args: string[] = [])
   const control = await startControlServer(late.engine, configFile, wantPort, lock, hub, {
     host: opts.host,
     onPortBusy: (p) => log.line('', color.yellow(`Port ${p} is busy (another devloop or program has it): the web UI takes a free port instead`)),
-  }).catch((e) => { lock.release(); ui.close(); throw e; });
+  }).catch((e) => {
+    lock.release();
+    ui.close();
+    throw e;
+  });
   const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${control.port}/?token=${control.token}`;
   log.line('', `Web UI: ${url}`);
   if (opts.browser !== false && process.stdout.isTTY) openBrowser(url);
   let controlClosed = false;
   try {
-    const session = await startSession({ cwd: process.cwd(), file: opts.file, context: opts.context, namespace: opts.namespace, mode: 'up', log, args, disablePortForwards: opts.disablePortForwards });
+    const session = await startSession({
+      cwd: process.cwd(),
+      file: opts.file,
+      context: opts.context,
+      namespace: opts.namespace,
+      mode: 'up',
+      log,
+      args,
+      disablePortForwards: opts.disablePortForwards,
+    });
     const { engine } = session;
     ui.watch(engine);
     late.set(engine);
-    log.line('', `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`);
+    log.line(
+      '',
+      `Control API on http://127.0.0.1:${control.port} (devloop get, devloop trigger RESOURCE). Ctrl-C stops devloop and leaves what it deployed; devloop down removes it.`,
+    );
     engine.start();
     let handle: Awaited<ReturnType<ReturnType<typeof createFileWatcher>['watch']>> | undefined;
     if (opts.watch !== false) {
       const watcher = createFileWatcher();
       let chain = Promise.resolve();
-      handle = await watcher.watch(watchRoots(engine.resolved), (batch) => {
-        chain = chain.then(async () => {
-          await engine.handleBatch(batch);
-          await handle?.update(watchRoots(engine.resolved));
-        }).catch((e) => log.line('', `error handling file changes: ${isDevloopError(e) ? e.message : (e as Error).stack}`));
-      }, (err) => {
-        engine.watchFailed();
-        log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`));
-      });
+      handle = await watcher.watch(
+        watchRoots(engine.resolved),
+        (batch) => {
+          chain = chain
+            .then(async () => {
+              await engine.handleBatch(batch);
+              await handle?.update(watchRoots(engine.resolved));
+            })
+            .catch((e) => log.line('', `error handling file changes: ${isDevloopError(e) ? e.message : (e as Error).stack}`));
+        },
+        (err) => {
+          engine.watchFailed();
+          log.line('', color.red(`watch error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`));
+        },
+      );
       setTimeout(() => engine.warmWalks(), 200).unref();
       const st = handle.stats();
-      log.line('', `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`);
+      log.line(
+        '',
+        `Watching ${st.roots} paths (${st.directories} directories${st.inotifyWatches !== undefined ? `, ${st.inotifyWatches} inotify watches` : ''})`,
+      );
     }
     // The handlers stay registered until the cleanup is done: execa's child cleanup (signal-exit) re-raises a
     // signal nobody else listens to, which would kill devloop before it removed its control file and serve_cmds.

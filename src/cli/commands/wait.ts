@@ -14,7 +14,10 @@ import type { Output } from '../output.js';
 import { call, controlInfo, refused } from './control.js';
 import type { ResourceRow, ResourcesBody } from '../../engine/control-views.js';
 
-export interface WaitOptions extends CommonOptions { for?: string; timeout?: string }
+export interface WaitOptions extends CommonOptions {
+  for?: string;
+  timeout?: string;
+}
 
 export const WAIT_TIMED_OUT = 3;
 const POLL_MS = 250;
@@ -31,7 +34,10 @@ export async function waitCommand(opts: WaitOptions, o: Output, args: string[]):
   };
   const first = await get();
   const unknown = args.filter((a) => !first.some((x) => x.name === a));
-  if (unknown.length) throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, { hint: `resources: ${first.map((x) => x.name).join(', ')}` });
+  if (unknown.length)
+    throw new DevloopError('unknown-resource', `no resource named ${unknown.map((n) => `'${n}'`).join(', ')}`, {
+      hint: `resources: ${first.map((x) => x.name).join(', ')}`,
+    });
   const names = args.length ? args : first.filter((x) => x.phase !== 'disabled').map((x) => x.name as string);
   const base = new Map(first.map((x) => [x.name, x.updates as number]));
   let rows = first;

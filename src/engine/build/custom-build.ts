@@ -59,27 +59,38 @@ export async function runCustomBuild(run: CustomBuildRun): Promise<string> {
   const res = await child.done;
   if (res.failed) {
     throw new DevloopError('custom-build-failed', `custom_build('${spec.ref}'): command "${spec.commandText}" ${res.summary}`, {
-      location: spec.loc, details: tail.slice(-15), hint: `it ran in ${spec.dir}; run it there by hand to see why it fails`,
+      location: spec.loc,
+      details: tail.slice(-15),
+      hint: `it ran in ${spec.dir}; run it there by hand to see why it fails`,
     });
   }
   if (spec.outputsImageRefTo) {
     if (!existsSync(spec.outputsImageRefTo)) {
       throw new DevloopError('custom-build-no-ref', `custom_build('${spec.ref}'): the command did not write the image ref to ${spec.outputsImageRefTo}`, {
-        location: spec.loc, hint: 'make the script write the ref it built (e.g. registry/name:tag) into that file',
+        location: spec.loc,
+        hint: 'make the script write the ref it built (e.g. registry/name:tag) into that file',
       });
     }
     const ref = readFileSync(spec.outputsImageRefTo, 'utf8').trim();
     const parsed = tryParseRef(ref);
     if (!parsed || (!parsed.tag && !parsed.digest)) {
-      throw new DevloopError('custom-build-no-ref', `custom_build('${spec.ref}'): ${spec.outputsImageRefTo} holds '${ref}', which is not an image ref with a tag`, { location: spec.loc });
+      throw new DevloopError(
+        'custom-build-no-ref',
+        `custom_build('${spec.ref}'): ${spec.outputsImageRefTo} holds '${ref}', which is not an image ref with a tag`,
+        { location: spec.loc },
+      );
     }
     return ref;
   }
   if (!spec.skipsLocalDocker && !(await run.builder.imageExists(run.expectedRef))) {
-    throw new DevloopError('custom-build-no-image', `custom_build('${spec.ref}'): the command succeeded but there is no image ${run.expectedRef} in the Docker engine`, {
-      location: spec.loc,
-      hint: 'tag the image your script builds with $EXPECTED_REF (e.g. docker build -t $EXPECTED_REF .); if your builder does not use the local Docker engine, add skips_local_docker: true',
-    });
+    throw new DevloopError(
+      'custom-build-no-image',
+      `custom_build('${spec.ref}'): the command succeeded but there is no image ${run.expectedRef} in the Docker engine`,
+      {
+        location: spec.loc,
+        hint: 'tag the image your script builds with $EXPECTED_REF (e.g. docker build -t $EXPECTED_REF .); if your builder does not use the local Docker engine, add skips_local_docker: true',
+      },
+    );
   }
   return run.expectedRef;
 }

@@ -78,18 +78,20 @@ function toDevloopError(e: unknown, img: ResolvedImage): DevloopError {
 /** Which images need work: checks the engine (and the registry) for each content tag. */
 async function checkExisting(images: ResolvedImage[], opts: BuildOptions): Promise<Map<string, { build: boolean; push: boolean }>> {
   const out = new Map<string, { build: boolean; push: boolean }>();
-  await Promise.all(images.map(async (img) => {
-    const pushing = needsPush(img, opts.push);
-    if (img.spec.type === 'custom' && (img.spec.skipsLocalDocker || img.spec.outputsImageRefTo)) {
-      // Not in the local engine: only a registry can say it exists.
-      const inRegistry = img.spec.skipsLocalDocker && opts.push.registryHost ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
-      out.set(img.id, { build: !inRegistry, push: false });
-      return;
-    }
-    const local = await opts.builder.imageExists(img.localRef);
-    const remote = pushing && local ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
-    out.set(img.id, { build: !local, push: pushing && !remote });
-  }));
+  await Promise.all(
+    images.map(async (img) => {
+      const pushing = needsPush(img, opts.push);
+      if (img.spec.type === 'custom' && (img.spec.skipsLocalDocker || img.spec.outputsImageRefTo)) {
+        // Not in the local engine: only a registry can say it exists.
+        const inRegistry = img.spec.skipsLocalDocker && opts.push.registryHost ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
+        out.set(img.id, { build: !inRegistry, push: false });
+        return;
+      }
+      const local = await opts.builder.imageExists(img.localRef);
+      const remote = pushing && local ? await opts.builder.registryHasTag(img.localRef).catch(() => false) : false;
+      out.set(img.id, { build: !local, push: pushing && !remote });
+    }),
+  );
   return out;
 }
 
@@ -98,8 +100,9 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
   const src = (id: string) => opts.sourceOf?.(id) ?? id;
   const started = performance.now();
   const work = await checkExisting(images, opts);
-  const total = [...work.values()].reduce((n, w) => n + (w.build ? 1 : 0) + (w.build || w.push ? 1 : 0) * 0, 0)
-    + images.filter((i) => needsPush(i, opts.push) && (work.get(i.id)!.build || work.get(i.id)!.push)).length;
+  const total =
+    [...work.values()].reduce((n, w) => n + (w.build ? 1 : 0) + (w.build || w.push ? 1 : 0) * 0, 0) +
+    images.filter((i) => needsPush(i, opts.push) && (work.get(i.id)!.build || work.get(i.id)!.push)).length;
   let step = 0;
   const summary: { name: string; ms: number }[] = [];
   const outcomes = new Map<string, ImageOutcome>();
@@ -133,30 +136,53 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
         const out = outputFor(log, s, img.id);
         if (img.spec.type === 'docker' && (img.spec.ssh.length || img.spec.secret.length)) {
           // Forwarding SSH agents and secrets needs a BuildKit session devloop does not open yet: say so rather than build without them.
-          throw new DevloopError('build-unsupported', `docker_build('${img.id}'): ${img.spec.ssh.length ? 'ssh' : 'secret'} is not supported by devloop's builder yet`, {
-            location: img.spec.loc,
-            hint: `build this image with custom_build instead, e.g. custom_build('${img.id}', 'docker buildx build --load ${img.spec.ssh.length ? '--ssh default' : '--secret id=...'} -t $EXPECTED_REF .', { deps: ['.'] })`,
-          });
+          throw new DevloopError(
+            'build-unsupported',
+            `docker_build('${img.id}'): ${img.spec.ssh.length ? 'ssh' : 'secret'} is not supported by devloop's builder yet`,
+            {
+              location: img.spec.loc,
+              hint: `build this image with custom_build instead, e.g. custom_build('${img.id}', 'docker buildx build --load ${img.spec.ssh.length ? '--ssh default' : '--secret id=...'} -t $EXPECTED_REF .', { deps: ['.'] })`,
+            },
+          );
         }
         if (img.spec.type === 'docker') {
           log.line(s, `Building Dockerfile${img.spec.platform ? ` for platform ${img.spec.platform}` : ''}:`, 'step-output');
           for (const l of img.dockerfileText!.replace(/\n$/, '').split('\n')) log.line(s, `  ${l}`, 'step-output');
           log.line(s, '', 'step-output');
           log.line(s, `${INDENT}Building image`, 'step-output');
-          await opts.builder.build({
-            contextDir: img.spec.context, entries: img.entries ?? [], dockerfileText: img.dockerfileText!,
-            dockerfilePath: dockerfileInContext(img.spec.context, img.spec.dockerfile), buildArgs: img.spec.buildArgs, target: img.spec.target,
-            network: img.spec.network, extraTags: img.spec.extraTag, pull: img.spec.pull, platform: img.spec.platform,
-            cacheFrom: img.spec.cacheFrom, extraHosts: img.spec.extraHosts, ref: img.localRef,
-            labels: { 'dev.devloop.built': 'true' }, signal: opts.signal,
-          }, out);
+          await opts.builder.build(
+            {
+              contextDir: img.spec.context,
+              entries: img.entries ?? [],
+              dockerfileText: img.dockerfileText!,
+              dockerfilePath: dockerfileInContext(img.spec.context, img.spec.dockerfile),
+              buildArgs: img.spec.buildArgs,
+              target: img.spec.target,
+              network: img.spec.network,
+              extraTags: img.spec.extraTag,
+              pull: img.spec.pull,
+              platform: img.spec.platform,
+              cacheFrom: img.spec.cacheFrom,
+              extraHosts: img.spec.extraHosts,
+              ref: img.localRef,
+              labels: { 'dev.devloop.built': 'true' },
+              signal: opts.signal,
+            },
+            out,
+          );
         } else {
           // A fixed `tag:` is what the command builds; devloop tags the result with its content tag, which it deploys.
           const retag = img.spec.tag !== undefined && img.spec.tag !== img.tag && !img.spec.skipsLocalDocker && !img.spec.outputsImageRefTo;
           const expectedRef = retag ? img.refs.local(img.spec.tag!) : img.localRef;
           const built = await runCustomBuild({
-            spec: img.spec, expectedRef, registryHost: opts.push.registryHost,
-            depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d), builder: opts.builder, processes: opts.processes, out, signal: opts.signal,
+            spec: img.spec,
+            expectedRef,
+            registryHost: opts.push.registryHost,
+            depRefs: img.deps.map((d) => byId.get(d)?.localRef ?? d),
+            builder: opts.builder,
+            processes: opts.processes,
+            out,
+            signal: opts.signal,
           });
           if (retag) {
             await opts.builder.tag(expectedRef, img.localRef);
@@ -197,11 +223,14 @@ export async function buildImages(images: ResolvedImage[], opts: BuildOptions): 
     for (const img of ready) {
       if (running.size >= limit) break;
       pending.splice(pending.indexOf(img), 1);
-      running.set(img.id, runOne(img).then((o) => {
-        outcomes.set(img.id, o);
-        summary.push(...o.steps);
-        running.delete(img.id);
-      }));
+      running.set(
+        img.id,
+        runOne(img).then((o) => {
+          outcomes.set(img.id, o);
+          summary.push(...o.steps);
+          running.delete(img.id);
+        }),
+      );
     }
     if (running.size === 0 && pending.length) throw new Error(`build order stuck at ${pending.map((p) => p.id).join(', ')}`);
     await Promise.race(running.values());

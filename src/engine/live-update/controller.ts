@@ -33,7 +33,9 @@ export interface LiveUpdateHost {
   rebuild(resource: string, reason: string): void;
 }
 
-export type Decision = { kind: 'live'; image: ResolvedImage; plan: SyncPlan; targets: ContainerTarget[]; resources: string[] } | { kind: 'rebuild'; reason: string };
+export type Decision =
+  | { kind: 'live'; image: ResolvedImage; plan: SyncPlan; targets: ContainerTarget[]; resources: string[] }
+  | { kind: 'rebuild'; reason: string };
 
 interface ImageState {
   /** The cluster ref of the image the containers run (the last build deployed). */
@@ -84,10 +86,20 @@ export class LiveUpdateController {
         if (p.deleting) continue;
         for (const c of p.containers) {
           if (normal(c.image) !== want) continue;
-          if (c.state === 'waiting' && c.reason === 'CrashLoopBackOff') return { problem: `container ${c.name} of pod ${p.name} is crash-looping (${c.lastTerminated ? `last exit code ${c.lastTerminated.exitCode}` : 'CrashLoopBackOff'})` };
+          if (c.state === 'waiting' && c.reason === 'CrashLoopBackOff')
+            return {
+              problem: `container ${c.name} of pod ${p.name} is crash-looping (${c.lastTerminated ? `last exit code ${c.lastTerminated.exitCode}` : 'CrashLoopBackOff'})`,
+            };
           if (c.state === 'terminated') return { problem: `container ${c.name} of pod ${p.name} has terminated` };
           if (c.state !== 'running') continue;
-          targets.push({ label: `pod ${p.name}/${c.name}`, namespace: p.namespace, pod: p.name, container: c.name, containerID: c.containerID, startedAt: c.startedAt });
+          targets.push({
+            label: `pod ${p.name}/${c.name}`,
+            namespace: p.namespace,
+            pod: p.name,
+            container: c.name,
+            containerID: c.containerID,
+            startedAt: c.startedAt,
+          });
           if (!resources.includes(r.name)) resources.push(r.name);
         }
       }
@@ -103,7 +115,8 @@ export class LiveUpdateController {
     if (st.staleReason) return { kind: 'rebuild', reason: `the last live update failed (${st.staleReason}), so the container's state is unknown` };
     const roots = img.spec.type === 'docker' ? [img.spec.context] : img.spec.deps;
     const mine = changes.filter((c) => roots.some((root) => c.path === root || c.path.startsWith(`${root}/`)) && !this.ignored(img, c.path));
-    if (mine.length === 0) return { kind: 'rebuild', reason: 'its build inputs changed without a file change under its context (e.g. the Dockerfile or build args)' };
+    if (mine.length === 0)
+      return { kind: 'rebuild', reason: 'its build inputs changed without a file change under its context (e.g. the Dockerfile or build args)' };
     const plan = planLiveUpdate(img.spec.liveUpdate, mine, (p) => this.rel(p));
     if (plan.kind === 'rebuild') return plan;
     const c = this.containers(img, st);
@@ -125,11 +138,24 @@ export class LiveUpdateController {
     // A file deleted between the event and packing counts as deleted.
     const deletes = [...d.plan.deletes, ...d.plan.copies.filter((c) => missing.includes(c.local)).map((c) => c.remote)];
     const plan: SyncPlan = { ...d.plan, copies: d.plan.copies.filter((c) => !missing.includes(c.local)), deletes };
-    const results = await Promise.all(d.targets.map((t) => updateContainer(this.host.executor, t, plan, tar, packed).catch((e) => ({
-      target: t, ranCommands: [] as string[], ms: 0, error: isDevloopError(e) ? e : new DevloopError('live-update-failed', `live update of ${t.label}: ${(e as Error).message}`),
-    }))));
-    for (const c of plan.copies) { st.synced.set(c.remote, c.local); st.deleted.delete(c.remote); }
-    for (const r of plan.deletes) { st.synced.delete(r); st.deleted.add(r); }
+    const results = await Promise.all(
+      d.targets.map((t) =>
+        updateContainer(this.host.executor, t, plan, tar, packed).catch((e) => ({
+          target: t,
+          ranCommands: [] as string[],
+          ms: 0,
+          error: isDevloopError(e) ? e : new DevloopError('live-update-failed', `live update of ${t.label}: ${(e as Error).message}`),
+        })),
+      ),
+    );
+    for (const c of plan.copies) {
+      st.synced.set(c.remote, c.local);
+      st.deleted.delete(c.remote);
+    }
+    for (const r of plan.deletes) {
+      st.synced.delete(r);
+      st.deleted.add(r);
+    }
     const failed = results.filter((r) => r.error);
     for (const r of results) if (!r.error && r.target.containerID) st.seeded.add(r.target.containerID);
     const ms = Math.round(performance.now() - t0);
@@ -145,7 +171,16 @@ export class LiveUpdateController {
       if (f.error!.hint) this.host.log.line(resourceName, `  hint: ${f.error!.hint}`);
     }
     this.host.log.line(resourceName, `live update ${d.resources.join(', ')}: ${parts.join(', ')}, ${ms} ms${failed.length ? ' — FAILED' : ''}`);
-    emit(this.host.log, { type: 'live-update', resource: resourceName, image: d.image.id, files: plan.copies.length, deleted: plan.deletes.length, runs: ran, ms, ok: failed.length === 0 });
+    emit(this.host.log, {
+      type: 'live-update',
+      resource: resourceName,
+      image: d.image.id,
+      files: plan.copies.length,
+      deleted: plan.deletes.length,
+      runs: ran,
+      ms,
+      ok: failed.length === 0,
+    });
     return failed.length === 0;
   }
 
@@ -215,13 +250,20 @@ export class LiveUpdateController {
         this.host.log.line(resource, `✗ re-seeding ${t.label} failed: ${r.error.message}`);
         for (const l of r.error.details ?? []) this.host.log.line(resource, `    ${l}`);
         st.staleReason = r.error.message;
-        if (r.error.code === 'live-update-run-failed') this.host.rebuild(resource, `re-running the run steps in restarted ${t.label} failed (${r.error.message.replace(/^live update of [^:]*: /, '')})`);
+        if (r.error.code === 'live-update-run-failed')
+          this.host.rebuild(resource, `re-running the run steps in restarted ${t.label} failed (${r.error.message.replace(/^live update of [^:]*: /, '')})`);
         return;
       }
       st.seeded.add(id);
-      this.touchLater(t, packed.map((p) => p.remote));
+      this.touchLater(
+        t,
+        packed.map((p) => p.remote),
+      );
       const ran = r.ranCommands.length ? `, ${r.ranCommands.join(', ')}` : '';
-      this.host.log.line(resource, `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built)${ran}, ${Math.round(r.ms)} ms`);
+      this.host.log.line(
+        resource,
+        `live update ${resource}: ${initial && st.synced.size === 0 ? 'initial sync of' : 're-seeded'} ${t.label} with ${packed.length} file${packed.length === 1 ? '' : 's'}${plan.deletes.length ? ` and ${plan.deletes.length} deletion${plan.deletes.length === 1 ? '' : 's'}` : ''} (changed since its image was built)${ran}, ${Math.round(r.ms)} ms`,
+      );
     } finally {
       this.reseeding.delete(id);
     }

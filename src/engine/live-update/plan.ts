@@ -4,7 +4,10 @@
  */
 import type { LiveUpdateStep, RestartProcessStep, RunStep, SyncStep } from '../../config/spec.js';
 
-export interface Change { path: string; deleted: boolean }
+export interface Change {
+  path: string;
+  deleted: boolean;
+}
 
 export interface SyncPlan {
   kind: 'sync';
@@ -16,7 +19,10 @@ export interface SyncPlan {
   restart?: { step: RestartProcessStep; trigger?: string };
 }
 
-export interface FallbackPlan { kind: 'rebuild'; reason: string }
+export interface FallbackPlan {
+  kind: 'rebuild';
+  reason: string;
+}
 
 const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
 
@@ -51,7 +57,10 @@ export function runsFor(steps: LiveUpdateStep[], paths: string[], rel: (p: strin
   const runs: SyncPlan['runs'] = [];
   for (const s of steps) {
     if (s.type !== 'run') continue;
-    if (s.triggers.length === 0) { runs.push({ step: s }); continue; }
+    if (s.triggers.length === 0) {
+      runs.push({ step: s });
+      continue;
+    }
     const hit = paths.find((p) => s.triggers.some((t) => under(p, t)));
     if (hit) runs.push({ step: s, trigger: rel(hit) });
   }

@@ -35,7 +35,11 @@ export function restartLines(mark: string, file: string): string[] {
   ];
 }
 
-export interface RestartResult { pid?: number; exited?: number; problem?: string }
+export interface RestartResult {
+  pid?: number;
+  exited?: number;
+  problem?: string;
+}
 
 /** Reads one restart marker (the words after the mark); undefined when it is not one. */
 export function parseRestartMarker(what: string, rest: string[]): RestartResult | undefined {
@@ -51,7 +55,10 @@ export function restartFailure(step: RestartProcessStep, r: RestartResult | unde
   if (r.exited !== undefined) {
     return {
       message: `the restarted process exited at once with code ${r.exited}`,
-      hint: step.exitPolicy === 'continue' ? 'see its log lines above; the next update starts it again' : 'see its log lines above; the container exits with that code and Kubernetes restarts it',
+      hint:
+        step.exitPolicy === 'continue'
+          ? 'see its log lines above; the next update starts it again'
+          : 'see its log lines above; the container exits with that code and Kubernetes restarts it',
     };
   }
   switch (r.problem) {
@@ -60,8 +67,14 @@ export function restartFailure(step: RestartProcessStep, r: RestartResult | unde
         message: `no devloop supervisor runs in the container (no live process in ${step.file})`,
         hint: 'restart_process() needs the container to run its command under devloop: give the image build an entrypoint (or the container a command), and make sure the container was deployed by this devloop version',
       };
-    case 'supervisor-gone': return { message: 'the supervised process and its supervisor exited during the restart', hint: 'see the container\'s log lines above' };
-    case 'timeout': return { message: 'the new process was not running within 12 s of the restart signal', hint: 'the old process may ignore SIGTERM and take up to 10 s to be killed; see the container\'s log lines above' };
-    default: return { message: `the process could not be restarted (${r.problem})`, hint: 'the next change rebuilds the image' };
+    case 'supervisor-gone':
+      return { message: 'the supervised process and its supervisor exited during the restart', hint: "see the container's log lines above" };
+    case 'timeout':
+      return {
+        message: 'the new process was not running within 12 s of the restart signal',
+        hint: "the old process may ignore SIGTERM and take up to 10 s to be killed; see the container's log lines above",
+      };
+    default:
+      return { message: `the process could not be restarted (${r.problem})`, hint: 'the next change rebuilds the image' };
   }
 }

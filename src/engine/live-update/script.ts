@@ -33,7 +33,9 @@ export function updateScript(i: ScriptInput): string {
     // A destination that is a link (a local link replaced by a file) is removed first: cp would write through it.
     const copy = i.copies.map((c) => `{ [ ! -L ${shq(c)} ] || rm -f -- ${shq(c)}; } && cp -f "$T"${shq(c)} ${shq(c)}`).join(' && ');
     lines.push(`T=$(mktemp -d) || T=/tmp/.devloop-sync-$$`);
-    lines.push(`{ mkdir -p "$T" && tar -x -o -f - -C "$T" && mkdir -p ${dirs.map(shq).join(' ')} && ${copy}; } 2>&1 || { rm -rf "$T"; echo "${MARK} tar-failed $(id -u)"; exit 0; }`);
+    lines.push(
+      `{ mkdir -p "$T" && tar -x -o -f - -C "$T" && mkdir -p ${dirs.map(shq).join(' ')} && ${copy}; } 2>&1 || { rm -rf "$T"; echo "${MARK} tar-failed $(id -u)"; exit 0; }`,
+    );
     lines.push('rm -rf "$T"');
   }
   const links = i.links ?? [];
@@ -85,15 +87,19 @@ export function parseScriptOutput(out: string): ScriptResult {
       else if (what === 'verify') section = 'verify';
       else if (what === 'link') r.links.set(Number(rest[0]), rest.slice(1).join(' '));
       else if (what === 'still-exists') r.stillExisting.push(rest.join(' '));
-      else if (what === 'run') { run = { index: Number(rest[0]), exitCode: -1, output: [] }; r.runs.push(run); section = 'run'; }
-      else if (what === 'run-exit' && run) run.exitCode = Number(rest[1]);
+      else if (what === 'run') {
+        run = { index: Number(rest[0]), exitCode: -1, output: [] };
+        r.runs.push(run);
+        section = 'run';
+      } else if (what === 'run-exit' && run) run.exitCode = Number(rest[1]);
       else if (what === 'done') r.done = true;
       else if (what === 'restart') section = 'restart';
       else r.restart = parseRestartMarker(what, rest) ?? r.restart;
       continue;
     }
-    if (section === 'pre') { if (line) r.preamble.push(line); }
-    else if (section === 'verify') {
+    if (section === 'pre') {
+      if (line) r.preamble.push(line);
+    } else if (section === 'verify') {
       const m = /^([0-9a-f]{64}|\d+)\s+(\/.*)$/.exec(line.trim());
       if (m) r.verified.set(m[2], m[1]);
     } else if (section === 'run' && run) run.output.push(line);

@@ -8,13 +8,23 @@ import { createHash } from 'node:crypto';
 import { pack } from 'tar-stream';
 
 /** A regular file (sha256 and size of what was sent) or a link (`link` is its target, as written). */
-export interface PackedFile { remote: string; sha256: string; size: number; link?: string }
+export interface PackedFile {
+  remote: string;
+  sha256: string;
+  size: number;
+  link?: string;
+}
 
 export async function packFiles(files: { local: string; remote: string }[]): Promise<{ tar: Buffer; packed: PackedFile[]; missing: string[] }> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-  const ended = new Promise<void>((ok, fail) => { p.on('end', ok); p.on('error', fail); });
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const ended = new Promise<void>((ok, fail) => {
+    p.on('end', ok);
+    p.on('error', fail);
+  });
   const packed: PackedFile[] = [];
   const missing: string[] = [];
   for (const f of files) {

@@ -63,9 +63,19 @@ export class WarmShell {
   private readyWaiter: (() => void) | undefined;
   ended = false;
 
-  constructor(private readonly session: ExecSession, private readonly startTimeoutMs = START_TIMEOUT_MS) {
-    session.onStdout((b) => { this.out = Buffer.concat([this.out, b]); this.readyWaiter?.(); this.check(); });
-    session.onStderr((b) => { this.err = Buffer.concat([this.err, b]); this.check(); });
+  constructor(
+    private readonly session: ExecSession,
+    private readonly startTimeoutMs = START_TIMEOUT_MS,
+  ) {
+    session.onStdout((b) => {
+      this.out = Buffer.concat([this.out, b]);
+      this.readyWaiter?.();
+      this.check();
+    });
+    session.onStderr((b) => {
+      this.err = Buffer.concat([this.err, b]);
+      this.check();
+    });
     void session.closed.then(() => {
       this.ended = true;
       this.readyWaiter?.();
@@ -185,7 +195,13 @@ export function warmShellExecutor(base: ContainerExecutor, opts: { startTimeoutM
     }
     s = open(key, target);
     shells.set(key, s);
-    void s.then((shell) => shell && void shell.sessionClosed().then(() => { if (shells.get(key) === s) shells.delete(key); }));
+    void s.then(
+      (shell) =>
+        shell &&
+        void shell.sessionClosed().then(() => {
+          if (shells.get(key) === s) shells.delete(key);
+        }),
+    );
     if (shells.size > MAX_SHELLS) {
       const [oldest, first] = shells.entries().next().value as [string, Promise<WarmShell | undefined>];
       shells.delete(oldest);

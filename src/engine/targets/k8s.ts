@@ -77,13 +77,18 @@ export class K8sTarget implements DeployTarget {
         this.onPodsChanged(r);
       },
     });
-    const exec = { exec: (t: { namespace?: string; pod?: string; container: string }, cmd: string[], stdin?: Buffer) => h.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin) };
+    const exec = {
+      exec: (t: { namespace?: string; pod?: string; container: string }, cmd: string[], stdin?: Buffer) =>
+        h.cluster.exec(t.namespace!, t.pod!, t.container, cmd, stdin),
+    };
     this.live = new LiveUpdateController({
-      log: h.log, cwd: h.cwd,
+      log: h.log,
+      cwd: h.cwd,
       // Warm shells only where live updates happen (`up`); `ci` re-seeds at most, through one-off execs.
-      executor: h.mode === 'up'
-        ? warmShellExecutor({ ...exec, session: h.cluster.execSession && ((t, cmd) => h.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)) })
-        : exec,
+      executor:
+        h.mode === 'up'
+          ? warmShellExecutor({ ...exec, session: h.cluster.execSession && ((t, cmd) => h.cluster.execSession!(t.namespace!, t.pod!, t.container, cmd)) })
+          : exec,
       podsOf: (r) => this.runtime.podsOf(r),
       resources: () => h.resolved().resources,
       rebuild: (r, reason) => h.enqueue({ resource: r, reason: `${reason} → rebuilding` }),
@@ -129,7 +134,13 @@ export class K8sTarget implements DeployTarget {
       let outcomes: Awaited<ReturnType<typeof buildImages>>;
       try {
         outcomes = await buildImages(images, {
-          builder: this.h.builder, processes: this.h.processes, log: this.h.log, push: this.h.push, reason: item.reason, sourceOf: () => r.name, signal: abort.signal,
+          builder: this.h.builder,
+          processes: this.h.processes,
+          log: this.h.log,
+          push: this.h.push,
+          reason: item.reason,
+          sourceOf: () => r.name,
+          signal: abort.signal,
           parallelism: res.plan.settings?.maxParallelUpdates,
         });
       } finally {
@@ -137,7 +148,12 @@ export class K8sTarget implements DeployTarget {
       }
       if (abort.signal.aborted || this.superseded(r, res)) {
         // Newer files changed these images' inputs: the queued update builds and deploys those; this one stops here.
-        log(`Superseded by newer changes: not deploying ${images.filter((i) => i.deployed).map((i) => `${i.id}:${i.tag}`).join(', ')}`);
+        log(
+          `Superseded by newer changes: not deploying ${images
+            .filter((i) => i.deployed)
+            .map((i) => `${i.id}:${i.tag}`)
+            .join(', ')}`,
+        );
         return false;
       }
       const failed = [...outcomes.values()].find((o) => o.status === 'failed' || o.status === 'skipped');
@@ -234,7 +250,12 @@ export class K8sTarget implements DeployTarget {
       // The containers hold files of no known build: any later change (even one restoring the file) rebuilds.
       this.liveTags.set(d.image.id, 'unknown: a live update failed');
       for (const name of d.resources) {
-        this.h.board.fail(name, new DevloopError('live-update-failed', `live update of ${d.image.id} failed; the next change of its files rebuilds it`, { hint: `fix the file and save it, or run devloop trigger ${name}` }));
+        this.h.board.fail(
+          name,
+          new DevloopError('live-update-failed', `live update of ${d.image.id} failed; the next change of its files rebuilds it`, {
+            hint: `fix the file and save it, or run devloop trigger ${name}`,
+          }),
+        );
       }
     }
   }

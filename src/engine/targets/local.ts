@@ -11,13 +11,18 @@ import type { DeployTarget, UpdateItem } from './target.js';
 export class LocalTarget implements DeployTarget {
   private readonly runners = new Map<string, LocalResourceRunner>();
 
-  constructor(private readonly board: StatusBoard, private readonly log: Log, private readonly processes: ProcessRunner) {}
+  constructor(
+    private readonly board: StatusBoard,
+    private readonly log: Log,
+    private readonly processes: ProcessRunner,
+  ) {}
 
   setResources(resources: Resource[]): void {
     for (const r of resources) {
       if (r.type !== 'local' || !r.local || this.runners.has(r.name)) continue;
       const runner = new LocalResourceRunner(r.local, this.log, r.name, this.processes);
-      runner.onServeExit = (code) => this.board.fail(r.name, new DevloopError('serve-exited', `serve_cmd of '${r.name}' exited${code !== undefined ? ` with code ${code}` : ''}`));
+      runner.onServeExit = (code) =>
+        this.board.fail(r.name, new DevloopError('serve-exited', `serve_cmd of '${r.name}' exited${code !== undefined ? ` with code ${code}` : ''}`));
       this.runners.set(r.name, runner);
     }
   }

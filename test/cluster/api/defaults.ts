@@ -83,7 +83,12 @@ function defaultJob(o: KubeObject): void {
   spec.suspend ??= false;
   spec.template ??= {};
   const uid = o.metadata.uid!;
-  const labels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': o.metadata.name!, 'controller-uid': uid, 'job-name': o.metadata.name! };
+  const labels = {
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': o.metadata.name!,
+    'controller-uid': uid,
+    'job-name': o.metadata.name!,
+  };
   if (!spec.manualSelector) {
     spec.selector ??= { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
     spec.template.metadata = { ...(spec.template.metadata ?? {}), labels: { ...(spec.template.metadata?.labels ?? {}), ...labels } };

@@ -43,7 +43,10 @@ export const PATCH_TYPES = {
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 export class Objects {
-  constructor(readonly store: Store, readonly registry: ResourceRegistry) {}
+  constructor(
+    readonly store: Store,
+    readonly registry: ResourceRegistry,
+  ) {}
 
   get(t: ResourceType, ns: string | undefined, name: string): KubeObject {
     const o = this.store.get(storeKey(t), scope(t, ns), name);
@@ -59,7 +62,10 @@ export class Objects {
   list(t: ResourceType, ns: string | undefined, opts: ListOptions = {}): KubeObject[] {
     const byLabel = parseLabelSelector(opts.labelSelector);
     const byField = parseFieldSelector(opts.fieldSelector);
-    return this.store.list(storeKey(t), scope(t, ns)).filter((o) => byLabel(o) && byField(o)).map((o) => asVersion(t, o));
+    return this.store
+      .list(storeKey(t), scope(t, ns))
+      .filter((o) => byLabel(o) && byField(o))
+      .map((o) => asVersion(t, o));
   }
 
   create(t: ResourceType, ns: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
@@ -97,7 +103,12 @@ export class Objects {
     if (pre.uid && pre.uid !== o.metadata.uid)
       throw errors.conflict(t.group, t.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${o.metadata.uid}`);
     if (pre.resourceVersion && pre.resourceVersion !== o.metadata.resourceVersion)
-      throw errors.conflict(t.group, t.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${o.metadata.resourceVersion}`);
+      throw errors.conflict(
+        t.group,
+        t.plural,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${o.metadata.resourceVersion}`,
+      );
     if (opts.dryRun) return o;
     const policy = opts.propagationPolicy ?? 'Background';
     if (policy === 'Orphan') this.orphanDependents(o.metadata.uid!);
@@ -258,7 +269,8 @@ function specChanged(t: ResourceType, a: KubeObject, b: KubeObject): boolean {
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: (o.metadata.managedFields ?? []).map((m) => ({ ...m, time: '' })) } });
+  const strip = (o: KubeObject) =>
+    JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: (o.metadata.managedFields ?? []).map((m) => ({ ...m, time: '' })) } });
   return strip(a) === strip(b);
 }
 

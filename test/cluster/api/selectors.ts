@@ -35,23 +35,33 @@ export function matchesSelector(selector: Json, labels: Record<string, string> |
 
 function matchReqs(reqs: Req[], labels: Record<string, string>): boolean {
   return reqs.every((r) => {
-    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+    const has = Object.hasOwn(labels, r.key);
     switch (r.op) {
-      case 'exists': return has;
-      case '!exists': return !has;
-      case '=': case 'in': return has && r.values.includes(labels[r.key]);
-      case '!=': case 'notin': return !has || !r.values.includes(labels[r.key]);
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
+      case '=':
+      case 'in':
+        return has && r.values.includes(labels[r.key]);
+      case '!=':
+      case 'notin':
+        return !has || !r.values.includes(labels[r.key]);
     }
   });
 }
 
 function splitTop(s: string): string[] {
   const out: string[] = [];
-  let depth = 0, cur = '';
+  let depth = 0,
+    cur = '';
   for (const c of s) {
     if (c === '(') depth++;
     if (c === ')') depth--;
-    if (c === ',' && depth === 0) { out.push(cur); cur = ''; } else cur += c;
+    if (c === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
   out.push(cur);
   return out.map((x) => x.trim()).filter(Boolean);

@@ -46,16 +46,21 @@ export const errors = {
       kind: plural,
     }),
   invalid: (kind: string, group: string, name: string, causes: Array<{ field: string; message: string }>) =>
-    new ApiError(
-      422,
-      'Invalid',
-      `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-      { name, group, kind, causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })) },
-    ),
+    new ApiError(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
+      name,
+      group,
+      kind,
+      causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
+    }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   forbidden: (message: string) => new ApiError(403, 'Forbidden', message),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
-  unsupportedMedia: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${type}`),
+  unsupportedMedia: (type: string) =>
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json; got ${type}`,
+    ),
   gone: (message: string) => new ApiError(410, 'Expired', message),
   internal: (message: string) => new ApiError(500, 'InternalError', message),
 };

@@ -13,19 +13,47 @@ const port: T = { fields: { containerPort: 'int', hostPort: 'int', name: 'string
 const env: T = { fields: { name: 'string', value: 'string', valueFrom: { fields: {} } } };
 const container: T = {
   fields: {
-    name: 'string', image: 'string', imagePullPolicy: 'string', workingDir: 'string', command: { list: 'string' }, args: { list: 'string' },
-    ports: { list: port }, env: { list: env }, tty: 'bool', stdin: 'bool',
+    name: 'string',
+    image: 'string',
+    imagePullPolicy: 'string',
+    workingDir: 'string',
+    command: { list: 'string' },
+    args: { list: 'string' },
+    ports: { list: port },
+    env: { list: env },
+    tty: 'bool',
+    stdin: 'bool',
   },
 };
 const podSpec: T = {
   fields: {
-    containers: { list: container }, initContainers: { list: container }, restartPolicy: 'string', serviceAccountName: 'string',
-    terminationGracePeriodSeconds: 'int', activeDeadlineSeconds: 'int', nodeSelector: strings, hostname: 'string', volumes: { list: { fields: { name: 'string' } } },
+    containers: { list: container },
+    initContainers: { list: container },
+    restartPolicy: 'string',
+    serviceAccountName: 'string',
+    terminationGracePeriodSeconds: 'int',
+    activeDeadlineSeconds: 'int',
+    nodeSelector: strings,
+    hostname: 'string',
+    volumes: { list: { fields: { name: 'string' } } },
   },
 };
 const template: T = { fields: { metadata: meta, spec: podSpec } };
-const selector: T = { fields: { matchLabels: strings, matchExpressions: { list: { fields: { key: 'string', operator: 'string', values: { list: 'string' } } } } } };
-const workload: T = { fields: { replicas: 'int', minReadySeconds: 'int', revisionHistoryLimit: 'int', progressDeadlineSeconds: 'int', paused: 'bool', selector, template, serviceName: 'string' } };
+const selector: T = {
+  fields: { matchLabels: strings, matchExpressions: { list: { fields: { key: 'string', operator: 'string', values: { list: 'string' } } } } },
+};
+const workload: T = {
+  fields: {
+    replicas: 'int',
+    minReadySeconds: 'int',
+    revisionHistoryLimit: 'int',
+    progressDeadlineSeconds: 'int',
+    paused: 'bool',
+    selector,
+    template,
+    serviceName: 'string',
+  },
+};
 
 const SCHEMAS: Record<string, Record<string, T>> = {
   Pod: { spec: podSpec },
@@ -37,7 +65,9 @@ const SCHEMAS: Record<string, Record<string, T>> = {
   Service: {
     spec: {
       fields: {
-        type: 'string', clusterIP: 'string', selector: strings,
+        type: 'string',
+        clusterIP: 'string',
+        selector: strings,
         ports: { list: { fields: { port: 'int', targetPort: 'intOrString', nodePort: 'int', name: 'string', protocol: 'string' } } },
       },
     },
@@ -54,9 +84,15 @@ function got(v: unknown): string {
 function check(v: unknown, t: T, at: string): string | undefined {
   if (v === null || v === undefined || t === 'any') return undefined;
   if (t === 'string') return typeof v === 'string' ? undefined : `${at}: expected string, got ${got(v)}`;
-  if (t === 'int') return typeof v === 'number' ? (Number.isInteger(v) ? undefined : `${at}: expected numeric (int or float), got ${got(v)}`) : `${at}: expected numeric (int or float), got ${typeof v === 'string' ? 'string' : got(v)}`;
+  if (t === 'int')
+    return typeof v === 'number'
+      ? Number.isInteger(v)
+        ? undefined
+        : `${at}: expected numeric (int or float), got ${got(v)}`
+      : `${at}: expected numeric (int or float), got ${typeof v === 'string' ? 'string' : got(v)}`;
   if (t === 'bool') return typeof v === 'boolean' ? undefined : `${at}: expected boolean, got ${got(v)}`;
-  if (t === 'intOrString') return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)) ? undefined : `${at}: expected string or numeric, got ${got(v)}`;
+  if (t === 'intOrString')
+    return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)) ? undefined : `${at}: expected string or numeric, got ${got(v)}`;
   if ('list' in t) {
     if (!Array.isArray(v)) return `${at}: expected list, got ${got(v)}`;
     for (let i = 0; i < v.length; i++) {

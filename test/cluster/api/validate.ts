@@ -15,7 +15,10 @@ export function validate(t: ResourceType, o: KubeObject): void {
   const labelNamed = ['Namespace', 'Service'].includes(o.kind);
   if (!name) causes.push({ field: 'metadata.name', message: 'Required value: name or generateName is required' });
   else if (name.length > (labelNamed ? 63 : 253) || !(labelNamed ? DNS_LABEL : DNS_SUBDOMAIN).test(name))
-    causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 ${labelNamed ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` });
+    causes.push({
+      field: 'metadata.name',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 ${labelNamed ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    });
   const spec = o.spec as Json;
   switch (o.kind) {
     case 'Pod':
@@ -30,7 +33,10 @@ export function validate(t: ResourceType, o: KubeObject): void {
     case 'Job':
       podSpec(spec?.template?.spec, 'spec.template.spec', causes);
       if (!['Never', 'OnFailure'].includes(spec?.template?.spec?.restartPolicy))
-        causes.push({ field: 'spec.template.spec.restartPolicy', message: `Unsupported value: "${spec?.template?.spec?.restartPolicy}": supported values: "OnFailure", "Never"` });
+        causes.push({
+          field: 'spec.template.spec.restartPolicy',
+          message: `Unsupported value: "${spec?.template?.spec?.restartPolicy}": supported values: "OnFailure", "Never"`,
+        });
       break;
   }
   if (causes.length) throw errors.invalid(o.kind, t.group, name, causes);
@@ -45,9 +51,19 @@ export function validateUpdate(t: ResourceType, before: KubeObject, after: KubeO
   if (after.kind === 'Job' && !same(before.spec?.template, after.spec?.template))
     causes.push({ field: 'spec.template', message: 'Invalid value: field is immutable' });
   if (after.kind === 'Pod') {
-    const strip = (s: Json) => ({ ...s, containers: (s?.containers ?? []).map((c: Json) => ({ ...c, image: '' })), initContainers: (s?.initContainers ?? []).map((c: Json) => ({ ...c, image: '' })), activeDeadlineSeconds: 0, tolerations: [] });
+    const strip = (s: Json) => ({
+      ...s,
+      containers: (s?.containers ?? []).map((c: Json) => ({ ...c, image: '' })),
+      initContainers: (s?.initContainers ?? []).map((c: Json) => ({ ...c, image: '' })),
+      activeDeadlineSeconds: 0,
+      tolerations: [],
+    });
     if (!same(strip(before.spec), strip(after.spec)))
-      causes.push({ field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)' });
+      causes.push({
+        field: 'spec',
+        message:
+          'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+      });
   }
   if (causes.length) throw errors.invalid(after.kind, t.group, after.metadata.name ?? '', causes);
 }
@@ -55,7 +71,10 @@ export function validateUpdate(t: ResourceType, before: KubeObject, after: KubeO
 function workload(spec: Json, causes: Cause[]): void {
   if (!spec?.selector) causes.push({ field: 'spec.selector', message: 'Required value' });
   else if (!matchesSelector(spec.selector, spec.template?.metadata?.labels))
-    causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
+    causes.push({
+      field: 'spec.template.metadata.labels',
+      message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\``,
+    });
   podSpec(spec?.template?.spec, 'spec.template.spec', causes);
 }
 
@@ -69,7 +88,11 @@ function podSpec(spec: Json, at: string, causes: Cause[]): void {
   [...(spec.initContainers ?? []), ...containers].forEach((c: Json, i: number) => {
     const f = `${at}.containers[${i}]`;
     if (!c?.name) causes.push({ field: `${f}.name`, message: 'Required value' });
-    else if (!DNS_LABEL.test(c.name)) causes.push({ field: `${f}.name`, message: `Invalid value: "${c.name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'` });
+    else if (!DNS_LABEL.test(c.name))
+      causes.push({
+        field: `${f}.name`,
+        message: `Invalid value: "${c.name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+      });
     else if (seen.has(c.name)) causes.push({ field: `${f}.name`, message: `Duplicate value: "${c.name}"` });
     if (c?.name) seen.add(c.name);
     if (!c?.image) causes.push({ field: `${f}.image`, message: 'Required value' });

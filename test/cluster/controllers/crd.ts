@@ -20,7 +20,9 @@ export class CrdController implements Controller {
   }
 
   keysFor(e: StoreEvent): string[] {
-    return e.object.kind === 'CustomResourceDefinition' ? [`${e.type === 'DELETED' ? '-' : '+'}${e.object.metadata.name}|${e.object.spec.group}/${e.object.spec.names.plural}`] : [];
+    return e.object.kind === 'CustomResourceDefinition'
+      ? [`${e.type === 'DELETED' ? '-' : '+'}${e.object.metadata.name}|${e.object.spec.group}/${e.object.spec.names.plural}`]
+      : [];
   }
 
   reconcile(key: string): void {
@@ -35,7 +37,13 @@ export class CrdController implements Controller {
     const spec = crd.spec as Json;
     const prev: Json[] = crd.status?.conditions ?? [];
     const status = {
-      acceptedNames: { kind: spec.names.kind, listKind: spec.names.listKind ?? `${spec.names.kind}List`, plural: spec.names.plural, singular: spec.names.singular ?? spec.names.kind.toLowerCase(), ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}) },
+      acceptedNames: {
+        kind: spec.names.kind,
+        listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+        plural: spec.names.plural,
+        singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+        ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}),
+      },
       conditions: [
         condition('NamesAccepted', true, 'NoConflicts', 'no conflicts found', prev),
         condition('Established', true, 'InitialNamesAccepted', 'the initial names have been accepted', prev),
@@ -64,4 +72,3 @@ function typesOf(crd: KubeObject): ResourceType[] {
     crd: true,
   }));
 }
-

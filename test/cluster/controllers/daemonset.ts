@@ -27,10 +27,17 @@ export class DaemonSetController implements Controller {
     const pods = objects.list(kinds.pods, ns).filter((p) => isControlledBy(p, ds));
     const live = pods.filter((p) => !p.metadata.deletionTimestamp);
     for (const p of live) {
-      if (p.metadata.labels?.[REVISION_LABEL] !== hash || p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') objects.delete(kinds.pods, ns, p.metadata.name!);
+      if (p.metadata.labels?.[REVISION_LABEL] !== hash || p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')
+        objects.delete(kinds.pods, ns, p.metadata.name!);
     }
     if (pods.length === 0) {
-      const pod = podFromTemplate(kinds.pods, ds, ds.spec.template, { generateName: `${name}-` }, { [REVISION_LABEL]: hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) });
+      const pod = podFromTemplate(
+        kinds.pods,
+        ds,
+        ds.spec.template,
+        { generateName: `${name}-` },
+        { [REVISION_LABEL]: hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+      );
       pod.spec = { ...pod.spec, nodeName: NODE_NAME };
       const created = objects.create(kinds.pods, ns, pod, { manager: CONTROLLER_MANAGER });
       events.record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'daemonset-controller');

@@ -40,8 +40,19 @@ export class DeploymentController implements Controller {
     const recreate = d.spec.strategy?.type === 'Recreate';
 
     if (!newRs) {
-      newRs = objects.create(kinds.replicasets, ns, this.replicaSetFor(d, hash, maxRevision + 1, recreate && old.some((rs) => (rs.status?.replicas ?? 0) > 0) ? 0 : desired), { manager: CONTROLLER_MANAGER });
-      this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${newRs.spec.replicas}`, 'deployment-controller');
+      newRs = objects.create(
+        kinds.replicasets,
+        ns,
+        this.replicaSetFor(d, hash, maxRevision + 1, recreate && old.some((rs) => (rs.status?.replicas ?? 0) > 0) ? 0 : desired),
+        { manager: CONTROLLER_MANAGER },
+      );
+      this.ctx.events.record(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${newRs.metadata.name} from 0 to ${newRs.spec.replicas}`,
+        'deployment-controller',
+      );
     } else if (revisionOf(newRs) < maxRevision) {
       // rolled back to an older template: it becomes the newest revision again
       newRs = objects.update(kinds.replicasets, ns, newRs.metadata.name!, annotate(newRs, REVISION, String(maxRevision + 1)), { manager: CONTROLLER_MANAGER });
@@ -75,7 +86,11 @@ export class DeploymentController implements Controller {
         name: `${d.metadata.name}-${hash}`,
         namespace: d.metadata.namespace,
         labels: template.metadata.labels,
-        annotations: { [REVISION]: String(revision), 'deployment.kubernetes.io/desired-replicas': String(d.spec.replicas ?? 1), 'deployment.kubernetes.io/max-replicas': String(d.spec.replicas ?? 1) },
+        annotations: {
+          [REVISION]: String(revision),
+          'deployment.kubernetes.io/desired-replicas': String(d.spec.replicas ?? 1),
+          'deployment.kubernetes.io/max-replicas': String(d.spec.replicas ?? 1),
+        },
         ownerReferences: [ownerRef(d)],
       },
       spec: {
@@ -90,8 +105,20 @@ export class DeploymentController implements Controller {
   private scale(d: KubeObject, rs: KubeObject, replicas: number): KubeObject {
     if (rs.spec.replicas === replicas) return rs;
     const from = rs.spec.replicas;
-    const updated = this.ctx.objects.update(this.ctx.kinds.replicasets, rs.metadata.namespace, rs.metadata.name!, { ...rs, spec: { ...rs.spec, replicas } }, { manager: CONTROLLER_MANAGER });
-    this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`, 'deployment-controller');
+    const updated = this.ctx.objects.update(
+      this.ctx.kinds.replicasets,
+      rs.metadata.namespace,
+      rs.metadata.name!,
+      { ...rs, spec: { ...rs.spec, replicas } },
+      { manager: CONTROLLER_MANAGER },
+    );
+    this.ctx.events.record(
+      d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+      'deployment-controller',
+    );
     return updated;
   }
 
@@ -122,15 +149,17 @@ export class DeploymentController implements Controller {
     const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
     let progressing: Json;
     if (complete) progressing = condition('Progressing', true, 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, prev);
-    else if (Date.now() - progressedAt > deadline) progressing = condition('Progressing', false, 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, prev);
+    else if (Date.now() - progressedAt > deadline)
+      progressing = condition('Progressing', false, 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, prev);
     else {
       progressing = condition('Progressing', true, 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, prev);
       progressing.lastUpdateTime = new Date(progressedAt).toISOString().replace(/\.\d+Z$/, 'Z');
       this.ctx.manager.requeueAfter(this, key, Math.max(100, progressedAt + deadline - Date.now() + 50));
     }
-    const availableCond = available >= desired - maxUnavailable
-      ? condition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', prev)
-      : condition('Available', false, 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', prev);
+    const availableCond =
+      available >= desired - maxUnavailable
+        ? condition('Available', true, 'MinimumReplicasAvailable', 'Deployment has minimum availability.', prev)
+        : condition('Available', false, 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', prev);
     const status: Json = {
       observedGeneration: d.metadata.generation,
       replicas,
@@ -157,6 +186,10 @@ function annotate(o: KubeObject, k: string, v: string): KubeObject {
 function progressTime(d: KubeObject, now: Record<string, number>): number {
   const s = d.status ?? {};
   const p = (d.status?.conditions ?? []).find((c: Json) => c.type === 'Progressing');
-  const same = s.observedGeneration === d.metadata.generation && ['replicas', 'updated', 'ready', 'available'].every((k) => (s[k === 'updated' ? 'updatedReplicas' : k === 'replicas' ? 'replicas' : `${k}Replicas`] ?? 0) === now[k]);
+  const same =
+    s.observedGeneration === d.metadata.generation &&
+    ['replicas', 'updated', 'ready', 'available'].every(
+      (k) => (s[k === 'updated' ? 'updatedReplicas' : k === 'replicas' ? 'replicas' : `${k}Replicas`] ?? 0) === now[k],
+    );
   return same && p?.lastUpdateTime ? Date.parse(p.lastUpdateTime) : Date.now();
 }

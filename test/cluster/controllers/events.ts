@@ -6,7 +6,10 @@ import type { ResourceType } from '../api/resources.js';
 import { now, type KubeObject } from '../api/types.js';
 
 export class EventRecorder {
-  constructor(private objects: Objects, private events: ResourceType) {}
+  constructor(
+    private objects: Objects,
+    private events: ResourceType,
+  ) {}
 
   record(about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component = 'kubelet'): void {
     const ns = about.metadata.namespace ?? 'default';
@@ -19,20 +22,31 @@ export class EventRecorder {
         return;
       }
       const ts = now();
-      this.objects.create(this.events, ns, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${about.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
-        involvedObject: { apiVersion: about.apiVersion, kind: about.kind, name: about.metadata.name, namespace: about.metadata.namespace, uid: about.metadata.uid },
-        reason,
-        message,
-        type,
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: ts,
-        lastTimestamp: ts,
-        count: 1,
-      }, { manager: component });
+      this.objects.create(
+        this.events,
+        ns,
+        {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: `${about.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+          involvedObject: {
+            apiVersion: about.apiVersion,
+            kind: about.kind,
+            name: about.metadata.name,
+            namespace: about.metadata.namespace,
+            uid: about.metadata.uid,
+          },
+          reason,
+          message,
+          type,
+          source: { component },
+          reportingComponent: component,
+          firstTimestamp: ts,
+          lastTimestamp: ts,
+          count: 1,
+        },
+        { manager: component },
+      );
     } catch {
       // the namespace is going away: nobody will read this event
     }

@@ -22,10 +22,17 @@ export class GarbageCollector implements Controller {
     const owner = this.byUid(uid);
     const dependents = this.dependentsOf(uid);
     if (owner && owner.o.metadata.finalizers?.includes('foregroundDeletion')) {
-      for (const d of dependents) if (!d.o.metadata.deletionTimestamp) objects.delete(d.t, d.o.metadata.namespace, d.o.metadata.name!, { propagationPolicy: 'Foreground' });
+      for (const d of dependents)
+        if (!d.o.metadata.deletionTimestamp) objects.delete(d.t, d.o.metadata.namespace, d.o.metadata.name!, { propagationPolicy: 'Foreground' });
       if (dependents.length === 0) {
         const finalizers = owner.o.metadata.finalizers.filter((f) => f !== 'foregroundDeletion');
-        objects.update(owner.t, owner.o.metadata.namespace, owner.o.metadata.name!, { ...owner.o, metadata: { ...owner.o.metadata, finalizers } }, { manager: CONTROLLER_MANAGER });
+        objects.update(
+          owner.t,
+          owner.o.metadata.namespace,
+          owner.o.metadata.name!,
+          { ...owner.o, metadata: { ...owner.o.metadata, finalizers } },
+          { manager: CONTROLLER_MANAGER },
+        );
       } else this.ctx.manager.requeueAfter(this, uid, 200);
       return;
     }

@@ -39,13 +39,18 @@ export class JobController implements Controller {
       status.conditions = [condition('FailureTarget', true, 'BackoffLimitExceeded', msg, prev), condition('Failed', true, 'BackoffLimitExceeded', msg, prev)];
       events.record(job, 'Warning', 'BackoffLimitExceeded', msg, 'job-controller');
     } else if (succeeded >= completions) {
-      status.conditions = [condition('SuccessCriteriaMet', true, 'CompletionsReached', 'Reached expected number of succeeded pods', prev), condition('Complete', true, 'CompletionsReached', 'Reached expected number of succeeded pods', prev)];
+      status.conditions = [
+        condition('SuccessCriteriaMet', true, 'CompletionsReached', 'Reached expected number of succeeded pods', prev),
+        condition('Complete', true, 'CompletionsReached', 'Reached expected number of succeeded pods', prev),
+      ];
       status.completionTime = now();
       events.record(job, 'Normal', 'Completed', 'Job completed', 'job-controller');
     } else if (!job.spec.suspend) {
       const want = Math.min(job.spec.parallelism ?? 1, completions - succeeded);
       for (let i = active.length; i < want; i++) {
-        const pod = objects.create(kinds.pods, ns, podFromTemplate(kinds.pods, job, job.spec.template, { generateName: `${name}-` }), { manager: CONTROLLER_MANAGER });
+        const pod = objects.create(kinds.pods, ns, podFromTemplate(kinds.pods, job, job.spec.template, { generateName: `${name}-` }), {
+          manager: CONTROLLER_MANAGER,
+        });
         events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'job-controller');
         active.push(pod);
       }

@@ -17,7 +17,10 @@ export class ControllerManager {
   private running = false;
   private stopped = false;
 
-  constructor(private store: Store, private onError: (e: unknown) => void = () => {}) {}
+  constructor(
+    private store: Store,
+    private onError: (e: unknown) => void = () => {},
+  ) {}
 
   add(c: Controller): void {
     this.controllers.push(c);

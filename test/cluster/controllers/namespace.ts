@@ -24,7 +24,12 @@ export class NamespaceController implements Controller {
     if (!ns) return;
     if (!ns.metadata.deletionTimestamp) {
       if (!objects.find(kinds.serviceaccounts, name, 'default'))
-        objects.create(kinds.serviceaccounts, name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } }, { manager: CONTROLLER_MANAGER });
+        objects.create(
+          kinds.serviceaccounts,
+          name,
+          { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } },
+          { manager: CONTROLLER_MANAGER },
+        );
       return;
     }
     const left = objects.store.kindsIn(name);

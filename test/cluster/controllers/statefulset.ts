@@ -30,11 +30,17 @@ export class StatefulSetController implements Controller {
     const byOrdinal = new Map(pods.map((p) => [ordinal(p, name), p]));
     const create = (i: number) => {
       const podName = `${name}-${i}`;
-      const pod = podFromTemplate(kinds.pods, sts, sts.spec.template, { name: podName }, {
-        [REVISION_LABEL]: revision,
-        'statefulset.kubernetes.io/pod-name': podName,
-        'apps.kubernetes.io/pod-index': String(i),
-      });
+      const pod = podFromTemplate(
+        kinds.pods,
+        sts,
+        sts.spec.template,
+        { name: podName },
+        {
+          [REVISION_LABEL]: revision,
+          'statefulset.kubernetes.io/pod-name': podName,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
+      );
       pod.spec = { ...pod.spec, hostname: podName, subdomain: sts.spec.serviceName };
       objects.create(kinds.pods, ns, pod, { manager: CONTROLLER_MANAGER });
       events.record(sts, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${name} successful`, 'statefulset-controller');
@@ -72,7 +78,7 @@ export class StatefulSetController implements Controller {
     const ready = pods.filter(isPodReady).length;
     const want: number = sts.spec.replicas ?? 1;
     const done = updated === want && pods.length === want;
-    const currentRevision = done ? revision : sts.status?.currentRevision ?? revision;
+    const currentRevision = done ? revision : (sts.status?.currentRevision ?? revision);
     const status: Json = {
       observedGeneration: sts.metadata.generation,
       replicas: pods.length,

@@ -43,7 +43,11 @@ export function templateHash(template: Json): string {
 
 function stableJson(v: Json): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -56,7 +60,13 @@ export function isPodReady(p: KubeObject): boolean {
 }
 
 /** a Pod object for a controller to create from its template */
-export function podFromTemplate(pods: ResourceType, owner: KubeObject, template: Json, name: { name?: string; generateName?: string }, labels: Record<string, string> = {}): KubeObject {
+export function podFromTemplate(
+  pods: ResourceType,
+  owner: KubeObject,
+  template: Json,
+  name: { name?: string; generateName?: string },
+  labels: Record<string, string> = {},
+): KubeObject {
   const t = clone(template ?? {});
   return {
     apiVersion: apiVersionOf(pods),
@@ -77,7 +87,14 @@ export function condition(type: string, status: boolean, reason: string, message
   const old = (previous ?? []).find((c) => c.type === type);
   const s = status ? 'True' : 'False';
   const changed = !old || old.status !== s;
-  return { type, status: s, lastUpdateTime: old && !changed && old.reason === reason ? old.lastUpdateTime : ts, lastTransitionTime: changed ? ts : old.lastTransitionTime, reason, message };
+  return {
+    type,
+    status: s,
+    lastUpdateTime: old && !changed && old.reason === reason ? old.lastUpdateTime : ts,
+    lastTransitionTime: changed ? ts : old.lastTransitionTime,
+    reason,
+    message,
+  };
 }
 
 /** an intOrString percentage ("25%") or count against a total */

@@ -65,6 +65,25 @@ function subresource(t: ResourceType, sub: string): object {
     binding: ['create'],
     finalize: ['update'],
   };
-  const kind = ({ log: 'Pod', exec: 'PodExecOptions', portforward: 'PodPortForwardOptions', attach: 'PodAttachOptions', scale: 'Scale', eviction: 'Eviction', binding: 'Binding', proxy: 'PodProxyOptions' } as Record<string, string>)[sub] ?? t.kind;
-  return { name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind, verbs: verbs[sub] ?? ['get'], ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}) };
+  const kind =
+    (
+      {
+        log: 'Pod',
+        exec: 'PodExecOptions',
+        portforward: 'PodPortForwardOptions',
+        attach: 'PodAttachOptions',
+        scale: 'Scale',
+        eviction: 'Eviction',
+        binding: 'Binding',
+        proxy: 'PodProxyOptions',
+      } as Record<string, string>
+    )[sub] ?? t.kind;
+  return {
+    name: `${t.plural}/${sub}`,
+    singularName: '',
+    namespaced: t.namespaced,
+    kind,
+    verbs: verbs[sub] ?? ['get'],
+    ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
+  };
 }

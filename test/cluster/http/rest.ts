@@ -15,7 +15,14 @@ export interface RestContext {
   openWatches: Set<ServerResponse>;
 }
 
-export async function serveRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, p: ResourcePath, q: URLSearchParams): Promise<void> {
+export async function serveRest(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: ResourceType,
+  p: ResourcePath,
+  q: URLSearchParams,
+): Promise<void> {
   const { objects } = ctx;
   const ns = t.namespaced ? p.namespace : undefined;
   const method = req.method ?? 'GET';
@@ -26,7 +33,11 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
   // client-go switches to JSON when a server refuses protobuf with 415; this server speaks JSON only
   if (contentType === 'application/vnd.kubernetes.protobuf')
-    throw new ApiError(415, 'UnsupportedMediaType', 'this test cluster reads JSON and YAML bodies only, not protobuf (which kubectl create/expose send): use kubectl apply');
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      'this test cluster reads JSON and YAML bodies only, not protobuf (which kubectl create/expose send): use kubectl apply',
+    );
   if (sub && !['status', 'scale'].includes(sub)) throw errors.notFound(t.group, `${t.plural}/${sub}`, p.name ?? '');
 
   if (!p.name) {
@@ -34,7 +45,14 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
       const opts = { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
       if (q.get('watch') === 'true' || q.get('watch') === '1') {
         const timeoutSeconds = q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined;
-        serveWatch(req, res, objects, t, { namespace: ns, ...opts, resourceVersion: q.get('resourceVersion') ?? undefined, timeoutSeconds, table }, ctx.openWatches);
+        serveWatch(
+          req,
+          res,
+          objects,
+          t,
+          { namespace: ns, ...opts, resourceVersion: q.get('resourceVersion') ?? undefined, timeoutSeconds, table },
+          ctx.openWatches,
+        );
         return;
       }
       const rv = objects.store.resourceVersion;
@@ -50,7 +68,12 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
       const opts = await deleteOptions(req, q);
       const items = objects.list(t, ns, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
       const deleted = items.map((o) => objects.delete(t, o.metadata.namespace, o.metadata.name!, opts));
-      return sendJson(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: objects.store.resourceVersion }, items: deleted });
+      return sendJson(res, 200, {
+        kind: `${t.kind}List`,
+        apiVersion: apiVersionOf(t),
+        metadata: { resourceVersion: objects.store.resourceVersion },
+        items: deleted,
+      });
     }
     throw errors.methodNotAllowed(`${method} is not supported on a list`);
   }
@@ -71,7 +94,12 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
       const raw = await readBody(req);
       const existed = !!objects.find(t, ns, name);
       const force = q.get('force') === 'true';
-      const out = objects.patch(t, ns, name, type, raw, { manager: q.get('fieldManager') ?? (type.includes('apply') ? undefined : manager), force, dryRun, subresource: sub });
+      const out = objects.patch(t, ns, name, type, raw, {
+        manager: q.get('fieldManager') ?? (type.includes('apply') ? undefined : manager),
+        force,
+        dryRun,
+        subresource: sub,
+      });
       return sendJson(res, existed ? 200 : 201, out);
     }
     case 'DELETE': {
@@ -82,7 +110,15 @@ export async function serveRest(ctx: RestContext, req: IncomingMessage, res: Ser
   throw errors.methodNotAllowed(`${method} is not supported`);
 }
 
-async function serveScale(ctx: RestContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, manager: string): Promise<void> {
+async function serveScale(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: ResourceType,
+  ns: string | undefined,
+  name: string,
+  manager: string,
+): Promise<void> {
   const scaleOf = (o: KubeObject) => ({
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -106,7 +142,9 @@ async function serveScale(ctx: RestContext, req: IncomingMessage, res: ServerRes
 }
 
 function selectorString(sel: Json): string {
-  return Object.entries((sel?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries((sel?.matchLabels ?? {}) as Record<string, string>)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {

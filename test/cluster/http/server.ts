@@ -94,8 +94,7 @@ export class ApiServer {
     if (t.kind === 'Pod' && p.name && p.subresource === 'log') {
       return this.opts.streams.logs(req, res, objects.get(t, p.namespace, p.name), url.searchParams);
     }
-    if (t.kind === 'Pod' && p.name && ['exec', 'attach', 'portforward'].includes(p.subresource ?? ''))
-      throw errors.badRequest('Upgrade request required');
+    if (t.kind === 'Pod' && p.name && ['exec', 'attach', 'portforward'].includes(p.subresource ?? '')) throw errors.badRequest('Upgrade request required');
     return serveRest({ objects, openWatches: this.openWatches }, req, res, t, p, url.searchParams);
   }
 
@@ -107,7 +106,8 @@ export class ApiServer {
     try {
       if (!p || !t || t.kind !== 'Pod' || !p.name || !['exec', 'attach', 'portforward'].includes(p.subresource ?? ''))
         throw errors.notFound('', 'pods', p?.name ?? '');
-      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw errors.badRequest(`upgrade to ${req.headers.upgrade} is not supported: use WebSockets`);
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket')
+        throw errors.badRequest(`upgrade to ${req.headers.upgrade} is not supported: use WebSockets`);
       this.opts.streams.upgrade(req, socket, head, this.opts.objects.get(t, p.namespace, p.name), p.subresource!, url.searchParams);
     } catch (e) {
       rejectUpgrade(socket, e);
@@ -122,5 +122,7 @@ export function rejectUpgrade(socket: Duplex, e: unknown): void {
   const status = asApiError(e).toStatus();
   const body = JSON.stringify(status);
   const code = (status as { code?: number }).code ?? 500;
-  socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -9,7 +9,11 @@ const age: Column = { name: 'Age', type: 'string', cell: (o) => ageOf(o.metadata
 const COLUMNS: Record<string, Column[]> = {
   Pod: [
     name,
-    { name: 'Ready', type: 'string', cell: (o) => `${(o.status?.containerStatuses ?? []).filter((c: Json) => c.ready).length}/${(o.spec?.containers ?? []).length}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      cell: (o) => `${(o.status?.containerStatuses ?? []).filter((c: Json) => c.ready).length}/${(o.spec?.containers ?? []).length}`,
+    },
     { name: 'Status', type: 'string', cell: podStatus },
     { name: 'Restarts', type: 'string', cell: (o) => String((o.status?.containerStatuses ?? []).reduce((n: number, c: Json) => n + (c.restartCount ?? 0), 0)) },
     age,
@@ -31,7 +35,11 @@ const COLUMNS: Record<string, Column[]> = {
   StatefulSet: [name, { name: 'Ready', type: 'string', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}` }, age],
   Job: [
     name,
-    { name: 'Status', type: 'string', cell: (o) => (o.status?.conditions ?? []).find((c: Json) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True')?.type ?? 'Running' },
+    {
+      name: 'Status',
+      type: 'string',
+      cell: (o) => (o.status?.conditions ?? []).find((c: Json) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True')?.type ?? 'Running',
+    },
     { name: 'Completions', type: 'string', cell: (o) => `${o.status?.succeeded ?? 0}/${o.spec?.completions ?? 1}` },
     age,
   ],

@@ -37,8 +37,10 @@ export function containerEnv(objects: Objects, registry: ResourceRegistry, pod: 
   for (const e of (c.env ?? []) as Json[]) {
     let v: string | undefined;
     if (e.valueFrom?.fieldRef) v = fieldRef(pod, e.valueFrom.fieldRef.fieldPath);
-    else if (e.valueFrom?.configMapKeyRef) v = lookup('configmaps', e.valueFrom.configMapKeyRef.name, e.valueFrom.configMapKeyRef.key, !!e.valueFrom.configMapKeyRef.optional) as string | undefined;
-    else if (e.valueFrom?.secretKeyRef) v = lookup('secrets', e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key, !!e.valueFrom.secretKeyRef.optional) as string | undefined;
+    else if (e.valueFrom?.configMapKeyRef)
+      v = lookup('configmaps', e.valueFrom.configMapKeyRef.name, e.valueFrom.configMapKeyRef.key, !!e.valueFrom.configMapKeyRef.optional) as string | undefined;
+    else if (e.valueFrom?.secretKeyRef)
+      v = lookup('secrets', e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key, !!e.valueFrom.secretKeyRef.optional) as string | undefined;
     else if (e.valueFrom) v = '';
     else v = expand(String(e.value ?? ''), env);
     if (v !== undefined) env.set(e.name, v);
@@ -48,7 +50,7 @@ export function containerEnv(objects: Objects, registry: ResourceRegistry, pod: 
 
 /** $(VAR) references to variables defined earlier; $$ escapes a dollar; unknown references stay as written */
 export function expand(s: string, env: Map<string, string>): string {
-  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name) => (m === '$$' ? '$' : env.get(name) ?? m));
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name) => (m === '$$' ? '$' : (env.get(name) ?? m)));
 }
 
 function fieldRef(pod: KubeObject, path: string): string {

@@ -28,7 +28,11 @@ export class Kubelet {
   private unsubscribe?: () => void;
   private ctx: KubeletContext;
 
-  constructor(private store: Store, private pods: ResourceType, deps: Omit<KubeletContext, 'writeStatus'>) {
+  constructor(
+    private store: Store,
+    private pods: ResourceType,
+    deps: Omit<KubeletContext, 'writeStatus'>,
+  ) {
     this.ctx = { ...deps, writeStatus: (pod, status) => this.writeStatus(pod, status) };
   }
 
@@ -81,7 +85,8 @@ export class Kubelet {
       this.finished.add(uid);
       if (!release) return;
       const live = this.ctx.objects.find(this.pods, pod.metadata.namespace, pod.metadata.name!);
-      if (live?.metadata.uid === uid) this.ctx.objects.delete(this.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      if (live?.metadata.uid === uid)
+        this.ctx.objects.delete(this.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
     })()
       .catch((e) => this.ctx.log(`terminating pod ${pod.metadata.name}: ${e?.stack ?? e}`))
       .finally(() => this.terminating.delete(uid));

@@ -38,14 +38,28 @@ export function podStatus(pod: KubeObject, v: PodView): Json {
   const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
     const old = prev.find((c) => c.type === type);
     const status = ok ? 'True' : 'False';
-    return { type, status, lastProbeTime: null, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now(), ...(ok ? {} : { reason, message }) };
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now(),
+      ...(ok ? {} : { reason, message }),
+    };
   };
   const msg = `containers with unready status: [${unready.join(' ')}]`;
   return {
     phase,
     conditions: [
       cond('PodReadyToStartContainers', true),
-      cond('Initialized', v.initDone, 'ContainersNotInitialized', `containers with incomplete status: [${v.init.filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0)).map((c) => c.name).join(' ')}]`),
+      cond(
+        'Initialized',
+        v.initDone,
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${v.init
+          .filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0))
+          .map((c) => c.name)
+          .join(' ')}]`,
+      ),
       cond('Ready', allReady, notReadyReason, msg),
       cond('ContainersReady', allReady, notReadyReason, msg),
       cond('PodScheduled', true),

@@ -37,7 +37,10 @@ export class PodWorker {
   private sandboxId?: string;
   readonly uid: string;
 
-  constructor(private ctx: KubeletContext, private pod: KubeObject) {
+  constructor(
+    private ctx: KubeletContext,
+    private pod: KubeObject,
+  ) {
     this.uid = pod.metadata.uid!;
     const slot = (c: Json): Slot => ({
       name: c.name,
@@ -113,7 +116,12 @@ export class PodWorker {
       await Promise.all(running.map((s) => this.runtime.stop(s.id!, Math.min(graceSeconds, 2))));
     }
     await Promise.all(this.loops);
-    await Promise.all([...this.slots.values()].flatMap((s) => [s.id, s.previousId]).filter((x): x is string => !!x).map((id) => this.runtime.remove(id)));
+    await Promise.all(
+      [...this.slots.values()]
+        .flatMap((s) => [s.id, s.previousId])
+        .filter((x): x is string => !!x)
+        .map((id) => this.runtime.remove(id)),
+    );
     if (this.sandboxId) await this.runtime.remove(this.sandboxId);
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -151,7 +159,19 @@ export class PodWorker {
     const first = [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers][0];
     if (!(await this.runtime.ensureImage(first.image, 'IfNotPresent')).ok) return;
     const r = await this.runtime
-      .start({ namespace: this.pod.metadata.namespace!, podName: this.pod.metadata.name!, podUid: this.uid, container: 'POD', attempt: 0, image: first.image, command: ['sleep'], args: ['2147483647'], env: [], mounts: [], hostname: this.pod.spec.hostname ?? this.pod.metadata.name })
+      .start({
+        namespace: this.pod.metadata.namespace!,
+        podName: this.pod.metadata.name!,
+        podUid: this.uid,
+        container: 'POD',
+        attempt: 0,
+        image: first.image,
+        command: ['sleep'],
+        args: ['2147483647'],
+        env: [],
+        mounts: [],
+        hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
+      })
       .catch((e) => (this.ctx.log(`pod ${this.pod.metadata.name}: no sandbox, containers will not share localhost: ${e}`), undefined));
     if (r && 'startedAt' in r) this.sandboxId = r.id;
     else if (r) void this.runtime.remove(r.id);
@@ -279,7 +299,16 @@ export class PodWorker {
     probing.stop();
     s.ready = false;
     s.started = false;
-    s.state = { terminated: { exitCode: exit.exitCode, reason: exit.reason, ...(exit.message ? { message: exit.message } : {}), startedAt: trim(exit.startedAt), finishedAt: trim(exit.finishedAt), containerID: s.containerID } };
+    s.state = {
+      terminated: {
+        exitCode: exit.exitCode,
+        reason: exit.reason,
+        ...(exit.message ? { message: exit.message } : {}),
+        startedAt: trim(exit.startedAt),
+        finishedAt: trim(exit.finishedAt),
+        containerID: s.containerID,
+      },
+    };
     if (Date.parse(exit.finishedAt) - Date.parse(exit.startedAt) > BACKOFF_RESET_MS) s.backoffMs = 1000;
     if (!this.stopping) this.writeStatus();
     return exit.exitCode;
@@ -289,9 +318,19 @@ export class PodWorker {
   private async backOff(s: Slot, _exit: number): Promise<boolean> {
     const delay = s.backoffMs;
     this.restarted(s);
-    s.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay / 1000}s restarting failed container=${s.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})` } };
+    s.state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${delay / 1000}s restarting failed container=${s.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`,
+      },
+    };
     this.writeStatus();
-    this.ctx.events.record(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${s.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
+    this.ctx.events.record(
+      this.pod,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${s.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`,
+    );
     await this.sleep(delay);
     s.backoffMs = Math.min(MAX_BACKOFF_MS, s.backoffMs * 2);
     return !this.stopping;

@@ -22,7 +22,8 @@ export function prepareVolumes(objects: Objects, registry: ResourceRegistry, pod
       const src = v.configMap ?? v.secret;
       const name = isSecret ? src.secretName : src.name;
       const o = objects.find(registry.byPlural('', isSecret ? 'secrets' : 'configmaps')!, pod.metadata.namespace, name);
-      if (!o && !src.optional) throw new ConfigError(`MountVolume.SetUp failed for volume "${v.name}" : ${isSecret ? 'secret' : 'configmap'} "${name}" not found`);
+      if (!o && !src.optional)
+        throw new ConfigError(`MountVolume.SetUp failed for volume "${v.name}" : ${isSecret ? 'secret' : 'configmap'} "${name}" not found`);
       const data: Record<string, Buffer> = {};
       for (const [k, val] of Object.entries((o?.data ?? {}) as Record<string, string>)) data[k] = isSecret ? Buffer.from(val, 'base64') : Buffer.from(val);
       for (const [k, val] of Object.entries((o?.binaryData ?? {}) as Record<string, string>)) data[k] = Buffer.from(val, 'base64');

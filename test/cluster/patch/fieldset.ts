@@ -65,7 +65,10 @@ export function splitPath(p: string): string[] {
 
 /** `.spec.replicas`, as conflicts name a field */
 export function describePath(p: string): string {
-  return splitPath(p).filter((s) => s !== '.').map((s) => (s.startsWith('f:') ? '.' + s.slice(2) : `[${s.slice(2)}]`)).join('');
+  return splitPath(p)
+    .filter((s) => s !== '.')
+    .map((s) => (s.startsWith('f:') ? '.' + s.slice(2) : `[${s.slice(2)}]`))
+    .join('');
 }
 
 /** the container (object or list) holding a path's last segment, or undefined when the path is absent */

@@ -8,13 +8,30 @@ export function jsonPatch(doc: Json, ops: Json): Json {
   for (const op of ops) {
     const path = parsePointer(op.path);
     switch (op.op) {
-      case 'add': out = put(out, path, clone(op.value), true); break;
-      case 'replace': get(out, path); out = put(out, path, clone(op.value), false); break;
-      case 'remove': out = del(out, path); break;
-      case 'move': { const v = get(out, parsePointer(op.from)); out = put(del(out, parsePointer(op.from)), path, v, true); break; }
-      case 'copy': out = put(out, path, clone(get(out, parsePointer(op.from))), true); break;
-      case 'test': if (JSON.stringify(get(out, path)) !== JSON.stringify(op.value)) throw errors.invalid('', '', '', [{ field: op.path, message: 'test operation failed' }]); break;
-      default: throw errors.badRequest(`unknown JSON patch operation "${op.op}"`);
+      case 'add':
+        out = put(out, path, clone(op.value), true);
+        break;
+      case 'replace':
+        get(out, path);
+        out = put(out, path, clone(op.value), false);
+        break;
+      case 'remove':
+        out = del(out, path);
+        break;
+      case 'move': {
+        const v = get(out, parsePointer(op.from));
+        out = put(del(out, parsePointer(op.from)), path, v, true);
+        break;
+      }
+      case 'copy':
+        out = put(out, path, clone(get(out, parsePointer(op.from))), true);
+        break;
+      case 'test':
+        if (JSON.stringify(get(out, path)) !== JSON.stringify(op.value))
+          throw errors.invalid('', '', '', [{ field: op.path, message: 'test operation failed' }]);
+        break;
+      default:
+        throw errors.badRequest(`unknown JSON patch operation "${op.op}"`);
     }
   }
   return out;
@@ -23,7 +40,10 @@ export function jsonPatch(doc: Json, ops: Json): Json {
 function parsePointer(p: string): string[] {
   if (p === '') return [];
   if (!p?.startsWith('/')) throw errors.badRequest(`invalid JSON pointer "${p}"`);
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function get(doc: Json, path: string[]): Json {

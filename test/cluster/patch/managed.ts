@@ -10,11 +10,9 @@ interface Owner {
   paths: Set<string>;
 }
 
-const owners = (o: KubeObject | undefined): Owner[] =>
-  (o?.metadata.managedFields ?? []).map((entry) => ({ entry, paths: fromFieldsV1(entry.fieldsV1) }));
+const owners = (o: KubeObject | undefined): Owner[] => (o?.metadata.managedFields ?? []).map((entry) => ({ entry, paths: fromFieldsV1(entry.fieldsV1) }));
 
-const isMine = (e: ManagedFieldsEntry, manager: string, op: 'Apply' | 'Update') =>
-  e.manager === manager && e.operation === op && !e.subresource;
+const isMine = (e: ManagedFieldsEntry, manager: string, op: 'Apply' | 'Update') => e.manager === manager && e.operation === op && !e.subresource;
 
 export interface ApplyArgs {
   live: KubeObject | undefined;
@@ -37,17 +35,24 @@ export function serverSideApply({ live, applied, manager, force, builtin }: Appl
     for (const o of others) if (o.paths.has(p)) conflicts.push({ path: p, manager: o.entry.manager, apiVersion: o.entry.apiVersion });
   }
   if (conflicts.length && !force) {
-    const kind = applied.kind, name = applied.metadata?.name ?? '';
+    const kind = applied.kind,
+      name = applied.metadata?.name ?? '';
     const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${describePath(c.path)}`);
     const msg = conflicts.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
     throw new ApiError(409, 'Conflict', msg, {
       name,
       kind,
-      causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: describePath(c.path) })),
+      causes: conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        field: describePath(c.path),
+      })),
     });
   }
 
-  const merged: KubeObject = live ? clone(live) : ({ apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: applied.metadata.name, namespace: applied.metadata.namespace } } as KubeObject);
+  const merged: KubeObject = live
+    ? clone(live)
+    : ({ apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: applied.metadata.name, namespace: applied.metadata.namespace } } as KubeObject);
   for (const [k, v] of Object.entries(applied)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
     if (k === 'metadata') {
@@ -93,7 +98,14 @@ export function recordUpdate(before: KubeObject | undefined, after: KubeObject, 
   let placed = false;
   for (const o of all) {
     if (isMine(o.entry, manager, 'Update')) {
-      entries.push(entry(manager, 'Update', after.apiVersion, [...new Set([...o.paths, ...changed])].filter((p) => a.has(p))));
+      entries.push(
+        entry(
+          manager,
+          'Update',
+          after.apiVersion,
+          [...new Set([...o.paths, ...changed])].filter((p) => a.has(p)),
+        ),
+      );
       placed = true;
       continue;
     }

@@ -28,9 +28,20 @@ function smpObject(target: Record<string, Json>, patch: Json, builtin: boolean):
   const retain = patch['$retainKeys'] as string[] | undefined;
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/') || k === '$retainKeys' || k === '$patch') continue;
-    if (v === null) { delete out[k]; continue; }
-    if (Array.isArray(v)) { out[k] = smpList(k, out[k], v, builtin); continue; }
-    if (isObject(v)) { const r = smpObject(isObject(out[k]) ? out[k] : {}, v, builtin); if (r === undefined) delete out[k]; else out[k] = r; continue; }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    if (Array.isArray(v)) {
+      out[k] = smpList(k, out[k], v, builtin);
+      continue;
+    }
+    if (isObject(v)) {
+      const r = smpObject(isObject(out[k]) ? out[k] : {}, v, builtin);
+      if (r === undefined) delete out[k];
+      else out[k] = r;
+      continue;
+    }
     out[k] = v;
   }
   for (const [k, v] of Object.entries(patch)) {
@@ -51,7 +62,10 @@ function smpList(field: string, target: Json, patch: Json[], builtin: boolean): 
     if (!isObject(item)) continue;
     const k = itemKey(item, keys);
     const i = out.findIndex((x) => itemKey(x, keys) === k);
-    if (item['$patch'] === 'delete') { if (i >= 0) out.splice(i, 1); continue; }
+    if (item['$patch'] === 'delete') {
+      if (i >= 0) out.splice(i, 1);
+      continue;
+    }
     if (i >= 0) out[i] = smpObject(out[i], item, builtin);
     else out.push(smpObject({}, item, builtin));
   }

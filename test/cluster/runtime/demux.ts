@@ -34,4 +34,3 @@ export function demuxBuffer(buf: Buffer): Buffer {
   }
   return Buffer.concat(out);
 }
-

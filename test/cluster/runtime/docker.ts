@@ -10,7 +10,10 @@ export const SERVER_LABEL = 'devloop-test-cluster';
 export const PID_LABEL = 'devloop-test-cluster.pid';
 
 export class DockerRuntime implements PodRuntime {
-  constructor(private docker: Docker, private serverId: string) {}
+  constructor(
+    private docker: Docker,
+    private serverId: string,
+  ) {}
 
   async ensureImage(image: string, pullPolicy: string): Promise<ImageCheck> {
     let local: string | undefined;
@@ -57,7 +60,10 @@ export class DockerRuntime implements PodRuntime {
         'io.kubernetes.container.name': spec.container,
       },
       // never a network: either none at all, or the loopback-only namespace of the pod's sandbox container
-      HostConfig: { NetworkMode: spec.networkOf ? `container:${spec.networkOf}` : 'none', Binds: spec.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`) },
+      HostConfig: {
+        NetworkMode: spec.networkOf ? `container:${spec.networkOf}` : 'none',
+        Binds: spec.mounts.map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`),
+      },
     });
     try {
       await c.start();
@@ -87,11 +93,17 @@ export class DockerRuntime implements PodRuntime {
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
-    await this.docker.getContainer(id).stop({ t: graceSeconds }).catch(() => {});
+    await this.docker
+      .getContainer(id)
+      .stop({ t: graceSeconds })
+      .catch(() => {});
   }
 
   async remove(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => {});
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch(() => {});
   }
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {

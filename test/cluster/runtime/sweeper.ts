@@ -11,7 +11,14 @@ export const TMP_PREFIX = 'devloop-test-cluster-';
 export async function sweepLeftovers(docker: Docker): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [SERVER_LABEL] } });
   const dead = list.filter((c) => !isAlive(Number(c.Labels[PID_LABEL])));
-  await Promise.all(dead.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    dead.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
   return dead.length;
 }
 

@@ -37,9 +37,7 @@ export interface ContainerExit {
   finishedAt: string;
 }
 
-export type ImageCheck =
-  | { ok: true; imageID: string }
-  | { ok: false; reason: 'ErrImagePull' | 'ErrImageNeverPull'; message: string };
+export type ImageCheck = { ok: true; imageID: string } | { ok: false; reason: 'ErrImagePull' | 'ErrImageNeverPull'; message: string };
 
 export interface ExecSession {
   stdin: Writable | null;

@@ -2,7 +2,12 @@
 // channel number; v5 adds channel 255 to half-close a channel ([255, channel]).
 import { WebSocketServer, type WebSocket } from 'ws';
 
-export const STDIN = 0, STDOUT = 1, STDERR = 2, ERROR = 3, RESIZE = 4, CLOSE = 255;
+export const STDIN = 0,
+  STDOUT = 1,
+  STDERR = 2,
+  ERROR = 3,
+  RESIZE = 4,
+  CLOSE = 255;
 
 /** a WebSocket server for one kind of upgrade, taking the first of `preferred` that the client offers */
 export function channelServer(preferred: string[]): WebSocketServer {

@@ -12,7 +12,15 @@ import { containerName } from './pick.js';
 
 const wss = channelServer(['v5.channel.k8s.io', 'v4.channel.k8s.io']);
 
-export async function serveExec(kubelet: Kubelet, runtime: PodRuntime, req: IncomingMessage, socket: Duplex, head: Buffer, pod: KubeObject, q: URLSearchParams): Promise<void> {
+export async function serveExec(
+  kubelet: Kubelet,
+  runtime: PodRuntime,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  pod: KubeObject,
+  q: URLSearchParams,
+): Promise<void> {
   const name = containerName(pod, q.get('container'));
   const command = q.getAll('command');
   if (!command.length) throw errors.badRequest('you must specify at least 1 command');
@@ -27,7 +35,8 @@ export async function serveExec(kubelet: Kubelet, runtime: PodRuntime, req: Inco
     let finished = false;
     ws.on('message', (data: Buffer) => {
       if (!data.length) return;
-      const ch = data[0], payload = data.subarray(1);
+      const ch = data[0],
+        payload = data.subarray(1);
       if (ch === STDIN) session.stdin?.write(payload);
       else if (ch === CLOSE && payload[0] === STDIN) session.stdin?.end();
       else if (ch === RESIZE) {

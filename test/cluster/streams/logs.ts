@@ -6,7 +6,14 @@ import type { Kubelet } from '../kubelet/kubelet.js';
 import type { PodRuntime } from '../runtime/types.js';
 import { containerName } from './pick.js';
 
-export async function serveLogs(kubelet: Kubelet, runtime: PodRuntime, req: IncomingMessage, res: ServerResponse, pod: KubeObject, q: URLSearchParams): Promise<void> {
+export async function serveLogs(
+  kubelet: Kubelet,
+  runtime: PodRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pod: KubeObject,
+  q: URLSearchParams,
+): Promise<void> {
   const name = containerName(pod, q.get('container'));
   const previous = q.get('previous') === 'true';
   const worker = kubelet.worker(pod.metadata.uid!);

@@ -13,7 +13,7 @@ import type { KubeObject } from '../api/types.js';
 import type { Kubelet } from '../kubelet/kubelet.js';
 import { channelServer, sendChannel } from './channels.js';
 import { containerForPort } from './pick.js';
-import { RelayPool, type RelayConnection } from './relay.js';
+import type { RelayPool, RelayConnection } from './relay.js';
 import { SpdySession, type SpdyStream } from './spdy.js';
 
 const SPDY_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
@@ -25,7 +25,15 @@ wss.on('headers', (headers: string[]) => {
   if (i >= 0) headers[i] = `Sec-WebSocket-Protocol: ${SPDY_TUNNEL}`;
 });
 
-export function servePortForward(kubelet: Kubelet, relays: RelayPool, req: IncomingMessage, socket: Duplex, head: Buffer, pod: KubeObject, q: URLSearchParams): void {
+export function servePortForward(
+  kubelet: Kubelet,
+  relays: RelayPool,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  pod: KubeObject,
+  q: URLSearchParams,
+): void {
   if (pod.status?.phase !== 'Running') throw errors.badRequest(`unable to forward port because pod is not running. Current status=${pod.status?.phase}`);
   const worker = kubelet.worker(pod.metadata.uid!);
   if (!worker) throw errors.badRequest('pod is not running on this node');
@@ -37,10 +45,18 @@ export function servePortForward(kubelet: Kubelet, relays: RelayPool, req: Incom
   };
   const describe = (port: number, why: string) =>
     `error forwarding port ${port} to pod ${pod.metadata.name}, uid ${pod.metadata.uid}: failed to connect to localhost:${port} inside the container: ${why}`;
-  const ports = q.getAll('ports').flatMap((p) => p.split(',')).filter(Boolean).map(Number);
+  const ports = q
+    .getAll('ports')
+    .flatMap((p) => p.split(','))
+    .filter(Boolean)
+    .map(Number);
 
   const offered = req.headers['sec-websocket-protocol'];
-  if (offered) req.headers['sec-websocket-protocol'] = offered.split(',').map((p) => (p.trim() === SPDY_TUNNEL ? SPDY_TOKEN : p.trim())).join(', ');
+  if (offered)
+    req.headers['sec-websocket-protocol'] = offered
+      .split(',')
+      .map((p) => (p.trim() === SPDY_TUNNEL ? SPDY_TOKEN : p.trim()))
+      .join(', ');
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     if (ws.protocol === SPDY_TOKEN) spdyForward(ws, relays, containerFor, describe);
     else channelForward(ws, relays, ports, containerFor, describe);
@@ -98,7 +114,13 @@ function spdyForward(ws: WebSocket, relays: RelayPool, containerFor: (port: numb
   });
 }
 
-function channelForward(ws: WebSocket, relays: RelayPool, ports: number[], containerFor: (port: number) => string, describe: (port: number, why: string) => string): void {
+function channelForward(
+  ws: WebSocket,
+  relays: RelayPool,
+  ports: number[],
+  containerFor: (port: number) => string,
+  describe: (port: number, why: string) => string,
+): void {
   if (!ports.length) {
     ws.close(1008, 'query parameter "ports" is required');
     return;

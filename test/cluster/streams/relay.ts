@@ -107,7 +107,10 @@ class MuxRelay {
   /** true once the relay said hello; false when it ended before that */
   readonly ready = new Promise<boolean>((r) => (this.hello = r));
 
-  constructor(readonly session: ExecSession, private onGone: () => void) {
+  constructor(
+    readonly session: ExecSession,
+    private onGone: () => void,
+  ) {
     session.stderr?.on('data', (b: Buffer) => (this.stderr = (this.stderr + b.toString()).slice(-2000)));
     session.stdout.on('data', (b: Buffer) => this.receive(b));
     session.stdout.on('end', () => this.gone());
@@ -134,7 +137,9 @@ class MuxRelay {
     while (this.buf.length >= HEADER) {
       const n = this.buf.readUInt32BE(5);
       if (this.buf.length < HEADER + n) break;
-      const id = this.buf.readUInt32BE(0), type = this.buf[4], payload = this.buf.subarray(HEADER, HEADER + n);
+      const id = this.buf.readUInt32BE(0),
+        type = this.buf[4],
+        payload = this.buf.subarray(HEADER, HEADER + n);
       this.buf = this.buf.subarray(HEADER + n);
       if (type === T.HELLO) this.hello(true);
       const conn = this.conns.get(id);

@@ -15,7 +15,11 @@ export class SpdyStream {
   remoteEnded = false;
   localEnded = false;
 
-  constructor(private session: SpdySession, readonly id: number, readonly headers: Record<string, string>) {}
+  constructor(
+    private session: SpdySession,
+    readonly id: number,
+    readonly headers: Record<string, string>,
+  ) {}
 
   write(b: Buffer): void {
     if (this.localEnded) return;
