@@ -33,16 +33,14 @@ export interface Session {
 }
 
 export async function startSession(o: SessionOptions): Promise<Session> {
-  // Loaded before the config is evaluated, as the static imports were: evaluation turns source maps on, and the
-  // source map of a module loaded after that is read, and parsed the first time a stack trace passes through it
-  // (about 100 ms for the bundle chunk holding client-node).
-  const [{ checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([
+  const configFile = findConfig(o.cwd, o.file);
+  const invocation: Invocation = { args: o.args ?? [], subcommand: o.mode, context: o.context, namespace: o.namespace };
+  // The config runs in its own thread (config/evaluate.ts) while this one loads the cluster and engine clients.
+  const [ev, { checkContext, connectCluster, decideDelivery, describeContext }, { createImageBuilder }] = await Promise.all([
+    evaluateConfig(configFile, { invocation }),
     import('./cluster.js'),
     import('./docker.js'),
   ]);
-  const configFile = findConfig(o.cwd, o.file);
-  const invocation: Invocation = { args: o.args ?? [], subcommand: o.mode, context: o.context, namespace: o.namespace };
-  const ev = await evaluateConfig(configFile, { invocation });
   if (!ev.ok) throw ev.error;
   for (const l of ev.plan.logs) o.log.line('', l);
   o.log.line('', `Loaded ${configFile} (${Math.round(ev.durationMs)}ms)`);

@@ -40,6 +40,8 @@ const handlers = {
 export async function main(argv: string[], o: Output = processOutput): Promise<number> {
   let code = 0;
   let debug = argv.includes('--debug');
+  // Commands that evaluate devloop.ts start its thread first (config/evaluate.ts), so that its start-up overlaps devloop's own.
+  if (argv.slice(2).some((a) => a === 'up' || a === 'ci' || a === 'build' || a === 'down')) void import('../config/evaluate.js');
   const program = new Command('devloop')
     .description('A dev loop for Kubernetes: build images, deploy them, and keep the cluster in step with your files.')
     .version('0.1.0')

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { userLocation } from './callsite.js';
-import { filesLoaded, runConfig } from './run-config.js';
+import { filesLoaded, runConfig, warmUp } from './run-config.js';
 import type { DevloopError } from '../model/errors.js';
 import type { WorkerMessage, WireError } from './evaluate-wire.js';
 import type { Invocation } from './recorder.js';
@@ -68,3 +68,5 @@ function run(): void {
 }
 
 if (configFile) run();
+// A thread started ahead of time loads the config API while devloop itself is still starting.
+else warmUp();

@@ -50,16 +50,14 @@ export function filesLoaded(before: Set<string>): string[] {
   return Object.keys(moduleCache).filter((k) => !before.has(k) && isProjectFile(k));
 }
 
-export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void, invocation?: Invocation): Promise<RunResult> {
-  const configDir = dirname(configFile);
-  const before = new Set(Object.keys(moduleCache));
-  const rec = startRecording(configFile, configDir, invocation);
-  // What the config prints goes to the plan's log (shown as the config's lines), never into devloop's stdout.
-  const restoreConsole = captureConsole(rec);
-  onStart?.(before, rec.plan.filesRead);
+type Jiti = ReturnType<typeof CreateJiti>;
+let prepared: { jiti: Jiti; cacheWarning?: string; warm?: Promise<unknown> } | undefined;
+
+/** This thread's jiti, made once: 'devloop' maps to the config API, transpiled configs cached privately. */
+function preparedJiti(): NonNullable<typeof prepared> {
+  if (prepared) return prepared;
   process.setSourceMapsEnabled(true);
   const cache = transformCache();
-  if (cache.warning) rec.plan.warnings.push({ message: cache.warning });
   const jiti = createJiti(import.meta.url, {
     // 'devloop' as configs import it; '@devloop/cli' is the package's name on npm.
     alias: { devloop: apiPath, '@devloop/cli': apiPath },
@@ -68,6 +66,29 @@ export async function runConfig(configFile: string, onStart?: (before: Set<strin
     interopDefault: true,
     sourceMaps: true,
   });
+  prepared = { jiti, cacheWarning: cache.warning };
+  return prepared;
+}
+
+/**
+ * Loads the config API ahead of the config (a thread started while devloop itself is still starting), so that
+ * evaluating devloop.ts later costs only the config's own code. Never fails: a real error shows when the config runs.
+ */
+export function warmUp(): void {
+  const p = preparedJiti();
+  p.warm ??= p.jiti.import(apiPath).catch(() => undefined);
+}
+
+export async function runConfig(configFile: string, onStart?: (before: Set<string>, filesRead: string[]) => void, invocation?: Invocation): Promise<RunResult> {
+  const configDir = dirname(configFile);
+  const { jiti, cacheWarning, warm } = preparedJiti();
+  await warm;
+  const before = new Set(Object.keys(moduleCache));
+  const rec = startRecording(configFile, configDir, invocation);
+  // What the config prints goes to the plan's log (shown as the config's lines), never into devloop's stdout.
+  const restoreConsole = captureConsole(rec);
+  onStart?.(before, rec.plan.filesRead);
+  if (cacheWarning) rec.plan.warnings.push({ message: cacheWarning });
   try {
     const mod = await jiti.import<unknown>(configFile);
     // A config may also export a default function (Vite style): run it.
